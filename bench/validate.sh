@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# Benchmark `drydock validate` on synthetic sites of growing size.
+#
+#   bench/validate.sh            # N = 1000 and 10000
+#   bench/validate.sh 1000 100000
+#
+# For every N: generate a site with bench/gen_site.py into a temporary directory
+# (removed on exit), check that it validates clean, then time
+#   drydock validate -d DIR --format json > /dev/null
+# several times. Reports wall time (mean, min) and peak RSS per N, and how the
+# time grows relative to the first N (linear growth = the ratio of node counts).
+#
+# Environment:
+#   RUNS=5          timed runs per N
+#   WARMUP=1        untimed runs per N before timing
+#   DRYDOCK_BIN=... use this binary instead of building target/release/drydock
+#
+# Timing uses hyperfine when installed, otherwise GNU time (/usr/bin/time);
+# peak RSS always comes from GNU time (`/usr/bin/time -f %M`).
+# Debian/Ubuntu: apt-get install hyperfine time
+set -euo pipefail
+export LC_ALL=C
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+runs=${RUNS:-5}
+warmup=${WARMUP:-1}
+
+die() { echo "validate.sh: $*" >&2; exit 2; }
+
+sizes=("$@")
+[[ ${#sizes[@]} -gt 0 ]] || sizes=(1000 10000)
+for n in "${sizes[@]}"; do
+    [[ $n =~ ^[1-9][0-9]*$ ]] || die "node count must be a positive integer, got '$n'"
+done
+[[ $runs =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer"
+[[ $warmup =~ ^[0-9]+$ ]] || die "WARMUP must be a non-negative integer"
+
+# --- tools -------------------------------------------------------------------
+command -v python3 >/dev/null || die "python3 is needed to generate the sites"
+have_hyperfine=0
+command -v hyperfine >/dev/null && have_hyperfine=1
+have_gnu_time=0
+if [[ -x /usr/bin/time ]] && /usr/bin/time --version 2>&1 | grep -q GNU; then
+    have_gnu_time=1
+fi
+if (( !have_hyperfine && !have_gnu_time )); then
+    die "neither hyperfine nor GNU time (/usr/bin/time) found; install them with: apt-get install hyperfine time"
+fi
+(( have_gnu_time )) || echo "note: GNU time not found, peak RSS not measured (apt-get install time)" >&2
+
+# --- binary ------------------------------------------------------------------
+if [[ -n ${DRYDOCK_BIN:-} ]]; then
+    bin=$DRYDOCK_BIN
+else
+    command -v cargo >/dev/null || die "cargo not found (or set DRYDOCK_BIN)"
+    echo "building: cargo build --release" >&2
+    (cd "$root" && cargo build --release --quiet)
+    target=${CARGO_TARGET_DIR:-target}
+    [[ $target == /* ]] || target=$root/$target
+    bin=$target/release/drydock
+fi
+[[ -x $bin ]] || die "drydock binary not found at $bin"
+
+# --- scratch space -----------------------------------------------------------
+tmp=$(mktemp -d -t drydock-bench.XXXXXX)
+cleanup() { rm -rf "$tmp"; }
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+now_us() {  # wall clock in microseconds (bash 5 EPOCHREALTIME, else date)
+    if [[ -n ${EPOCHREALTIME:-} ]]; then
+        local t=$EPOCHREALTIME
+        echo "${t/./}"
+    else
+        date +%s%6N
+    fi
+}
+
+# Run validate once under GNU time; sets T_WALL (seconds) and T_RSS (KiB).
+timed_run() {
+    local dir=$1 out=$tmp/time.out t0 t1 rc=0 e m
+    t0=$(now_us)
+    /usr/bin/time -f '%e %M' -o "$out" "$bin" validate -d "$dir" --format json >/dev/null || rc=$?
+    t1=$(now_us)
+    if (( rc != 0 )); then
+        echo "validate.sh: drydock validate exited $rc during timing" >&2
+        exit 1
+    fi
+    read -r e m < <(tail -n 1 "$out")
+    T_RSS=$m
+    # microsecond wall clock when it looks sane, GNU time's 10 ms resolution otherwise
+    if (( t1 > t0 )); then
+        T_WALL=$(awk -v us=$((t1 - t0)) 'BEGIN { printf "%.6f", us / 1e6 }')
+    else
+        T_WALL=$e
+    fi
+}
+
+# Sets RSS to the max RSS (KiB) over 3 runs, or "-" without GNU time.
+measure_rss() {
+    local dir=$1 i
+    RSS=-
+    (( have_gnu_time )) || return 0
+    RSS=0
+    for i in 1 2 3; do
+        timed_run "$dir"
+        (( T_RSS > RSS )) && RSS=$T_RSS
+    done
+    return 0
+}
+
+declare -a r_nodes r_files r_mib r_mean r_min r_rss
+
+tool=$( (( have_hyperfine )) && echo hyperfine || echo "GNU time" )
+echo "drydock validate benchmark: ${sizes[*]} nodes, $runs runs each (+$warmup warm-up), timed with $tool" >&2
+
+for n in "${sizes[@]}"; do
+    dir=$tmp/site-$n
+    python3 "$root/bench/gen_site.py" --nodes "$n" --out "$dir" >&2
+
+    # The site must validate clean, or the numbers mean nothing.
+    rc=0
+    "$bin" validate -d "$dir" --format json >/dev/null || rc=$?
+    if (( rc != 0 )); then
+        {
+            echo
+            echo "FAILED: drydock validate exited $rc on the generated $n-node site (expected 0)."
+            echo "First lines of 'drydock validate -d DIR':"
+            echo "------------------------------------------------------------------"
+        } >&2
+        "$bin" validate -d "$dir" 2>&1 | head -n 40 >&2 || true
+        exit 1
+    fi
+
+    files=$(find "$dir" -name '*.yaml' | wc -l)
+    mib=$(du -sk "$dir" | awk '{ printf "%.1f", $1 / 1024 }')
+
+    if (( have_hyperfine )); then
+        cmd=$(printf '%q validate -d %q --format json' "$bin" "$dir")
+        hyperfine --style none --runs "$runs" --warmup "$warmup" \
+            --export-json "$tmp/hyperfine-$n.json" "$cmd" >/dev/null
+        read -r mean min < <(python3 - "$tmp/hyperfine-$n.json" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"][0]
+print("%.6f %.6f" % (r["mean"], r["min"]))
+EOF
+)
+    else
+        for ((i = 0; i < warmup; i++)); do timed_run "$dir"; done
+        : > "$tmp/samples-$n"
+        for ((i = 0; i < runs; i++)); do
+            timed_run "$dir"
+            echo "$T_WALL" >> "$tmp/samples-$n"
+        done
+        read -r mean min < <(awk '{ s += $1; if (NR == 1 || $1 < lo) lo = $1 } END { printf "%.6f %.6f\n", s / NR, lo }' "$tmp/samples-$n")
+    fi
+    measure_rss "$dir"
+    rss=$RSS
+
+    r_nodes+=("$n"); r_files+=("$files"); r_mib+=("$mib")
+    r_mean+=("$mean"); r_min+=("$min"); r_rss+=("$rss")
+    printf '  %d nodes: mean %.3f s, min %.3f s, peak RSS %s\n' "$n" "$mean" "$min" \
+        "$( [[ $rss == - ]] && echo n/a || awk -v k="$rss" 'BEGIN { printf "%.1f MiB", k / 1024 }')" >&2
+    rm -rf "$dir"
+done
+
+echo
+echo "drydock validate -d DIR --format json  ($runs runs, $tool)"
+printf '%10s %6s %8s %10s %10s %14s\n' nodes files "size MiB" "mean s" "min s" "peak RSS MiB"
+for i in "${!r_nodes[@]}"; do
+    rss=${r_rss[$i]}
+    [[ $rss == - ]] && rss_mib=n/a || rss_mib=$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')
+    printf '%10d %6d %8s %10.3f %10.3f %14s\n' "${r_nodes[$i]}" "${r_files[$i]}" "${r_mib[$i]}" \
+        "${r_mean[$i]}" "${r_min[$i]}" "$rss_mib"
+done
+# Growth relative to the first size: linear scaling means time ratio ~ node ratio.
+for ((i = 1; i < ${#r_nodes[@]}; i++)); do
+    awk -v n0="${r_nodes[0]}" -v n1="${r_nodes[$i]}" -v t0="${r_mean[0]}" -v t1="${r_mean[$i]}" 'BEGIN {
+        if (t0 > 0) printf "time(%d)/time(%d) = %.2f  (nodes x%.1f: linear growth means a ratio close to %.1f)\n", n1, n0, t1 / t0, n1 / n0, n1 / n0
+        else printf "time(%d)/time(%d) = n/a (time too small to measure)\n", n1, n0
+    }'
+done

@@ -1,0 +1,279 @@
+//! Design files -> typed documents. Reads files and directories, recognises both document
+//! envelopes (Deckhand `schema`/`data` and legacy `apiVersion`/`kind`/`spec`), checks each
+//! body against its kind's schema and converts it, keeping file:line for every message.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::model::{DocRef, Document, Kind, Source};
+use super::schema;
+use super::validation::{Level, Message};
+use super::yaml::{self, Node};
+
+/// Input that cannot be read at all: the CLI exits 2 on these.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{path}: cannot read: {error}")]
+    Read { path: String, error: String },
+    #[error("{path}: no *.yaml or *.yml files in this directory")]
+    EmptyDirectory { path: String },
+    #[error("{file}:{line}:{col}: YAML syntax error: {message}")]
+    Syntax {
+        file: String,
+        line: u32,
+        col: u32,
+        message: String,
+    },
+    #[error("{file}:{line}: unknown document schema '{schema}': drydock knows {known} (each /v1)")]
+    UnknownKind {
+        file: String,
+        line: u32,
+        schema: String,
+        known: String,
+    },
+}
+
+/// What ingestion produced: the documents that passed, and the messages about those that
+/// did not (Drydock's DD000/DD001, reported by the `schema` rule).
+#[derive(Debug, Default)]
+pub struct Ingested {
+    pub documents: Vec<Document>,
+    pub issues: Vec<Message>,
+}
+
+/// Expands `-d` arguments: a file as is, a directory as its `*.yaml`/`*.yml` files, sorted.
+pub fn design_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
+    let mut files = Vec::new();
+    for path in paths {
+        let shown = path.display().to_string();
+        let meta = std::fs::metadata(path).map_err(|e| LoadError::Read {
+            path: shown.clone(),
+            error: e.to_string(),
+        })?;
+        if !meta.is_dir() {
+            files.push(path.clone());
+            continue;
+        }
+        let entries = std::fs::read_dir(path).map_err(|e| LoadError::Read {
+            path: shown.clone(),
+            error: e.to_string(),
+        })?;
+        let mut found: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
+            .collect();
+        if found.is_empty() {
+            return Err(LoadError::EmptyDirectory { path: shown });
+        }
+        found.sort();
+        files.extend(found);
+    }
+    Ok(files)
+}
+
+/// Reads and ingests every design file, in parallel, keeping argument order.
+pub fn ingest_paths(paths: &[PathBuf]) -> Result<Ingested, LoadError> {
+    let files = design_files(paths)?;
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(files.len())
+        .max(1);
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<Option<Result<Ingested, LoadError>>> = (0..files.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(file) = files.get(i) else { break };
+                        done.push((i, ingest_file(file)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        for h in handles {
+            // A worker only panics on a bug; its files then count as unreadable.
+            for (i, r) in h.join().unwrap_or_default() {
+                results[i] = Some(r);
+            }
+        }
+    });
+    let mut out = Ingested::default();
+    for (file, r) in files.iter().zip(results) {
+        let r = r.unwrap_or_else(|| {
+            Err(LoadError::Read {
+                path: file.display().to_string(),
+                error: "internal error while reading".into(),
+            })
+        })?;
+        out.documents.extend(r.documents);
+        out.issues.extend(r.issues);
+    }
+    Ok(out)
+}
+
+fn ingest_file(path: &Path) -> Result<Ingested, LoadError> {
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| LoadError::Read {
+        path: shown.clone(),
+        error: e.to_string(),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| LoadError::Read {
+        path: shown.clone(),
+        error: format!(
+            "not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ),
+    })?;
+    ingest_text(&shown, &text)
+}
+
+/// Ingests one YAML stream; `file` names it in messages.
+pub fn ingest_text(file: &str, text: &str) -> Result<Ingested, LoadError> {
+    let docs = yaml::parse_stream(text).map_err(|e| LoadError::Syntax {
+        file: file.to_string(),
+        line: e.line,
+        col: e.col,
+        message: e.message,
+    })?;
+    let file: Arc<str> = Arc::from(file);
+    let mut out = Ingested::default();
+    for doc in docs {
+        ingest_document(&file, doc, &mut out)?;
+    }
+    Ok(out)
+}
+
+fn ingest_document(file: &Arc<str>, doc: yaml::YamlDocument, out: &mut Ingested) -> Result<(), LoadError> {
+    let root = &doc.root;
+    let source = Source {
+        file: file.clone(),
+        line: root.line,
+    };
+    let Some((kind, body)) = envelope(root, &source)? else {
+        return Ok(());
+    };
+    let name = root
+        .get("metadata")
+        .and_then(|m| m.get("name"))
+        .and_then(Node::as_str);
+    let docref = DocRef::new(kind, name.unwrap_or("Unknown"));
+    let issue = |level: Level, code: &str, message: String, diagnostic: &str, line: u32| Message {
+        name: code.to_string(),
+        rule: "schema".to_string(),
+        message,
+        level,
+        diagnostic: diagnostic.to_string(),
+        documents: vec![docref.clone()],
+        source: Some(source.at(line)),
+    };
+    for d in &doc.duplicates {
+        out.issues.push(issue(
+            Level::Warning,
+            "DD001",
+            format!(
+                "Duplicate key '{}' (lines {} and {}): the later value is used",
+                d.key, d.first_line, d.second_line
+            ),
+            &format!(
+                "Remove one of the two '{}' keys (lines {} and {}).",
+                d.key, d.first_line, d.second_line
+            ),
+            d.second_line,
+        ));
+    }
+    const DD001_DIAG: &str = "Invalid input file - see Drydock Troubleshooting Guide for DD001";
+    let null = Node {
+        value: yaml::Value::Null,
+        line: root.line,
+        col: 1,
+    };
+    let body = body.unwrap_or(&null);
+    let violations = schema::validate(kind, body);
+    if !violations.is_empty() {
+        for v in violations {
+            let at = if v.path.is_empty() {
+                String::new()
+            } else {
+                format!(" (at {})", v.path)
+            };
+            out.issues.push(issue(
+                Level::Error,
+                "DD001",
+                format!("{}:v1 schema validation error: {}{at}", kind.name(), v.message),
+                DD001_DIAG,
+                v.line,
+            ));
+        }
+        return Ok(());
+    }
+    const DD000_DIAG: &str =
+        "Exception during document processing - see Drydock Troubleshooting Guide for DD000";
+    let Some(name) = name else {
+        out.issues.push(issue(
+            Level::Error,
+            "DD000",
+            "Error processing document: metadata.name is missing".into(),
+            DD000_DIAG,
+            root.line,
+        ));
+        return Ok(());
+    };
+    match Document::convert(kind, name, &source, body) {
+        Ok(d) => out.documents.push(d),
+        Err(e) => out.issues.push(issue(
+            Level::Error,
+            "DD000",
+            format!("Error processing document: {}", e.message),
+            DD000_DIAG,
+            e.line,
+        )),
+    }
+    Ok(())
+}
+
+/// Recognises a Drydock document and returns its kind and body (`data` or `spec`).
+/// Other documents (Deckhand, Promenade, Pegleg, ...) are skipped.
+fn envelope<'n>(root: &'n Node, source: &Source) -> Result<Option<(Kind, Option<&'n Node>)>, LoadError> {
+    if root.as_map().is_none() {
+        if !root.is_null() {
+            tracing::debug!(%source, "skipping a document that is not a mapping");
+        }
+        return Ok(None);
+    }
+    let unknown = |schema: String| LoadError::UnknownKind {
+        file: source.file.to_string(),
+        line: source.line,
+        schema,
+        known: Kind::ALL.map(Kind::schema).join(", "),
+    };
+    let body = |key: &str| root.get(key).filter(|n| !n.is_null());
+    if let Some(schema) = root.get("schema").and_then(Node::as_str) {
+        let parts: Vec<&str> = schema.split('/').collect();
+        if parts.len() != 3 || parts[0] != "drydock" {
+            tracing::debug!(%source, schema, "skipping a document that is not drydock's");
+            return Ok(None);
+        }
+        return match Kind::from_name(parts[1]) {
+            Some(kind) if parts[2] == "v1" => Ok(Some((kind, body("data")))),
+            _ => Err(unknown(schema.to_string())),
+        };
+    }
+    if let Some(api) = root.get("apiVersion").and_then(Node::as_str) {
+        if !matches!(api, "drydock/v1" | "v1.0" | "drydock/v1.0" | "v1") {
+            tracing::debug!(%source, api, "skipping a legacy document that is not drydock's");
+            return Ok(None);
+        }
+        let kind_name = root.get("kind").map(Node::python_str).unwrap_or_default();
+        return match Kind::from_name(&kind_name) {
+            Some(kind) => Ok(Some((kind, body("spec")))),
+            None => Err(unknown(format!("{api} kind {kind_name}"))),
+        };
+    }
+    tracing::debug!(%source, "skipping a document with neither schema nor apiVersion");
+    Ok(None)
+}

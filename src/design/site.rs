@@ -1,0 +1,220 @@
+//! The effective site design: every document after inheritance, with name lookups.
+//! This is what rules, `design show` and Lua scripts see.
+
+use std::collections::HashMap;
+
+use indexmap::IndexMap;
+use serde_json::Value as J;
+
+use super::model::{
+    Address, BaremetalNode, BootAction, DocRef, HardwareProfile, HostConfig, HostProfile, Kind, Network,
+    NetworkLink, OobType, Rack, Region, Source,
+};
+use super::validation::Message;
+
+/// A compiled BaremetalNode: its own fields merged over its host profile chain.
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub name: String,
+    pub source: Source,
+    pub config: HostConfig,
+    pub addressing: Vec<Address>,
+    pub boot_mac: Option<String>,
+    pub oob_type: Option<OobType>,
+    /// DNS domain of the primary network (`local` without one).
+    pub domain: String,
+}
+
+impl Node {
+    pub fn docref(&self) -> DocRef {
+        DocRef::new(Kind::BaremetalNode, &self.name)
+    }
+
+    pub fn fqdn(&self) -> String {
+        format!("{}.{}", self.name, self.domain)
+    }
+
+    pub fn oob_param(&self, key: &str) -> Option<&str> {
+        self.config
+            .oob_parameters
+            .get(key)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    /// The described node with the compiled fields, in Deckhand `data` shape.
+    pub fn to_json(&self) -> J {
+        let doc = BaremetalNode {
+            name: self.name.clone(),
+            source: self.source.clone(),
+            config: self.config.clone(),
+            addressing: self.addressing.clone(),
+            boot_mac: self.boot_mac.clone(),
+        };
+        doc.to_json()
+    }
+}
+
+/// A BootAction and the nodes its `node_filter` selects.
+#[derive(Debug, Clone)]
+pub struct BootActionScope {
+    pub action: BootAction,
+    pub target_nodes: Vec<String>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Index {
+    pub networks: HashMap<String, usize>,
+    pub links: HashMap<String, usize>,
+    pub hardware_profiles: HashMap<String, usize>,
+    pub host_profiles: HashMap<String, usize>,
+    pub racks: HashMap<String, usize>,
+    pub nodes: HashMap<String, usize>,
+}
+
+fn first_index<'a>(names: impl Iterator<Item = &'a str>) -> HashMap<String, usize> {
+    let mut m = HashMap::new();
+    for (i, n) in names.enumerate() {
+        m.entry(n.to_string()).or_insert(i);
+    }
+    m
+}
+
+/// The effective design plus what ingestion and resolution found wrong with it.
+#[derive(Debug, Default)]
+pub struct Site {
+    pub region: Option<Region>,
+    pub racks: Vec<Rack>,
+    pub network_links: Vec<NetworkLink>,
+    pub networks: Vec<Network>,
+    pub hardware_profiles: Vec<HardwareProfile>,
+    /// Host profiles compiled over their parents.
+    pub host_profiles: Vec<HostProfile>,
+    pub nodes: Vec<Node>,
+    pub bootactions: Vec<BootActionScope>,
+    /// Schema and document errors (rule `schema`).
+    pub ingest_issues: Vec<Message>,
+    /// Dangling references, profile cycles, unresolvable parameters (rule `references`).
+    pub resolve_issues: Vec<Message>,
+    pub(crate) index: Index,
+}
+
+impl Site {
+    pub(crate) fn build_index(&mut self) {
+        self.index = Index {
+            networks: first_index(self.networks.iter().map(|n| n.name.as_str())),
+            links: first_index(self.network_links.iter().map(|n| n.name.as_str())),
+            hardware_profiles: first_index(self.hardware_profiles.iter().map(|n| n.name.as_str())),
+            host_profiles: first_index(self.host_profiles.iter().map(|n| n.name.as_str())),
+            racks: first_index(self.racks.iter().map(|n| n.name.as_str())),
+            nodes: first_index(self.nodes.iter().map(|n| n.name.as_str())),
+        };
+    }
+
+    pub fn network(&self, name: &str) -> Option<&Network> {
+        self.index.networks.get(name).map(|&i| &self.networks[i])
+    }
+
+    pub fn network_link(&self, name: &str) -> Option<&NetworkLink> {
+        self.index.links.get(name).map(|&i| &self.network_links[i])
+    }
+
+    pub fn hardware_profile(&self, name: &str) -> Option<&HardwareProfile> {
+        self.index
+            .hardware_profiles
+            .get(name)
+            .map(|&i| &self.hardware_profiles[i])
+    }
+
+    pub fn host_profile(&self, name: &str) -> Option<&HostProfile> {
+        self.index
+            .host_profiles
+            .get(name)
+            .map(|&i| &self.host_profiles[i])
+    }
+
+    pub fn rack(&self, name: &str) -> Option<&Rack> {
+        self.index.racks.get(name).map(|&i| &self.racks[i])
+    }
+
+    pub fn node(&self, name: &str) -> Option<&Node> {
+        self.index.nodes.get(name).map(|&i| &self.nodes[i])
+    }
+
+    /// Where a referenced document was written, for messages that only name documents.
+    pub fn source_of(&self, doc: &DocRef) -> Option<Source> {
+        let kind = Kind::from_schema(&doc.schema)?;
+        let name = doc.name.as_str();
+        Some(match kind {
+            Kind::Region => self.region.as_ref().filter(|r| r.name == name)?.source.clone(),
+            Kind::Rack => self.rack(name)?.source.clone(),
+            Kind::NetworkLink => self.network_link(name)?.source.clone(),
+            Kind::Network => self.network(name)?.source.clone(),
+            Kind::HardwareProfile => self.hardware_profile(name)?.source.clone(),
+            Kind::HostProfile => self.host_profile(name)?.source.clone(),
+            Kind::BaremetalNode => self.node(name)?.source.clone(),
+            Kind::BootAction => self
+                .bootactions
+                .iter()
+                .find(|b| b.action.name == name)?
+                .action
+                .source
+                .clone(),
+        })
+    }
+
+    /// The effective design in the shape `drydock design show` prints.
+    pub fn to_json(&self, only_node: Option<&str>) -> J {
+        let mut out = IndexMap::new();
+        out.insert(
+            "region",
+            self.region.as_ref().map(Region::to_json).unwrap_or(J::Null),
+        );
+        out.insert("racks", J::Array(self.racks.iter().map(Rack::to_json).collect()));
+        out.insert(
+            "network_links",
+            J::Array(self.network_links.iter().map(NetworkLink::to_json).collect()),
+        );
+        out.insert(
+            "networks",
+            J::Array(self.networks.iter().map(Network::to_json).collect()),
+        );
+        out.insert(
+            "hardware_profiles",
+            J::Array(
+                self.hardware_profiles
+                    .iter()
+                    .map(HardwareProfile::to_json)
+                    .collect(),
+            ),
+        );
+        out.insert(
+            "host_profiles",
+            J::Array(self.host_profiles.iter().map(HostProfile::to_json).collect()),
+        );
+        out.insert(
+            "baremetal_nodes",
+            J::Array(
+                self.nodes
+                    .iter()
+                    .filter(|n| only_node.is_none_or(|o| o == n.name))
+                    .map(Node::to_json)
+                    .collect(),
+            ),
+        );
+        out.insert(
+            "bootactions",
+            J::Array(
+                self.bootactions
+                    .iter()
+                    .map(|b| {
+                        let mut v = b.action.to_json();
+                        v["target_nodes"] = serde_json::json!(b.target_nodes);
+                        v
+                    })
+                    .collect(),
+            ),
+        );
+        serde_json::to_value(out).unwrap_or(J::Null)
+    }
+}

@@ -1,0 +1,591 @@
+//! YAML text -> a tree of [`Node`]s that remember where they came from.
+//!
+//! Drydock read designs with PyYAML (YAML 1.1), so scalars resolve the way PyYAML resolves
+//! them: `yes`/`no`/`on`/`off` are booleans, `0x1f` and `0o17` are integers, `802.3ad` is a
+//! string, and a duplicate mapping key keeps the last value (we also report it).
+
+use std::collections::HashMap;
+
+use granit_parser::{Event, Parser, ScalarStyle, ScanError};
+
+/// One YAML value and the 1-based line/column where it starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub line: u32,
+    pub col: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    /// Keys are kept as nodes so a message can point at the key's line.
+    Map(Vec<(Node, Node)>),
+}
+
+/// A key that appeared twice in one mapping; the later value is the one kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DuplicateKey {
+    pub key: String,
+    pub first_line: u32,
+    pub second_line: u32,
+}
+
+/// A parsed document of a stream: its root node and the duplicate keys found in it.
+#[derive(Debug)]
+pub struct YamlDocument {
+    pub root: Node,
+    pub duplicates: Vec<DuplicateKey>,
+}
+
+/// A syntax error with its 1-based position.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("line {line}, column {col}: {message}")]
+pub struct SyntaxError {
+    pub line: u32,
+    pub col: u32,
+    pub message: String,
+}
+
+impl From<ScanError> for SyntaxError {
+    fn from(e: ScanError) -> Self {
+        let m = e.marker();
+        SyntaxError {
+            line: m.line() as u32,
+            col: m.col() as u32 + 1,
+            message: e.info(),
+        }
+    }
+}
+
+/// The deepest nesting accepted; deeper input is refused instead of exhausting the stack.
+const MAX_DEPTH: usize = 256;
+
+impl Node {
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&[(Node, Node)]> {
+        match &self.value {
+            Value::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::Seq(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.value, Value::Null)
+    }
+
+    /// The value under `key` in a mapping (keys compared as their string form).
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.as_map()?
+            .iter()
+            .find(|(k, _)| k.key_string() == key)
+            .map(|(_, v)| v)
+    }
+
+    /// A mapping key as text: scalars render the way Python's `str()` would.
+    pub fn key_string(&self) -> String {
+        self.python_str()
+    }
+
+    /// Python's `str()` of a scalar (`True`, `None`, `6`); collections use `repr`.
+    pub fn python_str(&self) -> String {
+        match &self.value {
+            Value::Str(s) => s.clone(),
+            _ => self.python_repr(),
+        }
+    }
+
+    /// Python's `repr()`, which is how Drydock's schema messages quote values.
+    pub fn python_repr(&self) -> String {
+        let mut out = String::new();
+        self.write_repr(&mut out);
+        out
+    }
+
+    fn write_repr(&self, out: &mut String) {
+        match &self.value {
+            Value::Null => out.push_str("None"),
+            Value::Bool(true) => out.push_str("True"),
+            Value::Bool(false) => out.push_str("False"),
+            Value::Int(i) => out.push_str(&i.to_string()),
+            Value::Float(f) => out.push_str(&python_float(*f)),
+            Value::Str(s) => out.push_str(&python_str_repr(s)),
+            Value::Seq(items) => {
+                out.push('[');
+                for (i, n) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    n.write_repr(out);
+                }
+                out.push(']');
+            }
+            Value::Map(entries) => {
+                out.push('{');
+                for (i, (k, v)) in entries.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    k.write_repr(out);
+                    out.push_str(": ");
+                    v.write_repr(out);
+                }
+                out.push('}');
+            }
+        }
+    }
+
+    /// Converts to JSON, keys stringified, for output and for Lua.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match &self.value {
+            Value::Null => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) => J::from(*i),
+            Value::Float(f) => serde_json::Number::from_f64(*f).map(J::Number).unwrap_or(J::Null),
+            Value::Str(s) => J::String(s.clone()),
+            Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
+            Value::Map(entries) => J::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.key_string(), v.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+pub fn python_str_repr(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+fn python_float(f: f64) -> String {
+    if f.is_nan() {
+        "nan".into()
+    } else if f.is_infinite() {
+        if f > 0.0 { "inf".into() } else { "-inf".into() }
+    } else if f.fract() == 0.0 && f.abs() < 1e16 {
+        format!("{f:.1}")
+    } else {
+        f.to_string()
+    }
+}
+
+/// Parses every document of a YAML stream. The first syntax error aborts the whole stream,
+/// as it did in Drydock: a half-read file is never taken for a whole one.
+pub fn parse_stream(text: &str) -> Result<Vec<YamlDocument>, SyntaxError> {
+    let mut builder = Builder {
+        parser: Parser::new_from_str(text),
+        anchors: HashMap::new(),
+    };
+    builder.stream()
+}
+
+struct Builder<'a> {
+    parser: Parser<'a, granit_parser::StrInput<'a>>,
+    anchors: HashMap<usize, Node>,
+}
+
+enum Frame {
+    Seq(Node, Vec<Node>, usize),
+    Map(Node, Vec<(Node, Node)>, Option<Node>, usize),
+}
+
+impl<'a> Builder<'a> {
+    fn next(&mut self) -> Result<Option<(Event<'a>, u32, u32)>, SyntaxError> {
+        match self.parser.next_event() {
+            None => Ok(None),
+            Some(Err(e)) => Err(e.into()),
+            Some(Ok((ev, span))) => Ok(Some((ev, span.start.line() as u32, span.start.col() as u32 + 1))),
+        }
+    }
+
+    fn stream(&mut self) -> Result<Vec<YamlDocument>, SyntaxError> {
+        let mut docs = Vec::new();
+        while let Some((ev, line, col)) = self.next()? {
+            match ev {
+                Event::DocumentStart(..) => {
+                    self.anchors.clear();
+                    let mut duplicates = Vec::new();
+                    let root = self.node(&mut duplicates)?.unwrap_or(Node {
+                        value: Value::Null,
+                        line,
+                        col,
+                    });
+                    docs.push(YamlDocument { root, duplicates });
+                }
+                Event::StreamEnd => break,
+                _ => {}
+            }
+        }
+        Ok(docs)
+    }
+
+    /// Reads one node (iteratively, so deep nesting cannot overflow the stack). Returns
+    /// `None` at the end of a document.
+    fn node(&mut self, dups: &mut Vec<DuplicateKey>) -> Result<Option<Node>, SyntaxError> {
+        let mut stack: Vec<Frame> = Vec::new();
+        loop {
+            let Some((ev, line, col)) = self.next()? else {
+                return Ok(None);
+            };
+            let done: Node = match ev {
+                Event::DocumentEnd if stack.is_empty() => return Ok(None),
+                Event::Scalar(text, style, anchor, tag) => {
+                    let tag = tag.map(|t| t.suffix().to_string());
+                    let node = Node {
+                        value: resolve_scalar(&text, style, tag.as_deref()),
+                        line,
+                        col,
+                    };
+                    if anchor != 0 {
+                        self.anchors.insert(anchor, node.clone());
+                    }
+                    node
+                }
+                Event::Alias(id) => match self.anchors.get(&id) {
+                    Some(n) => Node {
+                        line,
+                        col,
+                        ..n.clone()
+                    },
+                    None => {
+                        return Err(SyntaxError {
+                            line,
+                            col,
+                            message: "alias refers to an unknown anchor".into(),
+                        });
+                    }
+                },
+                Event::SequenceStart(_, anchor, _) | Event::MappingStart(_, anchor, _) => {
+                    if stack.len() >= MAX_DEPTH {
+                        return Err(SyntaxError {
+                            line,
+                            col,
+                            message: format!("nesting deeper than {MAX_DEPTH} levels"),
+                        });
+                    }
+                    let start = Node {
+                        value: Value::Null,
+                        line,
+                        col,
+                    };
+                    if matches!(ev, Event::SequenceStart(..)) {
+                        stack.push(Frame::Seq(start, Vec::new(), anchor));
+                    } else {
+                        stack.push(Frame::Map(start, Vec::new(), None, anchor));
+                    }
+                    continue;
+                }
+                Event::SequenceEnd => match stack.pop() {
+                    Some(Frame::Seq(start, items, anchor)) => self.finish(
+                        Node {
+                            value: Value::Seq(items),
+                            ..start
+                        },
+                        anchor,
+                    ),
+                    _ => continue,
+                },
+                Event::MappingEnd => match stack.pop() {
+                    Some(Frame::Map(start, entries, _, anchor)) => {
+                        let entries = apply_merge_keys(entries);
+                        let entries = dedupe_keys(entries, dups);
+                        self.finish(
+                            Node {
+                                value: Value::Map(entries),
+                                ..start
+                            },
+                            anchor,
+                        )
+                    }
+                    _ => continue,
+                },
+                _ => continue,
+            };
+            match stack.last_mut() {
+                None => return Ok(Some(done)),
+                Some(Frame::Seq(_, items, _)) => items.push(done),
+                Some(Frame::Map(_, entries, pending, _)) => match pending.take() {
+                    None => *pending = Some(done),
+                    Some(key) => entries.push((key, done)),
+                },
+            }
+        }
+    }
+
+    fn finish(&mut self, node: Node, anchor: usize) -> Node {
+        if anchor != 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        node
+    }
+}
+
+/// `<<: *base` (or a list of them) merges the referenced mappings' keys in, explicit keys win.
+fn apply_merge_keys(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
+    if !entries
+        .iter()
+        .any(|(k, _)| matches!(&k.value, Value::Str(s) if s == "<<"))
+    {
+        return entries;
+    }
+    let mut explicit = Vec::new();
+    let mut merged = Vec::new();
+    for (k, v) in entries {
+        if matches!(&k.value, Value::Str(s) if s == "<<") {
+            let sources = match v.value {
+                Value::Seq(items) => items,
+                _ => vec![v],
+            };
+            for src in sources {
+                if let Value::Map(m) = src.value {
+                    merged.extend(m);
+                }
+            }
+        } else {
+            explicit.push((k, v));
+        }
+    }
+    merged.retain(|(mk, _)| !explicit.iter().any(|(ek, _)| ek.key_string() == mk.key_string()));
+    merged.extend(explicit);
+    merged
+}
+
+/// Last value wins (PyYAML's behaviour) and the position of the first one is kept, so a
+/// design that loaded upstream loads here too, while the duplicate is still reported.
+fn dedupe_keys(entries: Vec<(Node, Node)>, dups: &mut Vec<DuplicateKey>) -> Vec<(Node, Node)> {
+    if entries.len() < 2 {
+        return entries;
+    }
+    let mut index: HashMap<String, usize> = HashMap::with_capacity(entries.len());
+    let mut out: Vec<(Node, Node)> = Vec::with_capacity(entries.len());
+    for (k, v) in entries {
+        let ks = k.key_string();
+        match index.get(&ks) {
+            Some(&i) => {
+                dups.push(DuplicateKey {
+                    key: ks,
+                    first_line: out[i].0.line,
+                    second_line: k.line,
+                });
+                out[i].1 = v;
+            }
+            None => {
+                index.insert(ks, out.len());
+                out.push((k, v));
+            }
+        }
+    }
+    out
+}
+
+/// YAML 1.1 scalar resolution (PyYAML's `SafeLoader` resolvers), honouring explicit tags.
+fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&str>) -> Value {
+    match tag {
+        Some("str") => return Value::Str(text.to_string()),
+        Some("int") => return parse_int(text).map(Value::Int).unwrap_or(Value::Str(text.into())),
+        Some("float") => {
+            return parse_float(text)
+                .map(Value::Float)
+                .unwrap_or(Value::Str(text.into()));
+        }
+        Some("bool") => {
+            return parse_bool(text)
+                .map(Value::Bool)
+                .unwrap_or(Value::Str(text.into()));
+        }
+        Some("null") => return Value::Null,
+        _ => {}
+    }
+    if style != ScalarStyle::Plain {
+        return Value::Str(text.to_string());
+    }
+    if matches!(text, "" | "~" | "null" | "Null" | "NULL") {
+        return Value::Null;
+    }
+    if let Some(b) = parse_bool(text) {
+        return Value::Bool(b);
+    }
+    if let Some(i) = parse_int(text) {
+        return Value::Int(i);
+    }
+    if let Some(f) = parse_float(text) {
+        return Value::Float(f);
+    }
+    Value::Str(text.to_string())
+}
+
+fn parse_bool(t: &str) -> Option<bool> {
+    match t {
+        "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" | "y" | "Y" => {
+            // PyYAML does not treat a bare `y`/`Y` as a boolean.
+            if t == "y" || t == "Y" { None } else { Some(true) }
+        }
+        "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => Some(false),
+        _ => None,
+    }
+}
+
+fn parse_int(t: &str) -> Option<i64> {
+    let (neg, body) = match t.as_bytes().first()? {
+        b'-' => (true, &t[1..]),
+        b'+' => (false, &t[1..]),
+        _ => (false, t),
+    };
+    if body.is_empty() {
+        return None;
+    }
+    let body = body.replace('_', "");
+    let magnitude = if let Some(hex) = body.strip_prefix("0x") {
+        i64::from_str_radix(hex, 16).ok()?
+    } else if let Some(bin) = body.strip_prefix("0b") {
+        i64::from_str_radix(bin, 2).ok()?
+    } else if let Some(oct) = body.strip_prefix("0o") {
+        i64::from_str_radix(oct, 8).ok()?
+    } else if body.len() > 1 && body.starts_with('0') {
+        // YAML 1.1 octal: `0755`.
+        i64::from_str_radix(&body[1..], 8).ok()?
+    } else if body.bytes().all(|b| b.is_ascii_digit()) {
+        body.parse().ok()?
+    } else {
+        return None;
+    };
+    Some(if neg { -magnitude } else { magnitude })
+}
+
+fn parse_float(t: &str) -> Option<f64> {
+    match t {
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Some(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => return Some(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Some(f64::NAN),
+        _ => {}
+    }
+    // PyYAML's float pattern needs a dot (`1.0`, `1.5e3`, `.5`); `1e3` stays a string.
+    let body = t.trim_start_matches(['-', '+']);
+    let first = body.chars().next()?;
+    if !(first.is_ascii_digit() || first == '.') || !body.contains('.') {
+        return None;
+    }
+    if !body
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '-' | '+' | '_'))
+    {
+        return None;
+    }
+    // `802.3ad` and `1.2.3` are strings: at most one dot before any exponent.
+    let mantissa = body.split(['e', 'E']).next().unwrap_or("");
+    if mantissa.matches('.').count() != 1 {
+        return None;
+    }
+    t.replace('_', "").parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Node {
+        parse_stream(text).unwrap().remove(0).root
+    }
+
+    #[test]
+    fn yaml_1_1_scalars_resolve_like_pyyaml() {
+        let n = one("a: yes\nb: off\nc: 0xffff\nd: 802.3ad\ne: 1.0\nf: '100'\ng: 100full\nh: ~\ni: 0755\n");
+        let v = |k: &str| n.get(k).unwrap().value.clone();
+        assert_eq!(v("a"), Value::Bool(true));
+        assert_eq!(v("b"), Value::Bool(false));
+        assert_eq!(v("c"), Value::Int(65535));
+        assert_eq!(v("d"), Value::Str("802.3ad".into()));
+        assert_eq!(v("e"), Value::Float(1.0));
+        assert_eq!(v("f"), Value::Str("100".into()));
+        assert_eq!(v("g"), Value::Str("100full".into()));
+        assert_eq!(v("h"), Value::Null);
+        assert_eq!(v("i"), Value::Int(0o755));
+    }
+
+    #[test]
+    fn duplicate_keys_keep_the_last_value_and_are_reported() {
+        let docs = parse_stream("x:\n  address: 1\n  address: 2\n").unwrap();
+        let x = docs[0].root.get("x").unwrap();
+        assert_eq!(x.get("address").unwrap().value, Value::Int(2));
+        assert_eq!(
+            docs[0].duplicates,
+            vec![DuplicateKey {
+                key: "address".into(),
+                first_line: 2,
+                second_line: 3
+            }]
+        );
+    }
+
+    #[test]
+    fn positions_are_one_based_and_per_document() {
+        let docs = parse_stream("---\na: 1\n---\nb:\n  c: x\n").unwrap();
+        assert_eq!(docs.len(), 2);
+        let c = docs[1].root.get("b").unwrap().get("c").unwrap();
+        assert_eq!((c.line, c.col), (5, 6));
+    }
+
+    #[test]
+    fn anchors_and_merge_keys() {
+        let n = one("base: &b {x: 1, y: 2}\nchild:\n  <<: *b\n  y: 3\n");
+        let child = n.get("child").unwrap();
+        assert_eq!(child.get("x").unwrap().value, Value::Int(1));
+        assert_eq!(child.get("y").unwrap().value, Value::Int(3));
+    }
+
+    #[test]
+    fn syntax_errors_carry_positions() {
+        let e = parse_stream("a: [1, 2\nb: c\n").unwrap_err();
+        assert!(e.line >= 1, "{e}");
+        let e = parse_stream("a:\n  b: 1\n c: 2\n").unwrap_err();
+        assert_eq!(e.line, 3, "{e}");
+    }
+
+    #[test]
+    fn python_repr_matches_jsonschema_messages() {
+        assert_eq!(one("[pkg1, pkg2]").python_repr(), "['pkg1', 'pkg2']");
+        assert_eq!(one("~").python_repr(), "None");
+        assert_eq!(one("{a: true}").python_repr(), "{'a': True}");
+    }
+}

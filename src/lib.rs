@@ -1,0 +1,3 @@
+//! drydock: bare-metal site provisioning as a Lua-scriptable runtime over a Rust core.
+
+pub mod design;
