@@ -1,3 +1,5 @@
 //! drydock: bare-metal site provisioning as a Lua-scriptable runtime over a Rust core.
 
+pub mod cli;
 pub mod design;
+pub mod runtime;

@@ -1,0 +1,46 @@
+//! `drydock design show`: the effective design after inheritance.
+
+use anyhow::bail;
+
+use super::{DesignArgs, Format, Global, Outcome};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub design: DesignArgs,
+    /// Show only this node (the other sections are still printed)
+    #[arg(long, value_name = "NAME")]
+    pub node: Option<String>,
+}
+
+pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
+    let site = crate::design::load(&args.design.paths)?;
+    if let Some(name) = &args.node
+        && site.node(name).is_none()
+    {
+        let names: Vec<&str> = site.nodes.iter().take(10).map(|n| n.name.as_str()).collect();
+        bail!(
+            "no node named '{name}' in the design (nodes: {}{})",
+            names.join(", "),
+            if site.nodes.len() > 10 { ", ..." } else { "" }
+        );
+    }
+    let problems = site
+        .ingest_issues
+        .iter()
+        .chain(&site.resolve_issues)
+        .filter(|m| m.is_error())
+        .count();
+    if problems > 0 {
+        eprintln!(
+            "drydock: warning: the design has {problems} errors; documents that failed are not shown (run drydock validate)"
+        );
+    }
+    let json = site.to_json(args.node.as_deref());
+    match global.format.unwrap_or(Format::Yaml) {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&json)?),
+        Format::Yaml => print!("{}", serde_saphyr::to_string(&json)?),
+        Format::Text => bail!("design show prints yaml or json, not text"),
+    }
+    Ok(Outcome::Clean)
+}

@@ -1,0 +1,117 @@
+//! Command line: the options, one file per subcommand, and the mapping of outcomes to
+//! exit codes (0 ok, 1 findings, 2 bad input or failure).
+
+mod design_show;
+mod output;
+mod run;
+mod scripts;
+mod validate;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "drydock",
+    version,
+    about = "Provision bare-metal sites from a declarative design, with Lua workflows"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options accepted before or after the subcommand name.
+#[derive(Debug, clap::Args)]
+pub struct Global {
+    /// Site directory whose scripts/, stdlib/ and rules/ override the shipped ones
+    #[arg(long, global = true, env = "DRYDOCK_SITE_DIR", value_name = "DIR")]
+    pub site_dir: Option<PathBuf>,
+    /// Output format (validate, run: text|json; design show: json|yaml)
+    #[arg(long, global = true, value_enum)]
+    pub format: Option<Format>,
+    /// Log line format on stderr
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Yaml,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate a site design with every rule (and the site's own rules)
+    Validate(validate::Args),
+    /// Run an action (validate_design, ...) as a Lua workflow
+    Run(run::Args),
+    /// Inspect the effective design
+    #[command(subcommand)]
+    Design(DesignCommand),
+    /// List each action and stdlib module and where it resolves (site dir or shipped)
+    Scripts,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DesignCommand {
+    /// Print the effective design (after inheritance)
+    Show(design_show::Args),
+}
+
+/// The design files or directories every design-reading command takes.
+#[derive(Debug, clap::Args)]
+pub struct DesignArgs {
+    /// Design file or directory (every *.yaml/*.yml in it, sorted); repeatable
+    #[arg(short = 'd', long = "design", value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+}
+
+/// What a command found: decides the exit code.
+pub enum Outcome {
+    Clean,
+    Findings,
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("DRYDOCK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("drydock=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.global.log_format);
+    let result = match &cli.command {
+        Command::Validate(args) => validate::run(args, &cli.global),
+        Command::Run(args) => run::run(args, &cli.global),
+        Command::Design(DesignCommand::Show(args)) => design_show::run(args, &cli.global),
+        Command::Scripts => scripts::run(&cli.global),
+    };
+    match result {
+        Ok(Outcome::Clean) => ExitCode::SUCCESS,
+        Ok(Outcome::Findings) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("drydock: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

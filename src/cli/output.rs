@@ -1,0 +1,68 @@
+//! Text rendering of a validation report for a terminal.
+
+use std::fmt::Write;
+
+use crate::design::validation::{Level, Message, ValidationReport};
+
+fn location(m: &Message) -> String {
+    match &m.source {
+        Some(s) => format!("{s}"),
+        None => "-".into(),
+    }
+}
+
+pub fn render_text(report: &ValidationReport) -> String {
+    let mut out = String::new();
+    for (level, title) in [(Level::Error, "Errors"), (Level::Warning, "Warnings")] {
+        let msgs: Vec<&Message> = report.messages.iter().filter(|m| m.level == level).collect();
+        if msgs.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "{title} ({}):", msgs.len());
+        for m in msgs {
+            let docs: Vec<String> = m.documents.iter().map(ToString::to_string).collect();
+            let docs = if docs.is_empty() {
+                String::new()
+            } else {
+                format!("  [{}]", docs.join(", "))
+            };
+            let _ = writeln!(out, "  {}  {} {}{docs}", location(m), m.name, m.rule);
+            let _ = writeln!(out, "    {}", m.message.trim_end());
+            if !m.diagnostic.is_empty() {
+                let _ = writeln!(out, "    hint: {}", m.diagnostic);
+            }
+        }
+        out.push('\n');
+    }
+    let mut passed: Vec<&str> = report
+        .messages
+        .iter()
+        .filter(|m| m.level == Level::Info && m.message.ends_with(": Validation successful."))
+        .map(|m| m.rule.as_str())
+        .collect();
+    passed.dedup();
+    let other_info: Vec<&Message> = report
+        .messages
+        .iter()
+        .filter(|m| m.level == Level::Info && !m.message.ends_with(": Validation successful."))
+        .collect();
+    for m in other_info {
+        let _ = writeln!(out, "Info: {}  {}", location(m), m.message);
+    }
+    if !passed.is_empty() {
+        let _ = writeln!(out, "Passed ({} rules): {}", passed.len(), passed.join(", "));
+    }
+    let errors = report.error_count();
+    let warnings = report
+        .messages
+        .iter()
+        .filter(|m| m.level == Level::Warning)
+        .count();
+    let verdict = if report.passed() {
+        "Site design passed validation"
+    } else {
+        "Site design failed validation."
+    };
+    let _ = writeln!(out, "{verdict} ({errors} errors, {warnings} warnings)");
+    out
+}

@@ -1,0 +1,330 @@
+//! `drydock.design`: the effective design as a handle with lookups that return plain
+//! tables, the Rust validation rules, and the report site rules write into.
+
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::rc::Rc;
+
+use mlua::{AnyUserData, Lua, LuaSerdeExt, Table, UserData, UserDataMethods, Value};
+use serde::Deserialize;
+
+use crate::design::model::{DocRef, Kind, Source};
+use crate::design::rules::{self, Context};
+use crate::design::select;
+use crate::design::site::Site;
+use crate::design::validation::{Level, RuleInfo, RuleReport};
+use crate::runtime::{Loader, eval};
+
+/// A loaded design (`drydock.design.load`, or `ctx.design` in an action).
+#[derive(Clone)]
+pub struct Design(pub Rc<Site>);
+
+/// A document as a Lua table: its Deckhand `data` fields plus `name`, `schema`, `source`.
+fn entity(lua: &Lua, kind: Kind, mut json: serde_json::Value, source: &Source) -> mlua::Result<Value> {
+    if let Some(obj) = json.as_object_mut() {
+        obj.insert("schema".into(), kind.schema().into());
+        obj.insert(
+            "source".into(),
+            serde_json::json!({"file": &*source.file, "line": source.line}),
+        );
+    }
+    lua.to_value(&json)
+}
+
+fn list<T>(lua: &Lua, items: &[T], f: impl Fn(&T) -> mlua::Result<Value>) -> mlua::Result<Table> {
+    let t = lua.create_table_with_capacity(items.len(), 0)?;
+    for item in items {
+        t.raw_push(f(item)?)?;
+    }
+    t.set_metatable(Some(lua.array_metatable()))?;
+    Ok(t)
+}
+
+impl UserData for Design {
+    fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
+        m.add_method("nodes", |lua, this, filter: Option<Value>| {
+            let site = &this.0;
+            let set = match filter {
+                None | Some(Value::Nil) => None,
+                Some(v) => Some(
+                    select::filter_from_json(&lua.from_value::<serde_json::Value>(v)?)
+                        .map_err(|e| mlua::Error::runtime(format!("design:nodes: {e}")))?,
+                ),
+            };
+            let picked: Vec<_> = select::select(site, set.as_ref())
+                .into_iter()
+                .map(|i| &site.nodes[i])
+                .collect();
+            list(lua, &picked, |n| {
+                entity(lua, Kind::BaremetalNode, n.to_json(), &n.source)
+            })
+        });
+        m.add_method("node", |lua, this, name: String| match this.0.node(&name) {
+            Some(n) => entity(lua, Kind::BaremetalNode, n.to_json(), &n.source),
+            None => Ok(Value::Nil),
+        });
+        m.add_method("networks", |lua, this, ()| {
+            list(lua, &this.0.networks, |n| {
+                entity(lua, Kind::Network, n.to_json(), &n.source)
+            })
+        });
+        m.add_method("network", |lua, this, name: String| match this.0.network(&name) {
+            Some(n) => entity(lua, Kind::Network, n.to_json(), &n.source),
+            None => Ok(Value::Nil),
+        });
+        m.add_method("network_links", |lua, this, ()| {
+            list(lua, &this.0.network_links, |n| {
+                entity(lua, Kind::NetworkLink, n.to_json(), &n.source)
+            })
+        });
+        m.add_method("network_link", |lua, this, name: String| {
+            match this.0.network_link(&name) {
+                Some(n) => entity(lua, Kind::NetworkLink, n.to_json(), &n.source),
+                None => Ok(Value::Nil),
+            }
+        });
+        m.add_method("racks", |lua, this, ()| {
+            list(lua, &this.0.racks, |n| {
+                entity(lua, Kind::Rack, n.to_json(), &n.source)
+            })
+        });
+        m.add_method("rack", |lua, this, name: String| match this.0.rack(&name) {
+            Some(n) => entity(lua, Kind::Rack, n.to_json(), &n.source),
+            None => Ok(Value::Nil),
+        });
+        m.add_method("hardware_profiles", |lua, this, ()| {
+            list(lua, &this.0.hardware_profiles, |n| {
+                entity(lua, Kind::HardwareProfile, n.to_json(), &n.source)
+            })
+        });
+        m.add_method("host_profiles", |lua, this, ()| {
+            list(lua, &this.0.host_profiles, |n| {
+                entity(lua, Kind::HostProfile, n.to_json(), &n.source)
+            })
+        });
+        m.add_method("bootactions", |lua, this, ()| {
+            list(lua, &this.0.bootactions, |b| {
+                let mut json = b.action.to_json();
+                json["target_nodes"] = serde_json::json!(b.target_nodes);
+                entity(lua, Kind::BootAction, json, &b.action.source)
+            })
+        });
+        m.add_method("region", |lua, this, ()| match &this.0.region {
+            Some(r) => entity(lua, Kind::Region, r.to_json(), &r.source),
+            None => Ok(Value::Nil),
+        });
+        m.add_meta_method("__tostring", |_, this, ()| {
+            let s = &this.0;
+            Ok(format!(
+                "design ({} nodes, {} networks, {} links, {} racks)",
+                s.nodes.len(),
+                s.networks.len(),
+                s.network_links.len(),
+                s.racks.len()
+            ))
+        });
+    }
+}
+
+/// `drydock.design.report(rule)`: where a site rule reports. Shares [`RuleReport`] with
+/// the Rust rules, so messages and the closing "Validation successful." are built alike.
+struct Report {
+    site: Rc<Site>,
+    inner: RefCell<Option<RuleReport>>,
+}
+
+#[derive(Deserialize, Default)]
+struct MessageOptions {
+    #[serde(default)]
+    documents: Vec<serde_json::Value>,
+    #[serde(default)]
+    diagnostic: String,
+    #[serde(default)]
+    source: Option<Source>,
+}
+
+impl Report {
+    fn add(&self, lua: &Lua, level: Level, text: String, opts: Option<Value>) -> mlua::Result<()> {
+        let opts: MessageOptions = match opts {
+            None | Some(Value::Nil) => MessageOptions::default(),
+            Some(v) => lua.from_value(v).map_err(|e| {
+                mlua::Error::runtime(format!(
+                    "report: options must be {{documents = {{...}}, diagnostic = \"...\"}}: {e}"
+                ))
+            })?,
+        };
+        let mut docs = Vec::new();
+        let mut source = opts.source;
+        for d in &opts.documents {
+            let (Some(schema), Some(name)) = (
+                d.get("schema").and_then(|s| s.as_str()),
+                d.get("name").and_then(|s| s.as_str()),
+            ) else {
+                return Err(mlua::Error::runtime(
+                    "report: each document needs schema and name (pass a node, network, ... table or {schema=, name=})",
+                ));
+            };
+            let doc = DocRef {
+                schema: schema.into(),
+                name: name.into(),
+            };
+            if source.is_none() {
+                source = d
+                    .get("source")
+                    .and_then(|s| serde_json::from_value(s.clone()).ok())
+                    .or_else(|| self.site.source_of(&doc));
+            }
+            docs.push(doc);
+        }
+        let mut inner = self.inner.borrow_mut();
+        let report = inner
+            .as_mut()
+            .ok_or_else(|| mlua::Error::runtime("report: already finished"))?;
+        report.add(level, &text, &opts.diagnostic, docs, source);
+        Ok(())
+    }
+}
+
+impl UserData for Report {
+    fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
+        m.add_method("error", |lua, this, (text, opts): (String, Option<Value>)| {
+            this.add(lua, Level::Error, text, opts)
+        });
+        m.add_method("warn", |lua, this, (text, opts): (String, Option<Value>)| {
+            this.add(lua, Level::Warning, text, opts)
+        });
+        m.add_method("info", |lua, this, (text, opts): (String, Option<Value>)| {
+            this.add(lua, Level::Info, text, opts)
+        });
+        m.add_method("finish", |lua, this, ()| {
+            let report = this
+                .inner
+                .borrow_mut()
+                .take()
+                .ok_or_else(|| mlua::Error::runtime("report: already finished"))?;
+            messages(lua, report.finish())
+        });
+    }
+}
+
+fn messages(lua: &Lua, msgs: Vec<crate::design::validation::Message>) -> mlua::Result<Table> {
+    list(lua, &msgs, |m| lua.to_value(&m.to_json()))
+}
+
+fn design_arg(ud: &AnyUserData) -> mlua::Result<Rc<Site>> {
+    Ok(ud.borrow::<Design>()?.0.clone())
+}
+
+#[derive(Deserialize, Default)]
+struct ValidateOptions {
+    rules: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+struct RuleSpec {
+    id: String,
+    name: Option<String>,
+    long_name: Option<String>,
+}
+
+pub fn module(lua: &Lua) -> mlua::Result<Table> {
+    let t = lua.create_table()?;
+    let registered = lua.create_table()?;
+
+    t.set(
+        "load",
+        lua.create_function(|lua, paths: Value| {
+            let paths: Vec<PathBuf> = match paths {
+                Value::String(s) => vec![PathBuf::from(s.to_str()?.to_string())],
+                other => lua
+                    .from_value::<Vec<String>>(other)?
+                    .into_iter()
+                    .map(PathBuf::from)
+                    .collect(),
+            };
+            let site = crate::design::load(&paths).map_err(mlua::Error::external)?;
+            Ok(Design(Rc::new(site)))
+        })?,
+    )?;
+    t.set(
+        "validate",
+        lua.create_function(|lua, (design, opts): (AnyUserData, Option<Value>)| {
+            let site = design_arg(&design)?;
+            let opts: ValidateOptions = match opts {
+                None | Some(Value::Nil) => ValidateOptions::default(),
+                Some(v) => lua.from_value(v)?,
+            };
+            messages(
+                lua,
+                rules::validate(&site, &Context::default(), opts.rules.as_deref()),
+            )
+        })?,
+    )?;
+    t.set(
+        "rules",
+        lua.create_function(|lua, ()| {
+            let infos: Vec<RuleInfo> = rules::ALL.iter().map(|r| r.info()).collect();
+            list(lua, &infos, |i| lua.to_value(i))
+        })?,
+    )?;
+    t.set(
+        "report",
+        lua.create_function(|lua, (design, rule): (AnyUserData, Value)| {
+            let spec: RuleSpec = lua.from_value(rule).map_err(|e| {
+                mlua::Error::runtime(format!("report: rule must be {{id=, name=, long_name=}}: {e}"))
+            })?;
+            let name = spec.name.unwrap_or_else(|| spec.id.clone());
+            let long_name = spec.long_name.unwrap_or_else(|| name.clone());
+            let info = RuleInfo {
+                id: spec.id,
+                name,
+                long_name,
+            };
+            Ok(Report {
+                site: design_arg(&design)?,
+                inner: RefCell::new(Some(RuleReport::new(info))),
+            })
+        })?,
+    )?;
+    let reg = registered.clone();
+    t.set(
+        "register_rule",
+        lua.create_function(move |_, (id, spec): (String, Table)| {
+            if !matches!(spec.get::<Value>("check")?, Value::Function(_)) {
+                return Err(mlua::Error::runtime(format!(
+                    "register_rule({id}): the rule needs a check function"
+                )));
+            }
+            spec.set("id", id)?;
+            reg.raw_push(spec)
+        })?,
+    )?;
+    let reg = registered;
+    t.set(
+        "site_rules",
+        lua.create_function(move |lua, ()| {
+            let loader = lua.app_data_ref::<Loader>().map(|l| l.clone()).unwrap_or_default();
+            let out = lua.create_table()?;
+            for (id, src) in loader.site_rules().map_err(mlua::Error::external)? {
+                let file = src.chunk_name[1..].to_string();
+                let Value::Table(spec) = eval(lua, &src)? else {
+                    return Err(mlua::Error::runtime(format!(
+                        "{file}: a site rule must return {{ name = \"...\", long_name = \"...\", check = function(design, report) ... end }}"
+                    )));
+                };
+                if !matches!(spec.get::<Value>("check")?, Value::Function(_)) {
+                    return Err(mlua::Error::runtime(format!("{file}: the returned rule has no check function")));
+                }
+                spec.set("id", id)?;
+                spec.set("file", file)?;
+                out.raw_push(spec)?;
+            }
+            for spec in reg.sequence_values::<Table>() {
+                out.raw_push(spec?)?;
+            }
+            out.set_metatable(Some(lua.array_metatable()))?;
+            Ok(out)
+        })?,
+    )?;
+    Ok(t)
+}

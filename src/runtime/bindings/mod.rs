@@ -1,0 +1,65 @@
+//! The `drydock` Lua API. Each module is one file with one entry point; this file lists
+//! them. Bindings only convert between Lua and Rust: the logic lives in the Rust core or
+//! in the scripts.
+
+mod design;
+mod log;
+mod stock;
+
+use mlua::{Lua, LuaSerdeExt, Table, Value};
+
+pub use design::Design;
+
+/// Makes `t` read-only: scripts change behaviour through phases, not by patching the API.
+fn readonly(lua: &Lua, name: &str, t: Table) -> mlua::Result<Table> {
+    let proxy = lua.create_table()?;
+    let meta = lua.create_table()?;
+    meta.set("__index", t.clone())?;
+    let name = name.to_string();
+    meta.set(
+        "__newindex",
+        lua.create_function(move |_, (_, key): (Value, Value)| -> mlua::Result<()> {
+            Err(mlua::Error::runtime(format!(
+                "{name} is read-only (tried to set {}): wrap a phase with drydock.stock(...) instead",
+                key.to_string().unwrap_or_default()
+            )))
+        })?,
+    )?;
+    meta.set(
+        "__pairs",
+        lua.create_function(move |lua, _: Value| {
+            let next: mlua::Function = lua.globals().get("next")?;
+            Ok((next, t.clone(), Value::Nil))
+        })?,
+    )?;
+    meta.set("__metatable", false)?;
+    proxy.set_metatable(Some(meta))?;
+    Ok(proxy)
+}
+
+pub fn install(lua: &Lua) -> mlua::Result<()> {
+    let dd = lua.create_table()?;
+    dd.set("version", env!("CARGO_PKG_VERSION"))?;
+    dd.set("null", lua.null())?;
+    dd.set(
+        "array",
+        lua.create_function(|lua, t: Option<Table>| {
+            let t = match t {
+                Some(t) => t,
+                None => lua.create_table()?,
+            };
+            t.set_metatable(Some(lua.array_metatable()))?;
+            Ok(t)
+        })?,
+    )?;
+    let loaded: Table = lua.globals().get::<Table>("package")?.get("loaded")?;
+    for (name, module) in [("design", design::module(lua)?), ("log", log::module(lua)?)] {
+        let module = readonly(lua, &format!("drydock.{name}"), module)?;
+        loaded.set(format!("drydock.{name}"), module.clone())?;
+        dd.set(name, module)?;
+    }
+    dd.set("stock", stock::function(lua)?)?;
+    let dd = readonly(lua, "drydock", dd)?;
+    loaded.set("drydock", dd.clone())?;
+    lua.globals().set("drydock", dd)
+}

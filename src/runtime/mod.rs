@@ -1,0 +1,120 @@
+//! The Lua host: one Lua 5.4 state with the `drydock` API, a module loader that prefers the
+//! site directory over the shipped scripts, and a current-thread async runtime so bindings
+//! that do I/O can be awaited from scripts as plain calls.
+
+pub mod bindings;
+mod env;
+pub mod errors;
+pub mod loader;
+
+use std::path::PathBuf;
+
+use mlua::chunk::ChunkMode;
+use mlua::{Function, Lua, Table, Value};
+
+pub use errors::ScriptError;
+pub use loader::{Loader, Origin};
+
+pub struct Runtime {
+    lua: Lua,
+    tokio: tokio::runtime::Runtime,
+}
+
+/// Compiles and runs a chunk, returning what it returns.
+pub(crate) fn eval(lua: &Lua, src: &loader::Source) -> mlua::Result<Value> {
+    lua.load(src.code.as_str())
+        .set_name(src.chunk_name.as_str())
+        .set_mode(ChunkMode::Text)
+        .eval()
+}
+
+fn io_error(e: std::io::Error) -> mlua::Error {
+    mlua::Error::external(e)
+}
+
+/// `require` searches the site's `stdlib/` and then the shipped stdlib; nothing else.
+fn install_searcher(lua: &Lua) -> mlua::Result<()> {
+    let searcher = lua.create_function(|lua, name: String| {
+        let loader = lua
+            .app_data_ref::<Loader>()
+            .map(|l| l.clone())
+            .unwrap_or_default();
+        match loader.module(&name).map_err(io_error)? {
+            Some(src) => {
+                let f = lua
+                    .load(src.code.as_str())
+                    .set_name(src.chunk_name.as_str())
+                    .set_mode(ChunkMode::Text)
+                    .into_function()?;
+                Ok((
+                    Value::Function(f),
+                    Value::String(lua.create_string(&src.chunk_name[1..])?),
+                ))
+            }
+            None => {
+                let where_ = match loader.site_dir() {
+                    Some(d) => format!("{}/stdlib or the shipped stdlib", d.display()),
+                    None => "the shipped stdlib (no --site-dir)".into(),
+                };
+                let msg = format!("\n\tno drydock module '{name}' in {where_}");
+                Ok((Value::String(lua.create_string(&msg)?), Value::Nil))
+            }
+        }
+    })?;
+    let package: Table = lua.globals().get("package")?;
+    let old: Table = package.get("searchers")?;
+    let searchers = lua.create_sequence_from([old.get::<Value>(1)?, Value::Function(searcher)])?;
+    package.set("searchers", searchers)
+}
+
+impl Runtime {
+    pub fn new(site_dir: Option<PathBuf>) -> Result<Runtime, ScriptError> {
+        let lua = env::new_state()?;
+        lua.set_app_data(Loader::new(site_dir));
+        install_searcher(&lua)?;
+        bindings::install(&lua)?;
+        let tokio = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| ScriptError::new(format!("cannot start the async runtime: {e}")))?;
+        Ok(Runtime { lua, tokio })
+    }
+
+    pub fn lua(&self) -> &Lua {
+        &self.lua
+    }
+
+    /// Loads an action script (site override first) and checks it returns an action.
+    pub fn load_action(&self, name: &str) -> Result<Table, ScriptError> {
+        let loader = self
+            .lua
+            .app_data_ref::<Loader>()
+            .map(|l| l.clone())
+            .unwrap_or_default();
+        let src = loader
+            .action(name)
+            .map_err(|e| ScriptError::new(e.to_string()))?
+            .ok_or_else(|| ScriptError::new(format!("no action script named '{name}'")))?;
+        let value = eval(&self.lua, &src)?;
+        let shown = &src.chunk_name[1..];
+        let Value::Table(action) = value else {
+            return Err(ScriptError::new(format!(
+                "{shown} must return an action (phases.action(...)), not a {}",
+                value.type_name()
+            )));
+        };
+        if !matches!(action.get::<Value>("run")?, Value::Function(_)) {
+            return Err(ScriptError::new(format!(
+                "{shown} returned a table without a run function: build it with require('phases').action(name, phases)"
+            )));
+        }
+        Ok(action)
+    }
+
+    /// Runs an action's phases with `ctx` and returns its result (`ctx.result`).
+    pub fn run_action(&self, name: &str, ctx: Table) -> Result<Value, ScriptError> {
+        let action = self.load_action(name)?;
+        let run: Function = action.get("run")?;
+        Ok(self.tokio.block_on(run.call_async::<Value>((action, ctx)))?)
+    }
+}
