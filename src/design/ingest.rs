@@ -238,7 +238,10 @@ fn ingest_document(file: &Arc<str>, doc: yaml::YamlDocument, out: &mut Ingested)
 
 /// Recognises a Drydock document and returns its kind and body (`data` or `spec`).
 /// Other documents (Deckhand, Promenade, Pegleg, ...) are skipped.
-fn envelope<'n>(root: &'n Node, source: &Source) -> Result<Option<(Kind, Option<&'n Node>)>, LoadError> {
+fn envelope<'n, 'a>(
+    root: &'n Node<'a>,
+    source: &Source,
+) -> Result<Option<(Kind, Option<&'n Node<'a>>)>, LoadError> {
     if root.as_map().is_none() {
         if !root.is_null() {
             tracing::debug!(%source, "skipping a document that is not a mapping");

@@ -2,7 +2,8 @@
 //! merges), hardware profiles, kernel parameter references, route domains, bootaction
 //! scopes, and checks of every reference between documents.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 
@@ -55,9 +56,10 @@ pub fn resolve(documents: Vec<Document>, ingest_issues: Vec<Message>) -> Site {
     site.build_index();
     render_route_domains(&mut site.networks);
     check_network_references(&site, &mut report);
+    let mut kernel_cache = KernelCache::default();
     site.nodes = nodes
         .into_iter()
-        .map(|n| compile_node(&site, n, &mut report))
+        .map(|n| compile_node(&site, n, &mut kernel_cache, &mut report))
         .collect();
     site.build_index();
     site.bootactions = bootactions
@@ -83,7 +85,8 @@ fn check_duplicate_names(
     report: &mut RuleReport,
 ) {
     let mut check = |kind: Kind, items: Vec<(&str, &Source)>| {
-        let mut seen: HashMap<&str, &Source> = HashMap::with_capacity(items.len());
+        let mut seen: HashMap<&str, &Source> =
+            HashMap::with_capacity_and_hasher(items.len(), Default::default());
         for (name, source) in items {
             if let Some(first) = seen.get(name) {
                 report.error(
@@ -210,8 +213,17 @@ fn compile_profiles(profiles: &[HostProfile], report: &mut RuleReport) -> Vec<Ho
         .collect()
 }
 
-fn compile_node(site: &Site, node: BaremetalNode, report: &mut RuleReport) -> Node {
-    let doc = DocRef::new(Kind::BaremetalNode, &node.name);
+/// Resolved kernel parameters by (shared parameter map, hardware profile): nodes that share
+/// their profile's parameters resolve them once.
+type KernelCache = HashMap<(usize, usize), (Arc<IndexMap<String, String>>, Vec<String>)>;
+
+fn compile_node(
+    site: &Site,
+    node: BaremetalNode,
+    kernel_cache: &mut KernelCache,
+    report: &mut RuleReport,
+) -> Node {
+    let doc = || DocRef::new(Kind::BaremetalNode, &node.name);
     let parent = match node.config.host_profile.as_deref().filter(|p| *p != "!") {
         None => None,
         Some(name) => {
@@ -223,7 +235,7 @@ fn compile_node(site: &Site, node: BaremetalNode, report: &mut RuleReport) -> No
                         "Define HostProfile {name} or correct host_profile of BaremetalNode {}.",
                         node.name
                     ),
-                    vec![doc.clone()],
+                    vec![doc()],
                     Some(node.source.clone()),
                 );
             }
@@ -243,7 +255,7 @@ fn compile_node(site: &Site, node: BaremetalNode, report: &mut RuleReport) -> No
                 "Set hardware_profile on BaremetalNode {} or on its host profile.",
                 node.name
             ),
-            vec![doc.clone()],
+            vec![doc()],
             Some(node.source.clone()),
         ),
         Some(hw) => match site.hardware_profile(hw) {
@@ -253,11 +265,29 @@ fn compile_node(site: &Site, node: BaremetalNode, report: &mut RuleReport) -> No
                     "Define HardwareProfile {hw} or correct hardware_profile of BaremetalNode {}.",
                     node.name
                 ),
-                vec![doc.clone()],
+                vec![doc()],
                 Some(node.source.clone()),
             ),
             Some(hw) => {
-                resolve_kernel_params(&node.name, &mut config.kernel_params, hw, report, &node.source)
+                let (params, problems) = kernel_cache
+                    .entry((
+                        Arc::as_ptr(&config.kernel_params) as usize,
+                        hw as *const _ as usize,
+                    ))
+                    .or_insert_with(|| resolve_kernel_params(&config.kernel_params, hw))
+                    .clone();
+                config.kernel_params = params;
+                for why in problems {
+                    report.warn(
+                        &format!("Error resolving parameter reference on node {}: {why}", node.name),
+                        &format!(
+                            "Define it in HardwareProfile {} or correct the kernel parameter.",
+                            hw.name
+                        ),
+                        vec![doc()],
+                        Some(node.source.clone()),
+                    );
+                }
             }
         },
     }
@@ -270,7 +300,7 @@ fn compile_node(site: &Site, node: BaremetalNode, report: &mut RuleReport) -> No
                 report.error(
                     &format!("Unknown oob type {t} on BaremetalNode {}", node.name),
                     "Use one of: ipmi, redfish, libvirt, manual.",
-                    vec![doc.clone()],
+                    vec![doc()],
                     Some(node.source.clone()),
                 );
                 None
@@ -287,7 +317,7 @@ fn compile_node(site: &Site, node: BaremetalNode, report: &mut RuleReport) -> No
                     node.name
                 ),
                 &format!("Define Network {name} or correct {what}."),
-                vec![doc.clone()],
+                vec![doc()],
                 Some(node.source.clone()),
             );
         }
@@ -303,7 +333,7 @@ fn compile_node(site: &Site, node: BaremetalNode, report: &mut RuleReport) -> No
         report.error(
             &format!("Rack {rack} of BaremetalNode {} is not defined", node.name),
             &format!("Define a Rack document named {rack} or correct metadata.rack."),
-            vec![doc.clone()],
+            vec![doc()],
             Some(node.source.clone()),
         );
     }
@@ -325,15 +355,17 @@ fn compile_node(site: &Site, node: BaremetalNode, report: &mut RuleReport) -> No
 }
 
 /// Replaces `hardwareprofile:cpuset.<set>` and `hardwareprofile:hugepages.<conf>.size|count`
-/// values; an unresolvable reference stays as written and is reported as a warning.
+/// values; an unresolvable reference stays as written and is returned as a problem.
 fn resolve_kernel_params(
-    node: &str,
-    params: &mut IndexMap<String, String>,
+    params: &Arc<IndexMap<String, String>>,
     hw: &super::model::HardwareProfile,
-    report: &mut RuleReport,
-    source: &Source,
-) {
-    for value in params.values_mut() {
+) -> (Arc<IndexMap<String, String>>, Vec<String>) {
+    if !params.values().any(|v| v.starts_with("hardwareprofile:")) {
+        return (Arc::clone(params), Vec::new());
+    }
+    let mut out = IndexMap::clone(params);
+    let mut problems = Vec::new();
+    for value in out.values_mut() {
         let Some(reference) = value.strip_prefix("hardwareprofile:") else {
             continue;
         };
@@ -365,17 +397,10 @@ fn resolve_kernel_params(
         };
         match resolved {
             Ok(v) => *value = v,
-            Err(why) => report.warn(
-                &format!("Error resolving parameter reference on node {node}: {why}"),
-                &format!(
-                    "Define it in HardwareProfile {} or correct the kernel parameter.",
-                    hw.name
-                ),
-                vec![DocRef::new(Kind::BaremetalNode, node)],
-                Some(source.clone()),
-            ),
+            Err(why) => problems.push(why),
         }
     }
+    (Arc::new(out), problems)
 }
 
 fn check_network_references(site: &Site, report: &mut RuleReport) {
@@ -661,23 +686,63 @@ impl Keyed for LogicalVolume {
     }
 }
 
+/// Merges one shared list or map: a child that says nothing shares its parent's.
+fn shared<T>(
+    child: &Arc<T>,
+    parent: &Arc<T>,
+    is_empty: impl Fn(&T) -> bool,
+    merge: impl Fn(&T, &T) -> T,
+) -> Arc<T> {
+    if is_empty(child) {
+        Arc::clone(parent)
+    } else {
+        Arc::new(merge(child, parent))
+    }
+}
+
 /// A child's configuration over its (compiled) parent's.
 fn inherit(child: &HostConfig, parent: &HostConfig) -> HostConfig {
+    let map_empty = |m: &IndexMap<String, String>| m.is_empty();
     HostConfig {
         host_profile: child.host_profile.clone(),
         hardware_profile: scalar(&child.hardware_profile, &parent.hardware_profile),
         primary_network: scalar(&child.primary_network, &parent.primary_network),
         oob_type: scalar(&child.oob_type, &parent.oob_type),
-        oob_parameters: merge_map(&child.oob_parameters, &parent.oob_parameters),
-        storage_devices: merge_keyed(&child.storage_devices, &parent.storage_devices),
-        volume_groups: merge_keyed(&child.volume_groups, &parent.volume_groups),
+        oob_parameters: shared(
+            &child.oob_parameters,
+            &parent.oob_parameters,
+            map_empty,
+            merge_map,
+        ),
+        storage_devices: shared(
+            &child.storage_devices,
+            &parent.storage_devices,
+            |v| v.is_empty(),
+            |c, p| merge_keyed(c, p),
+        ),
+        volume_groups: shared(
+            &child.volume_groups,
+            &parent.volume_groups,
+            |v| v.is_empty(),
+            |c, p| merge_keyed(c, p),
+        ),
         image: scalar(&child.image, &parent.image),
         kernel: scalar(&child.kernel, &parent.kernel),
-        kernel_params: merge_map(&child.kernel_params, &parent.kernel_params),
-        tags: merge_list(&child.tags, &parent.tags),
-        owner_data: merge_map(&child.owner_data, &parent.owner_data),
+        kernel_params: shared(&child.kernel_params, &parent.kernel_params, map_empty, merge_map),
+        tags: shared(
+            &child.tags,
+            &parent.tags,
+            |v| v.is_empty(),
+            |c, p| merge_list(c, p),
+        ),
+        owner_data: shared(&child.owner_data, &parent.owner_data, map_empty, merge_map),
         rack: scalar(&child.rack, &parent.rack),
-        interfaces: merge_keyed(&child.interfaces, &parent.interfaces),
+        interfaces: shared(
+            &child.interfaces,
+            &parent.interfaces,
+            |v| v.is_empty(),
+            |c, p| merge_keyed(c, p),
+        ),
     }
 }
 

@@ -88,7 +88,7 @@ struct Schema {
     properties: Vec<(String, Schema)>,
     additional: Additional,
     items: Option<Box<Schema>>,
-    enumeration: Option<Vec<Node>>,
+    enumeration: Option<Vec<Node<'static>>>,
     pattern: Option<(String, Regex)>,
     required: Vec<String>,
     one_of: Vec<Schema>,
@@ -96,7 +96,7 @@ struct Schema {
 }
 
 impl Schema {
-    fn compile(n: &Node) -> Result<Schema, String> {
+    fn compile(n: &Node<'static>) -> Result<Schema, String> {
         let mut s = Schema::default();
         for (k, v) in n.as_map().unwrap_or(&[]) {
             match k.key_string().as_str() {
@@ -145,10 +145,10 @@ impl Schema {
         Ok(s)
     }
 
-    fn validate(&self, n: &Node, path: &mut String, out: &mut Vec<Violation>) {
-        let push = |out: &mut Vec<Violation>, path: &str, message: String| {
+    fn validate<'n>(&self, n: &'n Node, path: &mut Vec<Seg<'n>>, out: &mut Vec<Violation>) {
+        let push = |out: &mut Vec<Violation>, path: &[Seg], message: String| {
             out.push(Violation {
-                path: path.to_string(),
+                path: render(path),
                 line: n.line,
                 message,
             })
@@ -175,15 +175,12 @@ impl Schema {
         if let (Some((p, re)), Value::Str(s)) = (&self.pattern, &n.value)
             && !re.is_match(s)
         {
-            push(
-                out,
-                path,
-                format!(
-                    "{} does not match {}",
-                    shown(n, path),
-                    super::yaml::python_str_repr(p)
-                ),
+            let msg = format!(
+                "{} does not match {}",
+                shown(n, path),
+                super::yaml::python_str_repr(p)
             );
+            push(out, path, msg);
         }
         if let (Some(format), Value::Str(s)) = (&self.format, &n.value)
             && !format_ok(format, s)
@@ -201,11 +198,8 @@ impl Schema {
                 })
                 .count();
             if matching == 0 {
-                push(
-                    out,
-                    path,
-                    format!("{} is not valid under any of the given schemas", shown(n, path)),
-                );
+                let msg = format!("{} is not valid under any of the given schemas", shown(n, path));
+                push(out, path, msg);
             } else if matching > 1 {
                 push(
                     out,
@@ -217,27 +211,29 @@ impl Schema {
         match &n.value {
             Value::Map(entries) => {
                 for req in &self.required {
-                    if !entries.iter().any(|(k, _)| k.key_string() == *req) {
+                    if !entries.iter().any(|(k, _)| k.key_str() == req.as_str()) {
                         push(out, path, format!("'{req}' is a required property"));
                     }
                 }
                 let mut unexpected = Vec::new();
                 for (k, v) in entries {
-                    let key = k.key_string();
-                    let len = path.len();
-                    if !path.is_empty() {
-                        path.push('.');
-                    }
-                    path.push_str(&key);
-                    match self.properties.iter().find(|(name, _)| *name == key) {
-                        Some((_, sub)) => sub.validate(v, path, out),
+                    let key = k.key_str();
+                    let sub = match self.properties.iter().find(|(name, _)| *name == key) {
+                        Some((_, sub)) => Some(sub),
                         None => match &self.additional {
-                            Additional::Any => {}
-                            Additional::Forbidden => unexpected.push((key, k.line)),
-                            Additional::Schema(sub) => sub.validate(v, path, out),
+                            Additional::Any => None,
+                            Additional::Forbidden => {
+                                unexpected.push((key.into_owned(), k.line));
+                                None
+                            }
+                            Additional::Schema(sub) => Some(&**sub),
                         },
+                    };
+                    if let Some(sub) = sub {
+                        path.push(Seg::Key(k.key_str()));
+                        sub.validate(v, path, out);
+                        path.pop();
                     }
-                    path.truncate(len);
                 }
                 if let Some((_, line)) = unexpected.first() {
                     let names: Vec<String> = unexpected
@@ -246,7 +242,7 @@ impl Schema {
                         .collect();
                     let verb = if names.len() == 1 { "was" } else { "were" };
                     out.push(Violation {
-                        path: path.clone(),
+                        path: render(path),
                         line: *line,
                         message: format!(
                             "Additional properties are not allowed ({} {verb} unexpected)",
@@ -258,10 +254,9 @@ impl Schema {
             Value::Seq(items) => {
                 if let Some(item_schema) = &self.items {
                     for (i, item) in items.iter().enumerate() {
-                        let len = path.len();
-                        path.push_str(&format!("[{i}]"));
+                        path.push(Seg::Index(i));
                         item_schema.validate(item, path, out);
-                        path.truncate(len);
+                        path.pop();
                     }
                 }
             }
@@ -270,13 +265,35 @@ impl Schema {
     }
 }
 
+/// One step of the path to a value; rendered only when a violation is reported.
+#[derive(Debug, Clone)]
+enum Seg<'n> {
+    Key(std::borrow::Cow<'n, str>),
+    Index(usize),
+}
+
+fn render(path: &[Seg]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        match seg {
+            Seg::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            Seg::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
 /// A value as python-jsonschema would quote it, except that nothing under `oob` (where BMC
 /// credentials live) or under a secret key is ever shown.
-fn shown(n: &Node, path: &str) -> String {
-    let secret = path
-        .split(['.', '['])
-        .any(|seg| super::model::SECRET_OOB_KEYS.contains(&seg));
-    if secret || path == "oob" || path.starts_with("oob.") {
+fn shown(n: &Node, path: &[Seg]) -> String {
+    let is_key = |s: &Seg, names: &[&str]| matches!(s, Seg::Key(k) if names.contains(&k.as_ref()));
+    let secret = path.iter().any(|s| is_key(s, &super::model::SECRET_OOB_KEYS));
+    if secret || path.first().is_some_and(|s| is_key(s, &["oob"])) {
         super::model::REDACTED.to_string()
     } else {
         n.python_repr()
@@ -330,7 +347,7 @@ fn schemas() -> &'static HashMap<Kind, Schema> {
 pub fn validate(kind: Kind, body: &Node) -> Vec<Violation> {
     let mut out = Vec::new();
     if let Some(schema) = schemas().get(&kind) {
-        schema.validate(body, &mut String::new(), &mut out);
+        schema.validate(body, &mut Vec::new(), &mut out);
     }
     out
 }
@@ -406,8 +423,9 @@ mod tests {
         let got = check(Kind::HostProfile, "oob: [hunter2]\n");
         assert_eq!(got, vec!["oob: <redacted> is not of type 'object'"]);
         let docs = parse_stream("credential: {a: hunter2}").unwrap();
+        let path = [Seg::Key("oob".into()), Seg::Key("credential".into())];
         assert_eq!(
-            shown(docs[0].root.get("credential").unwrap(), "oob.credential"),
+            shown(docs[0].root.get("credential").unwrap(), &path),
             "<redacted>"
         );
     }

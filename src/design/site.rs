@@ -1,7 +1,7 @@
 //! The effective site design: every document after inheritance, with name lookups.
 //! This is what rules, `design show` and Lua scripts see.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use indexmap::IndexMap;
 use serde_json::Value as J;
@@ -73,7 +73,7 @@ pub(crate) struct Index {
 }
 
 fn first_index<'a>(names: impl Iterator<Item = &'a str>) -> HashMap<String, usize> {
-    let mut m = HashMap::new();
+    let mut m = HashMap::default();
     for (i, n) in names.enumerate() {
         m.entry(n.to_string()).or_insert(i);
     }
@@ -109,6 +109,11 @@ impl Site {
             racks: first_index(self.racks.iter().map(|n| n.name.as_str())),
             nodes: first_index(self.nodes.iter().map(|n| n.name.as_str())),
         };
+    }
+
+    /// Position of a network in `networks`, for rules that precompute per network.
+    pub fn network_index(&self, name: &str) -> Option<usize> {
+        self.index.networks.get(name).copied()
     }
 
     pub fn network(&self, name: &str) -> Option<&Network> {

@@ -4,28 +4,30 @@
 //! them: `yes`/`no`/`on`/`off` are booleans, `0x1f` and `0o17` are integers, `802.3ad` is a
 //! string, and a duplicate mapping key keeps the last value (we also report it).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
+use std::borrow::Cow;
 
 use granit_parser::{Event, Parser, ScalarStyle, ScanError};
 
 /// One YAML value and the 1-based line/column where it starts.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Node {
-    pub value: Value,
+pub struct Node<'a> {
+    pub value: Value<'a>,
     pub line: u32,
     pub col: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+pub enum Value<'a> {
     Null,
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(String),
-    Seq(Vec<Node>),
+    /// Borrowed from the input where the text needs no unescaping.
+    Str(Cow<'a, str>),
+    Seq(Vec<Node<'a>>),
     /// Keys are kept as nodes so a message can point at the key's line.
-    Map(Vec<(Node, Node)>),
+    Map(Vec<(Node<'a>, Node<'a>)>),
 }
 
 /// A key that appeared twice in one mapping; the later value is the one kept.
@@ -38,8 +40,8 @@ pub struct DuplicateKey {
 
 /// A parsed document of a stream: its root node and the duplicate keys found in it.
 #[derive(Debug)]
-pub struct YamlDocument {
-    pub root: Node,
+pub struct YamlDocument<'a> {
+    pub root: Node<'a>,
     pub duplicates: Vec<DuplicateKey>,
 }
 
@@ -66,7 +68,7 @@ impl From<ScanError> for SyntaxError {
 /// The deepest nesting accepted; deeper input is refused instead of exhausting the stack.
 const MAX_DEPTH: usize = 256;
 
-impl Node {
+impl<'a> Node<'a> {
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {
             Value::Str(s) => Some(s),
@@ -74,14 +76,14 @@ impl Node {
         }
     }
 
-    pub fn as_map(&self) -> Option<&[(Node, Node)]> {
+    pub fn as_map(&self) -> Option<&[(Node<'a>, Node<'a>)]> {
         match &self.value {
             Value::Map(m) => Some(m),
             _ => None,
         }
     }
 
-    pub fn as_seq(&self) -> Option<&[Node]> {
+    pub fn as_seq(&self) -> Option<&[Node<'a>]> {
         match &self.value {
             Value::Seq(s) => Some(s),
             _ => None,
@@ -93,11 +95,19 @@ impl Node {
     }
 
     /// The value under `key` in a mapping (keys compared as their string form).
-    pub fn get(&self, key: &str) -> Option<&Node> {
+    pub fn get(&self, key: &str) -> Option<&Node<'a>> {
         self.as_map()?
             .iter()
-            .find(|(k, _)| k.key_string() == key)
+            .find(|(k, _)| k.key_str() == key)
             .map(|(_, v)| v)
+    }
+
+    /// A mapping key as text, borrowed when it is a string (the usual case).
+    pub fn key_str(&self) -> std::borrow::Cow<'_, str> {
+        match &self.value {
+            Value::Str(s) => std::borrow::Cow::Borrowed(s),
+            _ => std::borrow::Cow::Owned(self.python_str()),
+        }
     }
 
     /// A mapping key as text: scalars render the way Python's `str()` would.
@@ -108,7 +118,7 @@ impl Node {
     /// Python's `str()` of a scalar (`True`, `None`, `6`); collections use `repr`.
     pub fn python_str(&self) -> String {
         match &self.value {
-            Value::Str(s) => s.clone(),
+            Value::Str(s) => s.to_string(),
             _ => self.python_repr(),
         }
     }
@@ -161,7 +171,7 @@ impl Node {
             Value::Bool(b) => J::Bool(*b),
             Value::Int(i) => J::from(*i),
             Value::Float(f) => serde_json::Number::from_f64(*f).map(J::Number).unwrap_or(J::Null),
-            Value::Str(s) => J::String(s.clone()),
+            Value::Str(s) => J::String(s.to_string()),
             Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
             Value::Map(entries) => J::Object(
                 entries
@@ -212,22 +222,22 @@ fn python_float(f: f64) -> String {
 
 /// Parses every document of a YAML stream. The first syntax error aborts the whole stream,
 /// as it did in Drydock: a half-read file is never taken for a whole one.
-pub fn parse_stream(text: &str) -> Result<Vec<YamlDocument>, SyntaxError> {
+pub fn parse_stream(text: &str) -> Result<Vec<YamlDocument<'_>>, SyntaxError> {
     let mut builder = Builder {
         parser: Parser::new_from_str(text),
-        anchors: HashMap::new(),
+        anchors: HashMap::default(),
     };
     builder.stream()
 }
 
 struct Builder<'a> {
     parser: Parser<'a, granit_parser::StrInput<'a>>,
-    anchors: HashMap<usize, Node>,
+    anchors: HashMap<usize, Node<'a>>,
 }
 
-enum Frame {
-    Seq(Node, Vec<Node>, usize),
-    Map(Node, Vec<(Node, Node)>, Option<Node>, usize),
+enum Frame<'a> {
+    Seq(Node<'a>, Vec<Node<'a>>, usize),
+    Map(Node<'a>, Vec<(Node<'a>, Node<'a>)>, Option<Node<'a>>, usize),
 }
 
 impl<'a> Builder<'a> {
@@ -239,7 +249,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn stream(&mut self) -> Result<Vec<YamlDocument>, SyntaxError> {
+    fn stream(&mut self) -> Result<Vec<YamlDocument<'a>>, SyntaxError> {
         let mut docs = Vec::new();
         while let Some((ev, line, col)) = self.next()? {
             match ev {
@@ -262,18 +272,18 @@ impl<'a> Builder<'a> {
 
     /// Reads one node (iteratively, so deep nesting cannot overflow the stack). Returns
     /// `None` at the end of a document.
-    fn node(&mut self, dups: &mut Vec<DuplicateKey>) -> Result<Option<Node>, SyntaxError> {
-        let mut stack: Vec<Frame> = Vec::new();
+    fn node(&mut self, dups: &mut Vec<DuplicateKey>) -> Result<Option<Node<'a>>, SyntaxError> {
+        let mut stack: Vec<Frame<'a>> = Vec::new();
         loop {
             let Some((ev, line, col)) = self.next()? else {
                 return Ok(None);
             };
-            let done: Node = match ev {
+            let done: Node<'a> = match ev {
                 Event::DocumentEnd if stack.is_empty() => return Ok(None),
                 Event::Scalar(text, style, anchor, tag) => {
                     let tag = tag.map(|t| t.suffix().to_string());
                     let node = Node {
-                        value: resolve_scalar(&text, style, tag.as_deref()),
+                        value: resolve_scalar(text, style, tag.as_deref()),
                         line,
                         col,
                     };
@@ -353,7 +363,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn finish(&mut self, node: Node, anchor: usize) -> Node {
+    fn finish(&mut self, node: Node<'a>, anchor: usize) -> Node<'a> {
         if anchor != 0 {
             self.anchors.insert(anchor, node.clone());
         }
@@ -362,7 +372,7 @@ impl<'a> Builder<'a> {
 }
 
 /// `<<: *base` (or a list of them) merges the referenced mappings' keys in, explicit keys win.
-fn apply_merge_keys(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
+fn apply_merge_keys<'a>(entries: Vec<(Node<'a>, Node<'a>)>) -> Vec<(Node<'a>, Node<'a>)> {
     if !entries
         .iter()
         .any(|(k, _)| matches!(&k.value, Value::Str(s) if s == "<<"))
@@ -393,12 +403,27 @@ fn apply_merge_keys(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
 
 /// Last value wins (PyYAML's behaviour) and the position of the first one is kept, so a
 /// design that loaded upstream loads here too, while the duplicate is still reported.
-fn dedupe_keys(entries: Vec<(Node, Node)>, dups: &mut Vec<DuplicateKey>) -> Vec<(Node, Node)> {
+fn dedupe_keys<'a>(
+    entries: Vec<(Node<'a>, Node<'a>)>,
+    dups: &mut Vec<DuplicateKey>,
+) -> Vec<(Node<'a>, Node<'a>)> {
     if entries.len() < 2 {
         return entries;
     }
-    let mut index: HashMap<String, usize> = HashMap::with_capacity(entries.len());
-    let mut out: Vec<(Node, Node)> = Vec::with_capacity(entries.len());
+    // Most mappings are small with string keys: compare in place, allocate nothing.
+    let all_unique_strings = entries.len() <= 16
+        && entries.iter().enumerate().all(|(i, (k, _))| match &k.value {
+            Value::Str(s) => !entries[..i]
+                .iter()
+                .any(|(o, _)| matches!(&o.value, Value::Str(t) if t == s)),
+            _ => false,
+        });
+    if all_unique_strings {
+        return entries;
+    }
+    let mut index: HashMap<String, usize> =
+        HashMap::with_capacity_and_hasher(entries.len(), Default::default());
+    let mut out: Vec<(Node<'a>, Node<'a>)> = Vec::with_capacity(entries.len());
     for (k, v) in entries {
         let ks = k.key_string();
         match index.get(&ks) {
@@ -420,39 +445,41 @@ fn dedupe_keys(entries: Vec<(Node, Node)>, dups: &mut Vec<DuplicateKey>) -> Vec<
 }
 
 /// YAML 1.1 scalar resolution (PyYAML's `SafeLoader` resolvers), honouring explicit tags.
-fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&str>) -> Value {
-    match tag {
-        Some("str") => return Value::Str(text.to_string()),
-        Some("int") => return parse_int(text).map(Value::Int).unwrap_or(Value::Str(text.into())),
-        Some("float") => {
-            return parse_float(text)
-                .map(Value::Float)
-                .unwrap_or(Value::Str(text.into()));
-        }
-        Some("bool") => {
-            return parse_bool(text)
-                .map(Value::Bool)
-                .unwrap_or(Value::Str(text.into()));
-        }
-        Some("null") => return Value::Null,
-        _ => {}
-    }
-    if style != ScalarStyle::Plain {
-        return Value::Str(text.to_string());
-    }
+fn resolve_scalar<'a>(text: Cow<'a, str>, style: ScalarStyle, tag: Option<&str>) -> Value<'a> {
+    let parsed = match tag {
+        Some("str") => None,
+        Some("int") => parse_int(&text).map(Value::Int),
+        Some("float") => parse_float(&text).map(Value::Float),
+        Some("bool") => parse_bool(&text).map(Value::Bool),
+        Some("null") => Some(Value::Null),
+        _ if style != ScalarStyle::Plain => None,
+        _ => plain_scalar(&text),
+    };
+    parsed.unwrap_or(Value::Str(text))
+}
+
+/// What an untagged plain scalar means, unless it is a string.
+fn plain_scalar(text: &str) -> Option<Value<'static>> {
     if matches!(text, "" | "~" | "null" | "Null" | "NULL") {
-        return Value::Null;
+        return Some(Value::Null);
+    }
+    // Cheap first-character filter: most scalars are names and cannot be anything else.
+    let first = text.as_bytes()[0];
+    if !(first.is_ascii_digit()
+        || matches!(
+            first,
+            b'-' | b'+' | b'.' | b'y' | b'Y' | b't' | b'T' | b'o' | b'O' | b'n' | b'N' | b'f' | b'F'
+        ))
+    {
+        return None;
     }
     if let Some(b) = parse_bool(text) {
-        return Value::Bool(b);
+        return Some(Value::Bool(b));
     }
     if let Some(i) = parse_int(text) {
-        return Value::Int(i);
+        return Some(Value::Int(i));
     }
-    if let Some(f) = parse_float(text) {
-        return Value::Float(f);
-    }
-    Value::Str(text.to_string())
+    parse_float(text).map(Value::Float)
 }
 
 fn parse_bool(t: &str) -> Option<bool> {
@@ -475,7 +502,11 @@ fn parse_int(t: &str) -> Option<i64> {
     if body.is_empty() {
         return None;
     }
-    let body = body.replace('_', "");
+    let body: Cow<str> = if body.contains('_') {
+        Cow::Owned(body.replace('_', ""))
+    } else {
+        Cow::Borrowed(body)
+    };
     let magnitude = if let Some(hex) = body.strip_prefix("0x") {
         i64::from_str_radix(hex, 16).ok()?
     } else if let Some(bin) = body.strip_prefix("0b") {
@@ -524,7 +555,7 @@ fn parse_float(t: &str) -> Option<f64> {
 mod tests {
     use super::*;
 
-    fn one(text: &str) -> Node {
+    fn one(text: &str) -> Node<'_> {
         parse_stream(text).unwrap().remove(0).root
     }
 

@@ -157,7 +157,7 @@ impl BootAction {
                             let (Value::Str(pkg), Value::Str(_) | Value::Null) = (&k.value, &v.value) else {
                                 return Err(r.error(k, "Keys and values must be strings."));
                             };
-                            pkgs.insert(pkg.clone(), v.as_str().map(str::to_string));
+                            pkgs.insert(pkg.to_string(), v.as_str().map(str::to_string));
                         }
                         (None, Some(pkgs))
                     }

@@ -2,6 +2,7 @@
 //! its addresses and boot MAC, so both share [`HostConfig`].
 
 use std::fmt;
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 use serde_json::{Value as J, json};
@@ -113,22 +114,24 @@ pub struct VolumeGroup {
 /// The fields host profiles and nodes share. Scalars are `None` when not given (inherit);
 /// the value `!` means "unset what the parent says". Lists and maps may hold `!`-prefixed
 /// entries that remove inherited ones; [`crate::design::resolve`] applies all of that.
+/// Lists and maps are shared (`Arc`): a node that does not override its profile's storage
+/// or interfaces points at the profile's, which keeps 10,000-node sites small and fast.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HostConfig {
     pub host_profile: Option<String>,
     pub hardware_profile: Option<String>,
     pub primary_network: Option<String>,
     pub oob_type: Option<String>,
-    pub oob_parameters: IndexMap<String, String>,
-    pub storage_devices: Vec<StorageDevice>,
-    pub volume_groups: Vec<VolumeGroup>,
+    pub oob_parameters: Arc<IndexMap<String, String>>,
+    pub storage_devices: Arc<Vec<StorageDevice>>,
+    pub volume_groups: Arc<Vec<VolumeGroup>>,
     pub image: Option<String>,
     pub kernel: Option<String>,
-    pub kernel_params: IndexMap<String, String>,
-    pub tags: Vec<String>,
-    pub owner_data: IndexMap<String, String>,
+    pub kernel_params: Arc<IndexMap<String, String>>,
+    pub tags: Arc<Vec<String>>,
+    pub owner_data: Arc<IndexMap<String, String>>,
     pub rack: Option<String>,
-    pub interfaces: Vec<Interface>,
+    pub interfaces: Arc<Vec<Interface>>,
 }
 
 #[derive(Debug, Clone)]
@@ -298,10 +301,8 @@ impl HostConfig {
         for (k, v) in reader::map(reader::get(body, "interfaces")) {
             let mut name = k.key_string();
             // `bond0: null` removes an inherited interface, as Drydock's documentation says.
-            if v.is_null() {
-                if !name.starts_with('!') {
-                    name.insert(0, '!');
-                }
+            if v.is_null() && !name.starts_with('!') {
+                name.insert(0, '!');
             }
             let sriov = reader::get(v, "sriov").map(|s| Sriov {
                 vf_count: reader::int(s, "vf_count").unwrap_or(0),
@@ -324,22 +325,28 @@ impl HostConfig {
             hardware_profile: reader::string(body, "hardware_profile"),
             primary_network: reader::string(body, "primary_network"),
             oob_type: oob.and_then(|o| reader::string(o, "type")),
-            oob_parameters,
-            storage_devices,
-            volume_groups,
+            oob_parameters: Arc::new(oob_parameters),
+            storage_devices: Arc::new(storage_devices),
+            volume_groups: Arc::new(volume_groups),
             image: platform.and_then(|p| reader::string(p, "image")),
             kernel: platform.and_then(|p| reader::string(p, "kernel")),
-            kernel_params: platform
-                .and_then(|p| reader::string_map(p, "kernel_params"))
-                .unwrap_or_default(),
-            tags: metadata
-                .and_then(|m| reader::strings(m, "tags"))
-                .unwrap_or_default(),
-            owner_data: metadata
-                .and_then(|m| reader::string_map(m, "owner_data"))
-                .unwrap_or_default(),
+            kernel_params: Arc::new(
+                platform
+                    .and_then(|p| reader::string_map(p, "kernel_params"))
+                    .unwrap_or_default(),
+            ),
+            tags: Arc::new(
+                metadata
+                    .and_then(|m| reader::strings(m, "tags"))
+                    .unwrap_or_default(),
+            ),
+            owner_data: Arc::new(
+                metadata
+                    .and_then(|m| reader::string_map(m, "owner_data"))
+                    .unwrap_or_default(),
+            ),
             rack: metadata.and_then(|m| reader::string(m, "rack")),
-            interfaces,
+            interfaces: Arc::new(interfaces),
         })
     }
 
@@ -347,7 +354,7 @@ impl HostConfig {
     pub fn to_json(&self) -> serde_json::Map<String, J> {
         let mut oob = serde_json::Map::new();
         oob.insert("type".into(), json_opt(&self.oob_type));
-        for (k, v) in &self.oob_parameters {
+        for (k, v) in self.oob_parameters.iter() {
             let shown = if SECRET_OOB_KEYS.contains(&k.as_str()) {
                 REDACTED
             } else {

@@ -35,15 +35,15 @@ impl<'a> Reader<'a> {
 }
 
 /// A mapping node, or nothing (absent and null bodies read as empty).
-pub(crate) fn map(node: Option<&Node>) -> &[(Node, Node)] {
+pub(crate) fn map<'n, 'a>(node: Option<&'n Node<'a>>) -> &'n [(Node<'a>, Node<'a>)] {
     node.and_then(Node::as_map).unwrap_or(&[])
 }
 
-pub(crate) fn seq(node: Option<&Node>) -> &[Node] {
+pub(crate) fn seq<'n, 'a>(node: Option<&'n Node<'a>>) -> &'n [Node<'a>] {
     node.and_then(Node::as_seq).unwrap_or(&[])
 }
 
-pub(crate) fn get<'n>(node: &'n Node, key: &str) -> Option<&'n Node> {
+pub(crate) fn get<'n, 'a>(node: &'n Node<'a>, key: &str) -> Option<&'n Node<'a>> {
     node.get(key).filter(|n| !n.is_null())
 }
 

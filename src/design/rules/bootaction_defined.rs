@@ -1,6 +1,6 @@
 //! DD4001 Bootaction Definition: every node is in scope of at least one boot action.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use super::prelude::*;
 

@@ -66,10 +66,16 @@ fn check(site: &Site, _: &Context, report: &mut RuleReport) {
         );
         return;
     }
+    // Parse each CIDR once, not once per address.
+    let cidrs: Vec<Option<IpNet>> = site
+        .networks
+        .iter()
+        .map(|n| n.cidr.as_deref().and_then(|c| c.parse().ok()))
+        .collect();
     for node in &site.nodes {
         for addr in &node.addressing {
             let at = Some(addr.source.clone());
-            let Some(net) = site.network(&addr.network) else {
+            let Some(net_index) = site.network_index(&addr.network) else {
                 report.error(
                     &format!("{} is not a valid network.", addr.network),
                     "Define network or correct address definition.",
@@ -78,10 +84,11 @@ fn check(site: &Site, _: &Context, report: &mut RuleReport) {
                 );
                 continue;
             };
+            let net = &site.networks[net_index];
             let (AddressType::Static, Some(ip)) = (addr.kind, addr.address.as_deref()) else {
                 continue;
             };
-            let Some(cidr) = net.cidr.as_deref().and_then(|c| c.parse::<IpNet>().ok()) else {
+            let Some(cidr) = cidrs[net_index] else {
                 continue;
             };
             match ip.parse::<IpAddr>() {

@@ -23,6 +23,8 @@ mod storage_partitioning;
 mod storage_sizing;
 mod unique_network;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use indexmap::IndexMap;
 
 use super::site::Site;
@@ -97,13 +99,43 @@ pub fn find(id: &str) -> Option<&'static Rule> {
     ALL.into_iter().find(|r| r.id == id)
 }
 
-/// Runs the selected rules (all when `ids` is `None`; ids of other rules are ignored) in
-/// the fixed order.
+/// Runs the selected rules (all when `ids` is `None`; ids of other rules are ignored).
+/// Rules only read the design, so they run on all cores; messages keep the fixed order.
 pub fn validate(site: &Site, ctx: &Context, ids: Option<&[String]>) -> Vec<Message> {
-    ALL.into_iter()
+    let selected: Vec<&Rule> = ALL
+        .into_iter()
         .filter(|r| ids.is_none_or(|ids| ids.iter().any(|id| id == r.id)))
-        .flat_map(|r| r.run(site, ctx))
-        .collect()
+        .collect();
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(selected.len());
+    if workers <= 1 || site.nodes.len() < 1000 {
+        return selected.iter().flat_map(|r| r.run(site, ctx)).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<Vec<Message>> = vec![Vec::new(); selected.len()];
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    while let Some(rule) = selected.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        done.push((rule.id, rule.run(site, ctx)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        for h in handles {
+            // A rule only panics on a bug: surface it rather than lose its messages.
+            for (id, msgs) in h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)) {
+                if let Some(i) = selected.iter().position(|r| r.id == id) {
+                    results[i] = msgs;
+                }
+            }
+        }
+    });
+    results.into_iter().flatten().collect()
 }
 
 /// Shared by the rule files.

@@ -1,7 +1,7 @@
 //! DD2003 MTU Rationality: MTUs between 1280 and 65536, and a network's MTU not above the
 //! MTU of the link whose default (untagged) network it is.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::prelude::*;
 
@@ -18,7 +18,7 @@ const MAX_MTU: i64 = 65536;
 fn check(site: &Site, _: &Context, report: &mut RuleReport) {
     let range_error = |mtu: i64| format!("MTU must be between {MIN_MTU} and {MAX_MTU}, value is {mtu}");
     const RANGE_DIAG: &str = "Define a valid MTU. Standard is 1500, Jumbo is 9100.";
-    let mut parent_mtu: HashMap<&str, Option<i64>> = HashMap::new();
+    let mut parent_mtu: HashMap<&str, Option<i64>> = HashMap::default();
     for link in &site.network_links {
         if let Some(mtu) = link.mtu.filter(|m| !(MIN_MTU..=MAX_MTU).contains(m)) {
             report.error(

@@ -1,6 +1,6 @@
 //! DD2005 Duplicated IP Check: no static address is assigned twice.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::prelude::*;
 
@@ -21,7 +21,8 @@ fn check(site: &Site, _: &Context, report: &mut RuleReport) {
         );
         return;
     }
-    let mut first_owner: HashMap<&str, usize> = HashMap::new();
+    let mut first_owner: HashMap<&str, usize> =
+        HashMap::with_capacity_and_hasher(site.nodes.len() * 4, Default::default());
     for (i, node) in site.nodes.iter().enumerate() {
         for addr in &node.addressing {
             let Some(ip) = addr.address.as_deref() else {

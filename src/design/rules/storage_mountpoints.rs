@@ -15,7 +15,7 @@ fn check(site: &Site, _: &Context, report: &mut RuleReport) {
     for node in &site.nodes {
         let mut seen: Vec<&str> = Vec::new();
         let mut vgs_seen: Vec<&str> = Vec::new();
-        for dev in &node.config.storage_devices {
+        for dev in node.config.storage_devices.iter() {
             let mut mounts: Vec<(&str, &Source)> = Vec::new();
             for part in &dev.partitions {
                 mounts.extend(part.mountpoint.as_deref().map(|m| (m, &part.source)));

@@ -15,7 +15,7 @@ fn check(site: &Site, _: &Context, report: &mut RuleReport) {
     for node in &site.nodes {
         let doc = || vec![node.docref()];
         let mut vg_refs: Vec<&str> = Vec::new();
-        for dev in &node.config.storage_devices {
+        for dev in node.config.storage_devices.iter() {
             if dev.partitions.is_empty() == dev.volume_group.is_none() {
                 report.error(
                     "Either a volume group OR partitions must be defined for each storage device.",
@@ -37,7 +37,7 @@ fn check(site: &Site, _: &Context, report: &mut RuleReport) {
                 vg_refs.extend(part.volume_group.as_deref());
             }
         }
-        for vg in &node.config.volume_groups {
+        for vg in node.config.volume_groups.iter() {
             if !vg_refs.contains(&vg.name.as_str()) {
                 report.error(
                     &format!("Volume group {} not assigned any physical volumes", vg.name),

@@ -24,7 +24,7 @@ fn check(site: &Site, _: &Context, report: &mut RuleReport) {
     const SUM_DIAG: &str = "Percentage-based sizes must sum to less than 100%.";
     for node in &site.nodes {
         let doc = || vec![node.docref()];
-        for dev in &node.config.storage_devices {
+        for dev in node.config.storage_devices.iter() {
             let mut psum = 0i64;
             for part in &dev.partitions {
                 if let Some(n) = percent(part.size.as_deref()) {
@@ -55,7 +55,7 @@ fn check(site: &Site, _: &Context, report: &mut RuleReport) {
                 }
             }
             let mut vsum = 0i64;
-            for vg in &node.config.volume_groups {
+            for vg in node.config.volume_groups.iter() {
                 for lv in &vg.logical_volumes {
                     if let Some(n) = percent(lv.size.as_deref()) {
                         if n < 0 {

@@ -33,7 +33,7 @@ fn check(site: &Site, _: &Context, report: &mut RuleReport) {
         }
     }
     for node in &site.nodes {
-        for iface in &node.config.interfaces {
+        for iface in node.config.interfaces.iter() {
             let link = iface.device_link.as_deref().and_then(|l| site.network_link(l));
             for net in &iface.networks {
                 match link {
