@@ -1,0 +1,55 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn example_site() -> PathBuf {
+    repo().join("examples/site")
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    repo().join("tests/fixtures").join(name)
+}
+
+/// The drydock binary, run from a scratch directory with no inherited site dir.
+pub fn drydock() -> Command {
+    let mut cmd = Command::cargo_bin("drydock").expect("drydock binary is built");
+    cmd.env_remove("DRYDOCK_SITE_DIR").env_remove("DRYDOCK_LOG");
+    cmd
+}
+
+/// Copies the example site into a temp dir, so a test can corrupt it.
+pub fn copy_of_example() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for entry in std::fs::read_dir(example_site()).expect("example site") {
+        let p = entry.expect("dir entry").path();
+        std::fs::copy(&p, dir.path().join(p.file_name().expect("file name"))).expect("copy");
+    }
+    dir
+}
+
+/// Replaces the first `from` in `file` (which must contain it) and returns the 1-based line.
+pub fn edit(file: &Path, from: &str, to: &str) -> u32 {
+    let text = std::fs::read_to_string(file).expect("read");
+    let at = text
+        .find(from)
+        .unwrap_or_else(|| panic!("{} has no {from:?}", file.display()));
+    let line = text[..at].matches('\n').count() as u32 + 1;
+    std::fs::write(file, text.replacen(from, to, 1)).expect("write");
+    line
+}
+
+pub fn stdout_json(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
