@@ -4,6 +4,7 @@
 mod design_show;
 mod output;
 mod run;
+mod script;
 mod scripts;
 mod validate;
 
@@ -61,6 +62,8 @@ pub enum Command {
     /// Inspect the effective design
     #[command(subcommand)]
     Design(DesignCommand),
+    /// Run a Lua file with the full drydock API
+    Script(script::Args),
     /// List each action and stdlib module and where it resolves (site dir or shipped)
     Scripts,
 }
@@ -104,6 +107,7 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => validate::run(args, &cli.global),
         Command::Run(args) => run::run(args, &cli.global),
         Command::Design(DesignCommand::Show(args)) => design_show::run(args, &cli.global),
+        Command::Script(args) => script::run(args, &cli.global),
         Command::Scripts => scripts::run(&cli.global),
     };
     match result {

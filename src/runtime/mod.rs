@@ -111,6 +111,21 @@ impl Runtime {
         Ok(action)
     }
 
+    /// Runs a Lua file with the full API; `args` arrive as `...`. Returns what it returns.
+    pub fn run_file(&self, path: &std::path::Path, args: Vec<String>) -> Result<Value, ScriptError> {
+        let code = std::fs::read_to_string(path)
+            .map_err(|e| ScriptError::new(format!("{}: cannot read: {e}", path.display())))?;
+        let f = self
+            .lua
+            .load(code.as_str())
+            .set_name(format!("@{}", path.display()))
+            .set_mode(ChunkMode::Text)
+            .into_function()?;
+        Ok(self
+            .tokio
+            .block_on(f.call_async::<Value>(mlua::Variadic::from_iter(args)))?)
+    }
+
     /// Runs an action's phases with `ctx` and returns its result (`ctx.result`).
     pub fn run_action(&self, name: &str, ctx: Table) -> Result<Value, ScriptError> {
         let action = self.load_action(name)?;

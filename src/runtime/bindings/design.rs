@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use std::path::PathBuf;
 use std::rc::Rc;
 
+use mlua::serde::SerializeOptions;
 use mlua::{AnyUserData, Lua, LuaSerdeExt, Table, UserData, UserDataMethods, Value};
 use serde::Deserialize;
 
@@ -20,6 +21,8 @@ use crate::runtime::{Loader, eval};
 pub struct Design(pub Rc<Site>);
 
 /// A document as a Lua table: its Deckhand `data` fields plus `name`, `schema`, `source`.
+/// Unset fields are absent (`nil`), not `drydock.null`, so `if node.boot_mac then` reads
+/// naturally.
 fn entity(lua: &Lua, kind: Kind, mut json: serde_json::Value, source: &Source) -> mlua::Result<Value> {
     if let Some(obj) = json.as_object_mut() {
         obj.insert("schema".into(), kind.schema().into());
@@ -28,7 +31,10 @@ fn entity(lua: &Lua, kind: Kind, mut json: serde_json::Value, source: &Source) -
             serde_json::json!({"file": &*source.file, "line": source.line}),
         );
     }
-    lua.to_value(&json)
+    let options = SerializeOptions::new()
+        .serialize_none_to_null(false)
+        .serialize_unit_to_null(false);
+    lua.to_value_with(&json, options)
 }
 
 fn list<T>(lua: &Lua, items: &[T], f: impl Fn(&T) -> mlua::Result<Value>) -> mlua::Result<Table> {
@@ -220,13 +226,6 @@ struct ValidateOptions {
     rules: Option<Vec<String>>,
 }
 
-#[derive(Deserialize)]
-struct RuleSpec {
-    id: String,
-    name: Option<String>,
-    long_name: Option<String>,
-}
-
 pub fn module(lua: &Lua) -> mlua::Result<Table> {
     let t = lua.create_table()?;
     let registered = lua.create_table()?;
@@ -269,17 +268,15 @@ pub fn module(lua: &Lua) -> mlua::Result<Table> {
     )?;
     t.set(
         "report",
-        lua.create_function(|lua, (design, rule): (AnyUserData, Value)| {
-            let spec: RuleSpec = lua.from_value(rule).map_err(|e| {
-                mlua::Error::runtime(format!("report: rule must be {{id=, name=, long_name=}}: {e}"))
-            })?;
-            let name = spec.name.unwrap_or_else(|| spec.id.clone());
-            let long_name = spec.long_name.unwrap_or_else(|| name.clone());
-            let info = RuleInfo {
-                id: spec.id,
-                name,
-                long_name,
-            };
+        lua.create_function(|_, (design, rule): (AnyUserData, Table)| {
+            let id: String = rule
+                .get::<Option<String>>("id")?
+                .ok_or_else(|| mlua::Error::runtime("report: the rule table needs an id"))?;
+            let name = rule.get::<Option<String>>("name")?.unwrap_or_else(|| id.clone());
+            let long_name = rule
+                .get::<Option<String>>("long_name")?
+                .unwrap_or_else(|| name.clone());
+            let info = RuleInfo { id, name, long_name };
             Ok(Report {
                 site: design_arg(&design)?,
                 inner: RefCell::new(Some(RuleReport::new(info))),

@@ -1,0 +1,456 @@
+---@meta
+error('Cannot require a meta file')
+
+-- Design lookups return plain tables in the shape of the document's Deckhand `data` body,
+-- plus `name`, `schema` and `source`. A field with no value holds `drydock.null` (a truthy
+-- light userdata), not nil: such fields are typed `T|drydock.Null`. OOB secrets
+-- (`credential`, `password`) read "<redacted>". Lists are marked as JSON arrays.
+
+------------------------------------------------------------------------------------------
+-- The module
+------------------------------------------------------------------------------------------
+
+--- `drydock.design` (also `require("drydock.design")`): the effective site design, the
+--- built-in validation rules, and the reports site rules write into.
+---@class drydock.designlib
+drydock.design = {}
+
+--- Loads and resolves the design from a file or directory path, or a list of them; errors if it cannot be loaded.
+---@param paths string|string[]
+---@return drydock.Design
+function drydock.design.load(paths) end
+
+--- Runs drydock's built-in rules (all, or `opts.rules`) over `design` and returns their messages.
+---@param design drydock.Design
+---@param opts? drydock.ValidateOptions
+---@return drydock.ValidationMessage[]
+function drydock.design.validate(design, opts) end
+
+--- Lists drydock's built-in validation rules.
+---@return drydock.RuleInfo[]
+function drydock.design.rules() end
+
+--- Opens the report a site rule writes its messages into; `rule.name` defaults to `rule.id`, `rule.long_name` to the name.
+--- The rule table is converted as plain data: a function in it (such as a site rule's `check`) is an error.
+---@param design drydock.Design
+---@param rule drydock.RuleSpec
+---@return drydock.Report
+function drydock.design.report(design, rule) end
+
+--- Registers a site rule from a script (sets `spec.id = id`); `drydock.design.site_rules()` then lists it.
+---@param id string the rule id (`--rule` selects it)
+---@param spec drydock.SiteRule must have a `check` function
+function drydock.design.register_rule(id, spec) end
+
+--- The site's rules: each `<site-dir>/rules/<id>.lua` (by id, with `id` and `file` set), then the registered ones.
+---@return drydock.SiteRule[]
+function drydock.design.site_rules() end
+
+------------------------------------------------------------------------------------------
+-- Handles
+------------------------------------------------------------------------------------------
+
+--- A loaded design (userdata): `drydock.design.load(...)`, or `ctx.design` in an action.
+--- `tostring(design)` summarizes it ("design (N nodes, N networks, N links, N racks)").
+---@class drydock.Design
+local Design = {}
+
+--- The nodes `filter` selects (every node when nil), in design order, after inheritance.
+---@param filter? drydock.NodeFilter|drydock.DrydockNodeFilter
+---@return drydock.Node[]
+function Design:nodes(filter) end
+
+--- The node named `name` (after inheritance), or nil.
+---@param name string
+---@return drydock.Node?
+function Design:node(name) end
+
+--- Every Network, in design order.
+---@return drydock.Network[]
+function Design:networks() end
+
+--- The Network named `name`, or nil.
+---@param name string
+---@return drydock.Network?
+function Design:network(name) end
+
+--- Every NetworkLink, in design order.
+---@return drydock.NetworkLink[]
+function Design:network_links() end
+
+--- The NetworkLink named `name`, or nil.
+---@param name string
+---@return drydock.NetworkLink?
+function Design:network_link(name) end
+
+--- Every Rack, in design order.
+---@return drydock.Rack[]
+function Design:racks() end
+
+--- The Rack named `name`, or nil.
+---@param name string
+---@return drydock.Rack?
+function Design:rack(name) end
+
+--- Every HardwareProfile, in design order.
+---@return drydock.HardwareProfile[]
+function Design:hardware_profiles() end
+
+--- Every HostProfile, in design order.
+---@return drydock.HostProfile[]
+function Design:host_profiles() end
+
+--- Every BootAction, each with the names of the nodes its node_filter selects.
+---@return drydock.BootAction[]
+function Design:bootactions() end
+
+--- The Region document, or nil when the design has none.
+---@return drydock.Region?
+function Design:region() end
+
+--- Where one rule reports (userdata, from `drydock.design.report`). Each message text is
+--- prefixed with the rule's long name.
+---@class drydock.Report
+local Report = {}
+
+--- Adds an Error message; errors if the report is finished.
+---@param text string
+---@param opts? drydock.ReportOptions
+function Report:error(text, opts) end
+
+--- Adds a Warning message; errors if the report is finished.
+---@param text string
+---@param opts? drydock.ReportOptions
+function Report:warn(text, opts) end
+
+--- Adds an Info message; errors if the report is finished.
+---@param text string
+---@param opts? drydock.ReportOptions
+function Report:info(text, opts) end
+
+--- Ends the report and returns its messages, plus "<Long Name>: Validation successful." when it has no error; a second call errors.
+---@return drydock.ValidationMessage[]
+function Report:finish() end
+
+------------------------------------------------------------------------------------------
+-- Arguments
+------------------------------------------------------------------------------------------
+
+---@alias drydock.SetType "intersection"|"union"
+
+---@alias drydock.Level "Error"|"Warning"|"Info"
+
+--- Options of `drydock.design.validate`.
+---@class drydock.ValidateOptions
+---@field rules? string[] ids of the built-in rules to run (nil = all)
+
+--- Options of a report message. Extra keys are ignored.
+---@class drydock.ReportOptions
+---@field documents? (drydock.DocumentRef|drydock.Document)[] documents the message is about (design tables work as they are)
+---@field diagnostic? string how to fix it
+---@field source? drydock.Source where to point (default: the first document's source)
+
+--- A rule's identity, as `drydock.design.report` takes it.
+---@class drydock.RuleSpec
+---@field id string unique rule id
+---@field name? string Drydock-style code (default: `id`)
+---@field long_name? string prefix of every message (default: `name`)
+
+--- Short node filter: every given criterion must match. Unknown keys are an error.
+---@class drydock.NodeFilter
+---@field names? string[] node names
+---@field racks? string[] rack names (the node's `metadata.rack`)
+---@field tags? string[] any of these tags (`metadata.tags`)
+---@field labels? table<string, string> all of these `metadata.owner_data` entries
+
+--- Drydock's `node_filter`: `filter_set` entries combined by `filter_set_type`; an empty
+--- `filter_set` selects every node.
+---@class drydock.DrydockNodeFilter
+---@field filter_set_type? drydock.SetType default "intersection"
+---@field filter_set? drydock.DrydockNodeFilterEntry[]
+
+--- One `filter_set` entry: its non-empty criteria combined by `filter_type`.
+---@class drydock.DrydockNodeFilterEntry
+---@field filter_type? drydock.SetType|drydock.Null default "intersection"
+---@field node_names? string[]
+---@field node_tags? string[] any of these tags
+---@field node_labels? table<string, string> all of these `metadata.owner_data` entries
+---@field rack_names? string[]
+---@field rack_labels? table<string, string> all of these labels of the node's Rack
+
+------------------------------------------------------------------------------------------
+-- Results
+------------------------------------------------------------------------------------------
+
+--- Where a document was written.
+---@class drydock.Source
+---@field file string
+---@field line integer 1-based
+
+--- A reference to a document, as validation messages carry them.
+---@class drydock.DocumentRef
+---@field schema string e.g. "drydock/Network/v1"
+---@field name string
+---@field source? drydock.Source accepted in `ReportOptions.documents` only
+
+--- One validation finding, in Drydock's `ValidationMessage` shape plus `rule` and `source`.
+---@class drydock.ValidationMessage
+---@field kind "ValidationMessage"
+---@field name string Drydock's rule code (e.g. "DD2003"), not unique across rules
+---@field rule string the unique rule id (e.g. "mtu-rational")
+---@field message string
+---@field error boolean `level == "Error"`
+---@field level drydock.Level
+---@field diagnostic string "" when none
+---@field documents drydock.DocumentRef[]
+---@field source drydock.Source|drydock.Null
+
+--- A built-in rule, from `drydock.design.rules()`.
+---@class drydock.RuleInfo
+---@field id string unique rule id
+---@field name string Drydock's rule code
+---@field long_name string prefix of the rule's messages
+
+--- A site rule: what `<site-dir>/rules/<id>.lua` returns, or `register_rule` takes.
+---@class drydock.SiteRule
+---@field id string set by drydock (the file name, or `register_rule`'s id)
+---@field name? string Drydock-style code (default: `id`)
+---@field long_name? string prefix of every message (default: `name`)
+---@field check fun(design: drydock.Design, report: drydock.Report)
+---@field file? string the rule file (file rules only)
+
+--- What every design table has.
+---@class drydock.Document
+---@field name string
+---@field schema string e.g. "drydock/BaremetalNode/v1"
+---@field source drydock.Source where the document starts
+
+------------------------------------------------------------------------------------------
+-- BaremetalNode and HostProfile
+------------------------------------------------------------------------------------------
+
+--- `oob`: `type` plus the other OOB parameters as strings; `credential` and `password` read "<redacted>".
+---@class drydock.Oob
+---@field type string|drydock.Null e.g. "ipmi", "redfish", "libvirt", "manual"
+---@field [string] string
+
+---@class drydock.Filesystem
+---@field mountpoint string|drydock.Null
+---@field fstype string|drydock.Null "ext4" unless given
+---@field mount_options string|drydock.Null "defaults" unless given
+---@field fs_uuid string|drydock.Null
+---@field fs_label string|drydock.Null
+
+---@class drydock.Partition
+---@field name string|drydock.Null
+---@field size string|drydock.Null
+---@field part_uuid string|drydock.Null
+---@field volume_group string|drydock.Null
+---@field labels table<string, string>
+---@field bootable boolean|drydock.Null
+---@field filesystem drydock.Filesystem|drydock.Null
+
+---@class drydock.PhysicalDevice
+---@field labels table<string, string>
+---@field volume_group string|drydock.Null
+---@field partitions drydock.Partition[]
+
+---@class drydock.LogicalVolume
+---@field name string|drydock.Null
+---@field lv_uuid string|drydock.Null
+---@field size string|drydock.Null
+---@field filesystem drydock.Filesystem|drydock.Null
+
+---@class drydock.VolumeGroup
+---@field vg_uuid string|drydock.Null
+---@field logical_volumes drydock.LogicalVolume[]
+
+---@class drydock.Storage
+---@field physical_devices table<string, drydock.PhysicalDevice> by device name or alias
+---@field volume_groups table<string, drydock.VolumeGroup> by volume group name
+
+---@class drydock.Platform
+---@field image string|drydock.Null
+---@field kernel string|drydock.Null
+---@field kernel_params table<string, string>
+
+---@class drydock.HostMetadata
+---@field tags string[]
+---@field owner_data table<string, string> the labels node filters match
+---@field rack string|drydock.Null
+
+---@class drydock.NodeMetadata: drydock.HostMetadata
+---@field boot_mac string|drydock.Null
+
+---@class drydock.Sriov
+---@field vf_count integer
+---@field trustedmode boolean
+
+---@class drydock.Interface
+---@field device_link string|drydock.Null NetworkLink name
+---@field slaves string[]
+---@field networks string[] Network names
+---@field sriov? drydock.Sriov present only when configured
+
+--- An address of a node: an IP, or "dhcp".
+---@class drydock.Address
+---@field address string
+---@field network string Network name
+
+--- A HostProfile document (`schema` "drydock/HostProfile/v1").
+---@class drydock.HostProfile: drydock.Document
+---@field host_profile string|drydock.Null parent profile
+---@field hardware_profile string|drydock.Null
+---@field primary_network string|drydock.Null
+---@field oob drydock.Oob
+---@field storage drydock.Storage
+---@field platform drydock.Platform
+---@field metadata drydock.HostMetadata
+---@field interfaces table<string, drydock.Interface> by device name
+
+--- A BaremetalNode (`schema` "drydock/BaremetalNode/v1"), merged over its host profiles.
+---@class drydock.Node: drydock.Document
+---@field host_profile string|drydock.Null
+---@field hardware_profile string|drydock.Null
+---@field primary_network string|drydock.Null
+---@field oob drydock.Oob
+---@field storage drydock.Storage
+---@field platform drydock.Platform
+---@field metadata drydock.NodeMetadata
+---@field interfaces table<string, drydock.Interface> by device name
+---@field addressing drydock.Address[]
+
+------------------------------------------------------------------------------------------
+-- Network and NetworkLink
+------------------------------------------------------------------------------------------
+
+---@class drydock.NetworkRange
+---@field type "static"|"dhcp"|"reserved"
+---@field start string|drydock.Null
+---@field end string|drydock.Null
+
+---@class drydock.Route
+---@field subnet string|drydock.Null
+---@field gateway string|drydock.Null
+---@field metric integer|drydock.Null
+---@field routedomain string|drydock.Null
+
+---@class drydock.Dns
+---@field domain string "local" unless given
+---@field servers string|drydock.Null comma-separated
+
+---@class drydock.DhcpRelay
+---@field self_ip string|drydock.Null
+---@field upstream_target string|drydock.Null
+
+--- A Network document (`schema` "drydock/Network/v1").
+---@class drydock.Network: drydock.Document
+---@field cidr string|drydock.Null
+---@field vlan string|drydock.Null the 802.1q tag as a decimal string ("1".."4094"); null = untagged
+---@field mtu integer|drydock.Null
+---@field routedomain string|drydock.Null
+---@field ranges drydock.NetworkRange[]
+---@field routes drydock.Route[]
+---@field dns drydock.Dns
+---@field dhcp_relay drydock.DhcpRelay
+---@field labels table<string, string|drydock.Null>
+
+---@class drydock.Bonding
+---@field mode "disabled"|"802.3ad"|"balance-rr"|"active-backup"
+---@field hash string|drydock.Null 802.3ad only ("layer3+4" unless given)
+---@field peer_rate string|drydock.Null 802.3ad only ("fast" unless given)
+---@field mon_rate integer|drydock.Null null when bonding is disabled (100 unless given)
+---@field up_delay integer|drydock.Null null when bonding is disabled (200 unless given)
+---@field down_delay integer|drydock.Null null when bonding is disabled (200 unless given)
+
+---@class drydock.Trunking
+---@field mode "disabled"|"802.1q"
+---@field default_network string|drydock.Null the link's untagged network
+
+--- A NetworkLink document (`schema` "drydock/NetworkLink/v1").
+---@class drydock.NetworkLink: drydock.Document
+---@field bonding drydock.Bonding
+---@field mtu integer|drydock.Null
+---@field linkspeed string|drydock.Null
+---@field trunking drydock.Trunking
+---@field allowed_networks string[]|drydock.Null
+---@field labels table<string, string|drydock.Null>
+
+------------------------------------------------------------------------------------------
+-- Rack, Region, HardwareProfile, BootAction
+------------------------------------------------------------------------------------------
+
+---@class drydock.TorSwitch
+---@field mgmt_ip string|drydock.Null
+---@field sdn_api_uri string|drydock.Null
+
+--- A Rack document (`schema` "drydock/Rack/v1").
+---@class drydock.Rack: drydock.Document
+---@field tor_switches table<string, drydock.TorSwitch> by switch name
+---@field location table<string, string>
+---@field local_networks string[]
+---@field labels table<string, string|drydock.Null>
+
+---@class drydock.TagDefinition
+---@field tag string
+---@field definition_type string
+---@field definition string
+
+---@class drydock.Repository
+---@field repo_type string|drydock.Null
+---@field url string|drydock.Null
+---@field distributions string[]|drydock.Null
+---@field subrepos string[]|drydock.Null
+---@field components string[]|drydock.Null
+---@field gpgkey string|drydock.Null
+---@field arches string[] {"amd64"} unless given
+---@field options table<string, string>|drydock.Null
+
+--- `repositories`: `remove_unlisted` plus one entry per repository name.
+---@class drydock.Repositories
+---@field remove_unlisted boolean
+---@field [string] drydock.Repository
+
+--- The Region document (`schema` "drydock/Region/v1").
+---@class drydock.Region: drydock.Document
+---@field tag_definitions drydock.TagDefinition[]
+---@field authorized_keys string[]
+---@field repositories drydock.Repositories|drydock.Null null when the document has none
+
+---@class drydock.DeviceAlias
+---@field bus_type string|drydock.Null "pci" for NICs, "scsi" for disks
+---@field dev_type string|drydock.Null
+---@field address string|drydock.Null
+
+---@class drydock.Hugepages
+---@field size string|drydock.Null
+---@field count integer|drydock.Null
+
+--- A HardwareProfile document (`schema` "drydock/HardwareProfile/v1").
+---@class drydock.HardwareProfile: drydock.Document
+---@field vendor string|drydock.Null
+---@field generation string|drydock.Null
+---@field hw_version string|drydock.Null
+---@field bios_version string|drydock.Null
+---@field boot_mode string|drydock.Null
+---@field bootstrap_protocol string|drydock.Null
+---@field pxe_interface string|drydock.Null
+---@field device_aliases table<string, drydock.DeviceAlias> by alias
+---@field cpu_sets table<string, string>
+---@field hugepages table<string, drydock.Hugepages> by name
+
+---@class drydock.Asset
+---@field type "unit"|"file"|"pkg_list"
+---@field path string|drydock.Null
+---@field location string|drydock.Null
+---@field data string|table<string, string|drydock.Null>|drydock.Null text, or for pkg_list package -> version (null = any)
+---@field location_pipeline string[]
+---@field data_pipeline string[]
+---@field permissions string|drydock.Null octal file mode, e.g. "644"
+
+--- A BootAction document (`schema` "drydock/BootAction/v1").
+---@class drydock.BootAction: drydock.Document
+---@field signaling boolean
+---@field assets drydock.Asset[]
+---@field node_filter drydock.DrydockNodeFilter|drydock.Null null selects every node
+---@field target_nodes string[] names of the nodes node_filter selects

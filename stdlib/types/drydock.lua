@@ -1,0 +1,26 @@
+---@meta
+error('Cannot require a meta file')
+
+--- The `null` value design tables use for fields without a value (JSON `null`): a light
+--- userdata equal to `drydock.null`. It is truthy, so test `v ~= drydock.null`, not `if v`.
+---@alias drydock.Null lightuserdata
+
+--- The global API drydock gives every script (also `require("drydock")`). It and its
+--- modules are read-only: change an action by wrapping its phases (`drydock.stock`).
+---@class drydock
+---@field version string drydock's version (`CARGO_PKG_VERSION`), e.g. "0.1.0".
+---@field null drydock.Null The JSON `null` value: what absent fields of design tables hold.
+---@field design drydock.designlib The site design: loading, lookups, validation rules, reports.
+---@field log drydock.loglib Logging into drydock's log, tagged with the calling script line.
+drydock = {}
+
+--- Marks `t` (or a new empty table) to serialize as a JSON array, even when empty; returns it.
+---@generic T: table
+---@param t? T the table to mark; a new empty table when nil
+---@return T
+function drydock.array(t) end
+
+--- Evaluates the shipped (not the site's) action `name` and returns it, for a site variant to extend; errors if there is none.
+---@param name string action name, e.g. "validate_design"
+---@return drydock.Action
+function drydock.stock(name) end
