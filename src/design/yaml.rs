@@ -68,6 +68,9 @@ impl From<ScanError> for SyntaxError {
 /// The deepest nesting accepted; deeper input is refused instead of exhausting the stack.
 const MAX_DEPTH: usize = 256;
 
+/// The most nodes one document may stand for once aliases are expanded ("billion laughs").
+const MAX_NODES: u64 = 1_000_000;
+
 impl<'a> Node<'a> {
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {
@@ -226,13 +229,17 @@ pub fn parse_stream(text: &str) -> Result<Vec<YamlDocument<'_>>, SyntaxError> {
     let mut builder = Builder {
         parser: Parser::new_from_str(text),
         anchors: HashMap::default(),
+        materialised: 0,
     };
     builder.stream()
 }
 
 struct Builder<'a> {
     parser: Parser<'a, granit_parser::StrInput<'a>>,
-    anchors: HashMap<usize, Node<'a>>,
+    /// Anchored nodes and how many nodes each stands for (aliases copy them).
+    anchors: HashMap<usize, (Node<'a>, u64)>,
+    /// Nodes materialised in the current document, aliases counted in full.
+    materialised: u64,
 }
 
 enum Frame<'a> {
@@ -255,6 +262,7 @@ impl<'a> Builder<'a> {
             match ev {
                 Event::DocumentStart(..) => {
                     self.anchors.clear();
+                    self.materialised = 0;
                     let mut duplicates = Vec::new();
                     let root = self.node(&mut duplicates)?.unwrap_or(Node {
                         value: Value::Null,
@@ -274,6 +282,8 @@ impl<'a> Builder<'a> {
     /// `None` at the end of a document.
     fn node(&mut self, dups: &mut Vec<DuplicateKey>) -> Result<Option<Node<'a>>, SyntaxError> {
         let mut stack: Vec<Frame<'a>> = Vec::new();
+        // Node count when each open collection started, to size anchored collections.
+        let mut starts: Vec<u64> = Vec::new();
         loop {
             let Some((ev, line, col)) = self.next()? else {
                 return Ok(None);
@@ -287,17 +297,28 @@ impl<'a> Builder<'a> {
                         line,
                         col,
                     };
+                    self.materialised += 1;
                     if anchor != 0 {
-                        self.anchors.insert(anchor, node.clone());
+                        self.anchors.insert(anchor, (node.clone(), 1));
                     }
                     node
                 }
                 Event::Alias(id) => match self.anchors.get(&id) {
-                    Some(n) => Node {
-                        line,
-                        col,
-                        ..n.clone()
-                    },
+                    Some((_, size)) if self.materialised + size > MAX_NODES => {
+                        return Err(SyntaxError {
+                            line,
+                            col,
+                            message: format!("aliases expand to more than {MAX_NODES} nodes"),
+                        });
+                    }
+                    Some((n, size)) => {
+                        self.materialised += size;
+                        Node {
+                            line,
+                            col,
+                            ..n.clone()
+                        }
+                    }
                     None => {
                         return Err(SyntaxError {
                             line,
@@ -319,6 +340,8 @@ impl<'a> Builder<'a> {
                         line,
                         col,
                     };
+                    starts.push(self.materialised);
+                    self.materialised += 1;
                     if matches!(ev, Event::SequenceStart(..)) {
                         stack.push(Frame::Seq(start, Vec::new(), anchor));
                     } else {
@@ -327,25 +350,31 @@ impl<'a> Builder<'a> {
                     continue;
                 }
                 Event::SequenceEnd => match stack.pop() {
-                    Some(Frame::Seq(start, items, anchor)) => self.finish(
-                        Node {
-                            value: Value::Seq(items),
-                            ..start
-                        },
-                        anchor,
-                    ),
+                    Some(Frame::Seq(start, items, anchor)) => {
+                        let size = self.materialised - starts.pop().unwrap_or(0);
+                        self.finish(
+                            Node {
+                                value: Value::Seq(items),
+                                ..start
+                            },
+                            anchor,
+                            size,
+                        )
+                    }
                     _ => continue,
                 },
                 Event::MappingEnd => match stack.pop() {
                     Some(Frame::Map(start, entries, _, anchor)) => {
                         let entries = apply_merge_keys(entries);
                         let entries = dedupe_keys(entries, dups);
+                        let size = self.materialised - starts.pop().unwrap_or(0);
                         self.finish(
                             Node {
                                 value: Value::Map(entries),
                                 ..start
                             },
                             anchor,
+                            size,
                         )
                     }
                     _ => continue,
@@ -363,9 +392,9 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn finish(&mut self, node: Node<'a>, anchor: usize) -> Node<'a> {
+    fn finish(&mut self, node: Node<'a>, anchor: usize, size: u64) -> Node<'a> {
         if anchor != 0 {
-            self.anchors.insert(anchor, node.clone());
+            self.anchors.insert(anchor, (node.clone(), size));
         }
         node
     }

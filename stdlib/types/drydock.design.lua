@@ -2,8 +2,7 @@
 error('Cannot require a meta file')
 
 -- Design lookups return plain tables in the shape of the document's Deckhand `data` body,
--- plus `name`, `schema` and `source`. A field with no value holds `drydock.null` (a truthy
--- light userdata), not nil: such fields are typed `T|drydock.Null`. OOB secrets
+-- plus `name`, `schema` and `source`. A field with no value is absent (nil). OOB secrets
 -- (`credential`, `password`) read "<redacted>". Lists are marked as JSON arrays.
 
 ------------------------------------------------------------------------------------------
@@ -31,9 +30,9 @@ function drydock.design.validate(design, opts) end
 function drydock.design.rules() end
 
 --- Opens the report a site rule writes its messages into; `rule.name` defaults to `rule.id`, `rule.long_name` to the name.
---- The rule table is converted as plain data: a function in it (such as a site rule's `check`) is an error.
+--- Other fields of the table (such as a site rule's `check`) are ignored.
 ---@param design drydock.Design
----@param rule drydock.RuleSpec
+---@param rule drydock.RuleSpec|drydock.SiteRule
 ---@return drydock.Report
 function drydock.design.report(design, rule) end
 
@@ -95,6 +94,16 @@ function Design:rack(name) end
 --- Every HardwareProfile, in design order.
 ---@return drydock.HardwareProfile[]
 function Design:hardware_profiles() end
+
+--- The HardwareProfile named `name`, or nil.
+---@param name string
+---@return drydock.HardwareProfile?
+function Design:hardware_profile(name) end
+
+--- The compiled HostProfile named `name`, or nil.
+---@param name string
+---@return drydock.HostProfile?
+function Design:host_profile(name) end
 
 --- Every HostProfile, in design order.
 ---@return drydock.HostProfile[]
@@ -171,7 +180,7 @@ function Report:finish() end
 
 --- One `filter_set` entry: its non-empty criteria combined by `filter_type`.
 ---@class drydock.DrydockNodeFilterEntry
----@field filter_type? drydock.SetType|drydock.Null default "intersection"
+---@field filter_type? drydock.SetType default "intersection"
 ---@field node_names? string[]
 ---@field node_tags? string[] any of these tags
 ---@field node_labels? table<string, string> all of these `metadata.owner_data` entries
@@ -203,7 +212,7 @@ function Report:finish() end
 ---@field level drydock.Level
 ---@field diagnostic string "" when none
 ---@field documents drydock.DocumentRef[]
----@field source drydock.Source|drydock.Null
+---@field source? drydock.Source
 
 --- A built-in rule, from `drydock.design.rules()`.
 ---@class drydock.RuleInfo
@@ -231,38 +240,38 @@ function Report:finish() end
 
 --- `oob`: `type` plus the other OOB parameters as strings; `credential` and `password` read "<redacted>".
 ---@class drydock.Oob
----@field type string|drydock.Null e.g. "ipmi", "redfish", "libvirt", "manual"
+---@field type? string e.g. "ipmi", "redfish", "libvirt", "manual"
 ---@field [string] string
 
 ---@class drydock.Filesystem
----@field mountpoint string|drydock.Null
----@field fstype string|drydock.Null "ext4" unless given
----@field mount_options string|drydock.Null "defaults" unless given
----@field fs_uuid string|drydock.Null
----@field fs_label string|drydock.Null
+---@field mountpoint? string
+---@field fstype? string "ext4" unless given
+---@field mount_options? string "defaults" unless given
+---@field fs_uuid? string
+---@field fs_label? string
 
 ---@class drydock.Partition
----@field name string|drydock.Null
----@field size string|drydock.Null
----@field part_uuid string|drydock.Null
----@field volume_group string|drydock.Null
+---@field name? string
+---@field size? string
+---@field part_uuid? string
+---@field volume_group? string
 ---@field labels table<string, string>
----@field bootable boolean|drydock.Null
----@field filesystem drydock.Filesystem|drydock.Null
+---@field bootable? boolean
+---@field filesystem? drydock.Filesystem
 
 ---@class drydock.PhysicalDevice
 ---@field labels table<string, string>
----@field volume_group string|drydock.Null
+---@field volume_group? string
 ---@field partitions drydock.Partition[]
 
 ---@class drydock.LogicalVolume
----@field name string|drydock.Null
----@field lv_uuid string|drydock.Null
----@field size string|drydock.Null
----@field filesystem drydock.Filesystem|drydock.Null
+---@field name? string
+---@field lv_uuid? string
+---@field size? string
+---@field filesystem? drydock.Filesystem
 
 ---@class drydock.VolumeGroup
----@field vg_uuid string|drydock.Null
+---@field vg_uuid? string
 ---@field logical_volumes drydock.LogicalVolume[]
 
 ---@class drydock.Storage
@@ -270,24 +279,24 @@ function Report:finish() end
 ---@field volume_groups table<string, drydock.VolumeGroup> by volume group name
 
 ---@class drydock.Platform
----@field image string|drydock.Null
----@field kernel string|drydock.Null
+---@field image? string
+---@field kernel? string
 ---@field kernel_params table<string, string>
 
 ---@class drydock.HostMetadata
 ---@field tags string[]
 ---@field owner_data table<string, string> the labels node filters match
----@field rack string|drydock.Null
+---@field rack? string
 
 ---@class drydock.NodeMetadata: drydock.HostMetadata
----@field boot_mac string|drydock.Null
+---@field boot_mac? string
 
 ---@class drydock.Sriov
 ---@field vf_count integer
 ---@field trustedmode boolean
 
 ---@class drydock.Interface
----@field device_link string|drydock.Null NetworkLink name
+---@field device_link? string NetworkLink name
 ---@field slaves string[]
 ---@field networks string[] Network names
 ---@field sriov? drydock.Sriov present only when configured
@@ -297,11 +306,11 @@ function Report:finish() end
 ---@field address string
 ---@field network string Network name
 
---- A HostProfile document (`schema` "drydock/HostProfile/v1").
+--- A HostProfile (`schema` "drydock/HostProfile/v1"), merged over its parent profiles.
 ---@class drydock.HostProfile: drydock.Document
----@field host_profile string|drydock.Null parent profile
----@field hardware_profile string|drydock.Null
----@field primary_network string|drydock.Null
+---@field host_profile? string parent profile
+---@field hardware_profile? string
+---@field primary_network? string
 ---@field oob drydock.Oob
 ---@field storage drydock.Storage
 ---@field platform drydock.Platform
@@ -310,9 +319,9 @@ function Report:finish() end
 
 --- A BaremetalNode (`schema` "drydock/BaremetalNode/v1"), merged over its host profiles.
 ---@class drydock.Node: drydock.Document
----@field host_profile string|drydock.Null
----@field hardware_profile string|drydock.Null
----@field primary_network string|drydock.Null
+---@field host_profile? string
+---@field hardware_profile? string
+---@field primary_network? string
 ---@field oob drydock.Oob
 ---@field storage drydock.Storage
 ---@field platform drydock.Platform
@@ -326,70 +335,70 @@ function Report:finish() end
 
 ---@class drydock.NetworkRange
 ---@field type "static"|"dhcp"|"reserved"
----@field start string|drydock.Null
----@field end string|drydock.Null
+---@field start? string
+---@field ["end"]? string
 
 ---@class drydock.Route
----@field subnet string|drydock.Null
----@field gateway string|drydock.Null
----@field metric integer|drydock.Null
----@field routedomain string|drydock.Null
+---@field subnet? string
+---@field gateway? string
+---@field metric? integer
+---@field routedomain? string
 
 ---@class drydock.Dns
 ---@field domain string "local" unless given
----@field servers string|drydock.Null comma-separated
+---@field servers? string comma-separated
 
 ---@class drydock.DhcpRelay
----@field self_ip string|drydock.Null
----@field upstream_target string|drydock.Null
+---@field self_ip? string
+---@field upstream_target? string
 
 --- A Network document (`schema` "drydock/Network/v1").
 ---@class drydock.Network: drydock.Document
----@field cidr string|drydock.Null
----@field vlan string|drydock.Null the 802.1q tag as a decimal string ("1".."4094"); null = untagged
----@field mtu integer|drydock.Null
----@field routedomain string|drydock.Null
+---@field cidr? string
+---@field vlan? string the 802.1q tag as a decimal string ("1".."4094"); null = untagged
+---@field mtu? integer
+---@field routedomain? string
 ---@field ranges drydock.NetworkRange[]
 ---@field routes drydock.Route[]
 ---@field dns drydock.Dns
 ---@field dhcp_relay drydock.DhcpRelay
----@field labels table<string, string|drydock.Null>
+---@field labels table<string, string>
 
 ---@class drydock.Bonding
 ---@field mode "disabled"|"802.3ad"|"balance-rr"|"active-backup"
----@field hash string|drydock.Null 802.3ad only ("layer3+4" unless given)
----@field peer_rate string|drydock.Null 802.3ad only ("fast" unless given)
----@field mon_rate integer|drydock.Null null when bonding is disabled (100 unless given)
----@field up_delay integer|drydock.Null null when bonding is disabled (200 unless given)
----@field down_delay integer|drydock.Null null when bonding is disabled (200 unless given)
+---@field hash? string 802.3ad only ("layer3+4" unless given)
+---@field peer_rate? string 802.3ad only ("fast" unless given)
+---@field mon_rate? integer null when bonding is disabled (100 unless given)
+---@field up_delay? integer null when bonding is disabled (200 unless given)
+---@field down_delay? integer null when bonding is disabled (200 unless given)
 
 ---@class drydock.Trunking
 ---@field mode "disabled"|"802.1q"
----@field default_network string|drydock.Null the link's untagged network
+---@field default_network? string the link's untagged network
 
 --- A NetworkLink document (`schema` "drydock/NetworkLink/v1").
 ---@class drydock.NetworkLink: drydock.Document
 ---@field bonding drydock.Bonding
----@field mtu integer|drydock.Null
----@field linkspeed string|drydock.Null
+---@field mtu? integer
+---@field linkspeed? string
 ---@field trunking drydock.Trunking
----@field allowed_networks string[]|drydock.Null
----@field labels table<string, string|drydock.Null>
+---@field allowed_networks? string[]
+---@field labels table<string, string>
 
 ------------------------------------------------------------------------------------------
 -- Rack, Region, HardwareProfile, BootAction
 ------------------------------------------------------------------------------------------
 
 ---@class drydock.TorSwitch
----@field mgmt_ip string|drydock.Null
----@field sdn_api_uri string|drydock.Null
+---@field mgmt_ip? string
+---@field sdn_api_uri? string
 
 --- A Rack document (`schema` "drydock/Rack/v1").
 ---@class drydock.Rack: drydock.Document
 ---@field tor_switches table<string, drydock.TorSwitch> by switch name
 ---@field location table<string, string>
 ---@field local_networks string[]
----@field labels table<string, string|drydock.Null>
+---@field labels table<string, string>
 
 ---@class drydock.TagDefinition
 ---@field tag string
@@ -397,14 +406,14 @@ function Report:finish() end
 ---@field definition string
 
 ---@class drydock.Repository
----@field repo_type string|drydock.Null
----@field url string|drydock.Null
----@field distributions string[]|drydock.Null
----@field subrepos string[]|drydock.Null
----@field components string[]|drydock.Null
----@field gpgkey string|drydock.Null
+---@field repo_type? string
+---@field url? string
+---@field distributions? string[]
+---@field subrepos? string[]
+---@field components? string[]
+---@field gpgkey? string
 ---@field arches string[] {"amd64"} unless given
----@field options table<string, string>|drydock.Null
+---@field options? table<string, string>
 
 --- `repositories`: `remove_unlisted` plus one entry per repository name.
 ---@class drydock.Repositories
@@ -415,42 +424,42 @@ function Report:finish() end
 ---@class drydock.Region: drydock.Document
 ---@field tag_definitions drydock.TagDefinition[]
 ---@field authorized_keys string[]
----@field repositories drydock.Repositories|drydock.Null null when the document has none
+---@field repositories? drydock.Repositories null when the document has none
 
 ---@class drydock.DeviceAlias
----@field bus_type string|drydock.Null "pci" for NICs, "scsi" for disks
----@field dev_type string|drydock.Null
----@field address string|drydock.Null
+---@field bus_type? string "pci" for NICs, "scsi" for disks
+---@field dev_type? string
+---@field address? string
 
 ---@class drydock.Hugepages
----@field size string|drydock.Null
----@field count integer|drydock.Null
+---@field size? string
+---@field count? integer
 
 --- A HardwareProfile document (`schema` "drydock/HardwareProfile/v1").
 ---@class drydock.HardwareProfile: drydock.Document
----@field vendor string|drydock.Null
----@field generation string|drydock.Null
----@field hw_version string|drydock.Null
----@field bios_version string|drydock.Null
----@field boot_mode string|drydock.Null
----@field bootstrap_protocol string|drydock.Null
----@field pxe_interface string|drydock.Null
+---@field vendor? string
+---@field generation? string
+---@field hw_version? string
+---@field bios_version? string
+---@field boot_mode? string
+---@field bootstrap_protocol? string
+---@field pxe_interface? string
 ---@field device_aliases table<string, drydock.DeviceAlias> by alias
 ---@field cpu_sets table<string, string>
 ---@field hugepages table<string, drydock.Hugepages> by name
 
 ---@class drydock.Asset
 ---@field type "unit"|"file"|"pkg_list"
----@field path string|drydock.Null
----@field location string|drydock.Null
----@field data string|table<string, string|drydock.Null>|drydock.Null text, or for pkg_list package -> version (null = any)
+---@field path? string
+---@field location? string
+---@field data? string|table<string, string> text, or for pkg_list package -> version (null = any)
 ---@field location_pipeline string[]
 ---@field data_pipeline string[]
----@field permissions string|drydock.Null octal file mode, e.g. "644"
+---@field permissions? string octal file mode, e.g. "644"
 
 --- A BootAction document (`schema` "drydock/BootAction/v1").
 ---@class drydock.BootAction: drydock.Document
 ---@field signaling boolean
 ---@field assets drydock.Asset[]
----@field node_filter drydock.DrydockNodeFilter|drydock.Null null selects every node
+---@field node_filter? drydock.DrydockNodeFilter null selects every node
 ---@field target_nodes string[] names of the nodes node_filter selects

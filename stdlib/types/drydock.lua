@@ -9,7 +9,7 @@ error('Cannot require a meta file')
 --- modules are read-only: change an action by wrapping its phases (`drydock.stock`).
 ---@class drydock
 ---@field version string drydock's version (`CARGO_PKG_VERSION`), e.g. "0.1.0".
----@field null drydock.Null The JSON `null` value: what absent fields of design tables hold.
+---@field null drydock.Null The JSON `null` value, for data sent on (absent fields of design tables are nil).
 ---@field design drydock.designlib The site design: loading, lookups, validation rules, reports.
 ---@field log drydock.loglib Logging into drydock's log, tagged with the calling script line.
 drydock = {}

@@ -28,6 +28,9 @@ assert(#design:network_links() == 3 and design:network_link("data").bonding.mode
 assert(design:rack("rack1").location.grid == "EG12")
 assert(design:region().name == "site1")
 assert(#design:hardware_profiles() == 1 and #design:host_profiles() == 2)
+assert(design:hardware_profile("gen10").cpu_sets.kvm == "2-15")
+assert(design:host_profile("compute").host_profile == "defaults")
+assert(design:host_profile("nope") == nil and design:network("pxe").routes[1] == nil)
 assert(design:bootactions()[1].target_nodes[2] == "ctl01")
 
 local rules = drydock.design.rules()

@@ -31,10 +31,14 @@ fn entity(lua: &Lua, kind: Kind, mut json: serde_json::Value, source: &Source) -
             serde_json::json!({"file": &*source.file, "line": source.line}),
         );
     }
-    let options = SerializeOptions::new()
+    lua.to_value_with(&json, plain())
+}
+
+/// Records for scripts: JSON null becomes nil.
+fn plain() -> SerializeOptions {
+    SerializeOptions::new()
         .serialize_none_to_null(false)
-        .serialize_unit_to_null(false);
-    lua.to_value_with(&json, options)
+        .serialize_unit_to_null(false)
 }
 
 fn list<T>(lua: &Lua, items: &[T], f: impl Fn(&T) -> mlua::Result<Value>) -> mlua::Result<Table> {
@@ -102,6 +106,18 @@ impl UserData for Design {
             list(lua, &this.0.hardware_profiles, |n| {
                 entity(lua, Kind::HardwareProfile, n.to_json(), &n.source)
             })
+        });
+        m.add_method("hardware_profile", |lua, this, name: String| {
+            match this.0.hardware_profile(&name) {
+                Some(n) => entity(lua, Kind::HardwareProfile, n.to_json(), &n.source),
+                None => Ok(Value::Nil),
+            }
+        });
+        m.add_method("host_profile", |lua, this, name: String| {
+            match this.0.host_profile(&name) {
+                Some(n) => entity(lua, Kind::HostProfile, n.to_json(), &n.source),
+                None => Ok(Value::Nil),
+            }
         });
         m.add_method("host_profiles", |lua, this, ()| {
             list(lua, &this.0.host_profiles, |n| {
@@ -214,7 +230,7 @@ impl UserData for Report {
 }
 
 fn messages(lua: &Lua, msgs: Vec<crate::design::validation::Message>) -> mlua::Result<Table> {
-    list(lua, &msgs, |m| lua.to_value(&m.to_json()))
+    list(lua, &msgs, |m| lua.to_value_with(&m.to_json(), plain()))
 }
 
 fn design_arg(ud: &AnyUserData) -> mlua::Result<Rc<Site>> {

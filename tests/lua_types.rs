@@ -1,0 +1,71 @@
+//! Every name the Lua bindings export is declared in the LuaLS annotations under
+//! `stdlib/types/`, so editors complete and check site scripts.
+
+use std::path::Path;
+
+fn read_dir(dir: &Path) -> String {
+    let mut out = String::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        out.push_str(&std::fs::read_to_string(&p).unwrap());
+    }
+    out
+}
+
+/// Names in `.set("name"` / `add_method("name"` / `add_function("name"` calls.
+fn exported(src: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for pat in [
+        ".set(\"",
+        "add_method(\"",
+        "add_async_method(\"",
+        "add_function(\"",
+    ] {
+        for piece in src.split(pat).skip(1) {
+            let name = piece.split('"').next().unwrap_or_default();
+            if !name.is_empty() && !name.starts_with("__") && !name.contains(' ') {
+                names.push(name.to_string());
+            }
+        }
+    }
+    names
+}
+
+#[test]
+fn every_binding_is_annotated() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let types = read_dir(&root.join("stdlib/types"));
+    assert!(types.contains("---@meta"));
+    let bindings = read_dir(&root.join("src/runtime/bindings"));
+    let names = exported(&bindings);
+    assert!(names.len() > 25, "found only {names:?}");
+    // Keys set on values the bindings build (not API names).
+    let data_keys = [
+        "id",
+        "file",
+        "action",
+        "design",
+        "options",
+        "schema",
+        "source",
+        "__index",
+        "__newindex",
+        "__pairs",
+        "__metatable",
+    ];
+    let missing: Vec<&String> = names
+        .iter()
+        .filter(|n| !data_keys.contains(&n.as_str()))
+        .filter(|n| {
+            let f = format!(".{n}(");
+            let m = format!(":{n}(");
+            let field = format!("---@field {n} ");
+            let global = format!("\n{n} = ");
+            !(types.contains(&f) || types.contains(&m) || types.contains(&field) || types.contains(&global))
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "bindings without annotations in stdlib/types: {missing:?}"
+    );
+}
