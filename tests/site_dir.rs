@@ -149,3 +149,16 @@ fn broken_site_script_is_reported_with_file_line_and_traceback() {
     );
     assert!(!err.contains("__mlua"), "{err}");
 }
+
+#[test]
+fn example_site_dir_passes_on_the_example_site() {
+    drydock()
+        .arg("validate")
+        .arg("-d")
+        .arg(example_site())
+        .arg("--site-dir")
+        .arg(repo().join("examples/site-dir"))
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("redundant-tors"));
+}

@@ -54,6 +54,33 @@ impl fmt::Display for Source {
     }
 }
 
+/// Lines of a document's top-level fields, so a message about one field can point at it.
+#[derive(Debug, Clone, Default)]
+pub struct FieldLines(Vec<(&'static str, u32)>);
+
+impl FieldLines {
+    pub(crate) fn read(body: &crate::design::yaml::Node, fields: &[&'static str]) -> FieldLines {
+        FieldLines(
+            body.as_map()
+                .unwrap_or(&[])
+                .iter()
+                .filter_map(|(k, _)| {
+                    let key = k.as_str()?;
+                    fields.iter().find(|f| **f == key).map(|f| (*f, k.line))
+                })
+                .collect(),
+        )
+    }
+
+    /// Where `field` was written, else `doc` (where the document starts).
+    pub fn source(&self, doc: &Source, field: &str) -> Source {
+        match self.0.iter().find(|(f, _)| *f == field) {
+            Some((_, line)) => doc.at(*line),
+            None => doc.clone(),
+        }
+    }
+}
+
 /// The document kinds Drydock knows (`drydock/<Kind>/v1`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {

@@ -3,8 +3,8 @@
 use indexmap::IndexMap;
 use serde_json::{Value as J, json};
 
-use super::Source;
 use super::reader::{self, Reader, json_opt};
+use super::{FieldLines, Source};
 use crate::design::model::ConvertError;
 use crate::design::yaml::Node;
 
@@ -61,7 +61,7 @@ pub struct Network {
     pub dhcp_relay_upstream_target: Option<String>,
     pub labels: IndexMap<String, Option<String>>,
     /// Lines of the top-level fields, for messages about one field.
-    pub field_lines: Vec<(&'static str, u32)>,
+    pub field_lines: FieldLines,
 }
 
 impl Network {
@@ -116,16 +116,10 @@ impl Network {
             .collect();
         let dns = reader::get(body, "dns");
         let relay = reader::get(body, "dhcp_relay");
-        let field_lines = reader::map(Some(body))
-            .iter()
-            .filter_map(|(k, _)| {
-                let key = k.as_str()?;
-                ["cidr", "vlan", "mtu", "routes", "ranges", "dns", "routedomain"]
-                    .into_iter()
-                    .find(|f| *f == key)
-                    .map(|f| (f, k.line))
-            })
-            .collect();
+        let field_lines = FieldLines::read(
+            body,
+            &["cidr", "vlan", "mtu", "routes", "ranges", "dns", "routedomain"],
+        );
         Ok(Network {
             name: name.to_string(),
             source: r.source.clone(),
@@ -148,10 +142,7 @@ impl Network {
 
     /// Where `field` was written, else where the document starts.
     pub fn field_source(&self, field: &str) -> Source {
-        match self.field_lines.iter().find(|(f, _)| *f == field) {
-            Some((_, line)) => self.source.at(*line),
-            None => self.source.clone(),
-        }
+        self.field_lines.source(&self.source, field)
     }
 
     /// The gateway of the first route to `0.0.0.0/0`, if any.

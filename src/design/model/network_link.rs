@@ -5,8 +5,8 @@ use std::fmt;
 use indexmap::IndexMap;
 use serde_json::{Value as J, json};
 
-use super::Source;
 use super::reader::{self, Reader, json_opt, json_strings};
+use super::{FieldLines, Source};
 use crate::design::model::ConvertError;
 use crate::design::yaml::Node;
 
@@ -74,6 +74,7 @@ pub struct NetworkLink {
     pub native_network: Option<String>,
     pub allowed_networks: Option<Vec<String>>,
     pub labels: IndexMap<String, Option<String>>,
+    pub field_lines: FieldLines,
 }
 
 impl NetworkLink {
@@ -146,7 +147,13 @@ impl NetworkLink {
             native_network: trunking.and_then(|t| reader::string(t, "default_network")),
             allowed_networks: reader::strings(body, "allowed_networks"),
             labels: reader::nullable_string_map(body, "labels"),
+            field_lines: FieldLines::read(body, &["bonding", "mtu", "trunking", "allowed_networks"]),
         })
+    }
+
+    /// Where `field` was written, else where the document starts.
+    pub fn field_source(&self, field: &str) -> Source {
+        self.field_lines.source(&self.source, field)
     }
 
     pub fn allowed_networks(&self) -> &[String] {

@@ -25,7 +25,7 @@ fn check(site: &Site, _: &Context, report: &mut RuleReport) {
                 &range_error(mtu),
                 RANGE_DIAG,
                 vec![DocRef::new(Kind::NetworkLink, &link.name)],
-                Some(link.source.clone()),
+                Some(link.field_source("mtu")),
             );
         }
         if let Some(native) = &link.native_network {

@@ -27,7 +27,7 @@ fn check(site: &Site, _: &Context, report: &mut RuleReport) {
                 &format!("Up delay {up} is less than mon rate {mon}"),
                 "Link up delay must be equal or greater than the mon_rate",
                 doc(),
-                Some(link.source.clone()),
+                Some(link.field_source("bonding")),
             );
         }
         if let Some(down) = link.bonding_down_delay.filter(|d| *d < mon) {
@@ -35,7 +35,7 @@ fn check(site: &Site, _: &Context, report: &mut RuleReport) {
                 &format!("Down delay {down} is less than mon rate {mon}"),
                 "Link down delay must be equal or greater than the mon_rate",
                 doc(),
-                Some(link.source.clone()),
+                Some(link.field_source("bonding")),
             );
         }
     }

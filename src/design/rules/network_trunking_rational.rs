@@ -15,7 +15,7 @@ pub const RULE: Rule = Rule {
 fn check(site: &Site, _: &Context, report: &mut RuleReport) {
     for link in &site.network_links {
         let link_doc = DocRef::new(Kind::NetworkLink, &link.name);
-        let at = Some(link.source.clone());
+        let at = Some(link.field_source("trunking"));
         if link.trunk_mode != TrunkMode::Disabled {
             continue;
         }

@@ -27,7 +27,7 @@ fn check(site: &Site, _: &Context, report: &mut RuleReport) {
                     ),
                     "Each network is only allowed to cross a single network link.",
                     vec![],
-                    Some(b.source.clone()),
+                    Some(b.field_source("allowed_networks")),
                 );
             }
         }
