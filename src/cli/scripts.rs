@@ -5,7 +5,7 @@ use crate::runtime::{Loader, Origin};
 
 pub fn run(global: &Global) -> anyhow::Result<Outcome> {
     let loader = Loader::new(global.site_dir.clone());
-    for (kind, name, origin) in loader.inventory() {
+    for (kind, name, origin) in loader.inventory()? {
         let from = match origin {
             Origin::Site(p) => format!("site     {}", p.display()),
             Origin::Shipped => "shipped".to_string(),

@@ -135,36 +135,28 @@ impl Loader {
         Ok(out)
     }
 
-    /// Every action name and stdlib module, with where it resolves.
-    pub fn inventory(&self) -> Vec<(&'static str, String, Origin)> {
+    /// Every action, stdlib module and site rule, with where it resolves.
+    pub fn inventory(&self) -> std::io::Result<Vec<(&'static str, String, Origin)>> {
         let mut out = Vec::new();
-        let mut names = |kind: &'static str, dir: &'static Dir<'static>, sub: &str| {
-            let mut found: Vec<String> = Vec::new();
-            collect_lua(dir, &mut found);
+        for (kind, dir, sub) in [("action", &SCRIPTS, "scripts"), ("module", &STDLIB, "stdlib")] {
+            let mut names: Vec<String> = Vec::new();
+            collect_lua(dir, &mut names);
             if let Some(site) = &self.site_dir {
-                collect_site_lua(&site.join(sub), &site.join(sub), &mut found);
+                collect_site_lua(&site.join(sub), &site.join(sub), &mut names);
             }
-            found.sort();
-            found.dedup();
-            for name in found {
-                let origin = match (kind, &self.site_dir) {
-                    (_, Some(site)) => {
-                        let p = site.join(sub).join(format!("{}.lua", name.replace('.', "/")));
-                        if p.is_file() {
-                            Origin::Site(p)
-                        } else {
-                            Origin::Shipped
-                        }
-                    }
-                    _ => Origin::Shipped,
-                };
-                out.push((kind, name, origin));
+            // The LuaLS annotations are not modules.
+            names.retain(|n| !n.starts_with("types."));
+            names.sort();
+            names.dedup();
+            for name in names {
+                let src = if kind == "action" { self.action(&name)? } else { self.module(&name)? };
+                out.push((kind, name, src.map_or(Origin::Shipped, |s| s.origin)));
             }
-        };
-        names("action", &SCRIPTS, "scripts");
-        names("module", &STDLIB, "stdlib");
-        out.retain(|(kind, name, _)| !(*kind == "module" && name.starts_with("types.")));
-        out
+        }
+        for (id, src) in self.site_rules()? {
+            out.push(("rule", id, src.origin));
+        }
+        Ok(out)
     }
 }
 
