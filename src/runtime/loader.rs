@@ -149,7 +149,11 @@ impl Loader {
             names.sort();
             names.dedup();
             for name in names {
-                let src = if kind == "action" { self.action(&name)? } else { self.module(&name)? };
+                let src = if kind == "action" {
+                    self.action(&name)?
+                } else {
+                    self.module(&name)?
+                };
                 out.push((kind, name, src.map_or(Origin::Shipped, |s| s.origin)));
             }
         }
