@@ -134,16 +134,16 @@ fn ingest_file(path: &Path) -> Result<Ingested, LoadError> {
 
 /// Ingests one YAML stream; `file` names it in messages.
 pub fn ingest_text(file: &str, text: &str) -> Result<Ingested, LoadError> {
-    let docs = yaml::parse_stream(text).map_err(|e| LoadError::Syntax {
-        file: file.to_string(),
-        line: e.line,
-        col: e.col,
-        message: e.message,
-    })?;
-    let file: Arc<str> = Arc::from(file);
+    let name: Arc<str> = Arc::from(file);
     let mut out = Ingested::default();
-    for doc in docs {
-        ingest_document(&file, doc, &mut out)?;
+    for doc in yaml::documents(text) {
+        let doc = doc.map_err(|e| LoadError::Syntax {
+            file: file.to_string(),
+            line: e.line,
+            col: e.col,
+            message: e.message,
+        })?;
+        ingest_document(&name, doc, &mut out)?;
     }
     Ok(out)
 }

@@ -226,12 +226,26 @@ fn python_float(f: f64) -> String {
 /// Parses every document of a YAML stream. The first syntax error aborts the whole stream,
 /// as it did in Drydock: a half-read file is never taken for a whole one.
 pub fn parse_stream(text: &str) -> Result<Vec<YamlDocument<'_>>, SyntaxError> {
+    documents(text).collect()
+}
+
+/// The documents of a YAML stream one at a time, so each can be processed and dropped
+/// before the next is built.
+pub fn documents(text: &str) -> impl Iterator<Item = Result<YamlDocument<'_>, SyntaxError>> {
     let mut builder = Builder {
         parser: Parser::new_from_str(text),
         anchors: HashMap::default(),
         materialised: 0,
     };
-    builder.stream()
+    let mut failed = false;
+    std::iter::from_fn(move || {
+        if failed {
+            return None;
+        }
+        let next = builder.next_document().transpose();
+        failed = matches!(next, Some(Err(_)));
+        next
+    })
 }
 
 struct Builder<'a> {
@@ -256,8 +270,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn stream(&mut self) -> Result<Vec<YamlDocument<'a>>, SyntaxError> {
-        let mut docs = Vec::new();
+    fn next_document(&mut self) -> Result<Option<YamlDocument<'a>>, SyntaxError> {
         while let Some((ev, line, col)) = self.next()? {
             match ev {
                 Event::DocumentStart(..) => {
@@ -269,13 +282,13 @@ impl<'a> Builder<'a> {
                         line,
                         col,
                     });
-                    docs.push(YamlDocument { root, duplicates });
+                    return Ok(Some(YamlDocument { root, duplicates }));
                 }
                 Event::StreamEnd => break,
                 _ => {}
             }
         }
-        Ok(docs)
+        Ok(None)
     }
 
     /// Reads one node (iteratively, so deep nesting cannot overflow the stack). Returns
