@@ -8,8 +8,8 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 
 use super::model::{
-    BaremetalNode, DocRef, Document, HostConfig, HostProfile, Interface, Kind, LogicalVolume, OobType,
-    Partition, Route, Source, StorageDevice, VolumeGroup,
+    BaremetalNode, DocRef, Document, Filesystem, HostConfig, HostProfile, Interface, Kind, LogicalVolume,
+    OobType, Partition, Route, Source, StorageDevice, VolumeGroup,
 };
 use super::rules::references::RULE as REFERENCES;
 use super::select;
@@ -643,12 +643,20 @@ impl Keyed for Partition {
             volume_group: scalar(&c.volume_group, &p.volume_group),
             labels: merge_map(&c.labels, &p.labels),
             bootable: scalar_copy(c.bootable, p.bootable),
+            filesystem: Filesystem::merge(&c.filesystem, &p.filesystem),
+            source: c.source.clone(),
+        }
+    }
+}
+
+impl Filesystem {
+    fn merge(c: &Self, p: &Self) -> Self {
+        Filesystem {
             mountpoint: scalar(&c.mountpoint, &p.mountpoint),
             fstype: scalar(&c.fstype, &p.fstype),
             mount_options: scalar(&c.mount_options, &p.mount_options),
             fs_uuid: scalar(&c.fs_uuid, &p.fs_uuid),
             fs_label: scalar(&c.fs_label, &p.fs_label),
-            source: c.source.clone(),
         }
     }
 }
@@ -676,11 +684,7 @@ impl Keyed for LogicalVolume {
             name: c.name.clone(),
             lv_uuid: scalar(&c.lv_uuid, &p.lv_uuid),
             size: scalar(&c.size, &p.size),
-            mountpoint: scalar(&c.mountpoint, &p.mountpoint),
-            fstype: scalar(&c.fstype, &p.fstype),
-            mount_options: scalar(&c.mount_options, &p.mount_options),
-            fs_uuid: scalar(&c.fs_uuid, &p.fs_uuid),
-            fs_label: scalar(&c.fs_label, &p.fs_label),
+            filesystem: Filesystem::merge(&c.filesystem, &p.filesystem),
             source: c.source.clone(),
         }
     }

@@ -65,6 +65,43 @@ pub struct Interface {
     pub source: Source,
 }
 
+/// The `filesystem` block of a partition or logical volume; each field inherits on its own.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filesystem {
+    pub mountpoint: Option<String>,
+    pub fstype: Option<String>,
+    pub mount_options: Option<String>,
+    pub fs_uuid: Option<String>,
+    pub fs_label: Option<String>,
+}
+
+impl Filesystem {
+    /// A `filesystem` block means ext4 with default options unless it says otherwise.
+    fn read(fs: Option<&Node>) -> Filesystem {
+        let Some(fs) = fs else {
+            return Filesystem::default();
+        };
+        Filesystem {
+            mountpoint: reader::string(fs, "mountpoint"),
+            fstype: Some(reader::string(fs, "fstype").unwrap_or_else(|| "ext4".into())),
+            mount_options: Some(reader::string(fs, "mount_options").unwrap_or_else(|| "defaults".into())),
+            fs_uuid: reader::string(fs, "fs_uuid"),
+            fs_label: reader::string(fs, "fs_label"),
+        }
+    }
+
+    fn to_json(&self) -> J {
+        if self.fstype.is_none() && self.mountpoint.is_none() {
+            return J::Null;
+        }
+        json!({
+            "mountpoint": json_opt(&self.mountpoint), "fstype": json_opt(&self.fstype),
+            "mount_options": json_opt(&self.mount_options), "fs_uuid": json_opt(&self.fs_uuid),
+            "fs_label": json_opt(&self.fs_label),
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Partition {
     pub name: Option<String>,
@@ -73,11 +110,7 @@ pub struct Partition {
     pub volume_group: Option<String>,
     pub labels: IndexMap<String, String>,
     pub bootable: Option<bool>,
-    pub mountpoint: Option<String>,
-    pub fstype: Option<String>,
-    pub mount_options: Option<String>,
-    pub fs_uuid: Option<String>,
-    pub fs_label: Option<String>,
+    pub filesystem: Filesystem,
     pub source: Source,
 }
 
@@ -95,11 +128,7 @@ pub struct LogicalVolume {
     pub name: Option<String>,
     pub lv_uuid: Option<String>,
     pub size: Option<String>,
-    pub mountpoint: Option<String>,
-    pub fstype: Option<String>,
-    pub mount_options: Option<String>,
-    pub fs_uuid: Option<String>,
-    pub fs_label: Option<String>,
+    pub filesystem: Filesystem,
     pub source: Source,
 }
 
@@ -212,20 +241,6 @@ impl BaremetalNode {
     }
 }
 
-fn filesystem(fs: Option<&Node>) -> [Option<String>; 5] {
-    match fs {
-        // A filesystem block means ext4 with default options unless it says otherwise.
-        Some(fs) => [
-            reader::string(fs, "mountpoint"),
-            Some(reader::string(fs, "fstype").unwrap_or_else(|| "ext4".into())),
-            Some(reader::string(fs, "mount_options").unwrap_or_else(|| "defaults".into())),
-            reader::string(fs, "fs_uuid"),
-            reader::string(fs, "fs_label"),
-        ],
-        None => [None, None, None, None, None],
-    }
-}
-
 impl HostConfig {
     fn convert(r: &Reader, body: &Node) -> Result<HostConfig, ConvertError> {
         let oob = reader::get(body, "oob");
@@ -244,8 +259,6 @@ impl HostConfig {
         for (k, dev) in reader::map(storage.and_then(|s| reader::get(s, "physical_devices"))) {
             let mut partitions = Vec::new();
             for p in reader::seq(dev.get("partitions")) {
-                let [mountpoint, fstype, mount_options, fs_uuid, fs_label] =
-                    filesystem(reader::get(p, "filesystem"));
                 partitions.push(Partition {
                     name: reader::string(p, "name"),
                     size: reader::string(p, "size"),
@@ -253,11 +266,7 @@ impl HostConfig {
                     volume_group: reader::string(p, "volume_group"),
                     labels: reader::string_map(p, "labels").unwrap_or_default(),
                     bootable: reader::bool(p, "bootable"),
-                    mountpoint,
-                    fstype,
-                    mount_options,
-                    fs_uuid,
-                    fs_label,
+                    filesystem: Filesystem::read(reader::get(p, "filesystem")),
                     source: r.at(p),
                 });
             }
@@ -273,20 +282,12 @@ impl HostConfig {
         for (k, vg) in reader::map(storage.and_then(|s| reader::get(s, "volume_groups"))) {
             let logical_volumes = reader::seq(vg.get("logical_volumes"))
                 .iter()
-                .map(|lv| {
-                    let [mountpoint, fstype, mount_options, fs_uuid, fs_label] =
-                        filesystem(reader::get(lv, "filesystem"));
-                    LogicalVolume {
-                        name: reader::string(lv, "name"),
-                        lv_uuid: reader::string(lv, "lv_uuid"),
-                        size: reader::string(lv, "size"),
-                        mountpoint,
-                        fstype,
-                        mount_options,
-                        fs_uuid,
-                        fs_label,
-                        source: r.at(lv),
-                    }
+                .map(|lv| LogicalVolume {
+                    name: reader::string(lv, "name"),
+                    lv_uuid: reader::string(lv, "lv_uuid"),
+                    size: reader::string(lv, "size"),
+                    filesystem: Filesystem::read(reader::get(lv, "filesystem")),
+                    source: r.at(lv),
                 })
                 .collect();
             volume_groups.push(VolumeGroup {
@@ -362,19 +363,6 @@ impl HostConfig {
             };
             oob.insert(k.clone(), shown.into());
         }
-        let fs = |mountpoint: &Option<String>,
-                  fstype: &Option<String>,
-                  opts: &Option<String>,
-                  uuid: &Option<String>,
-                  label: &Option<String>| {
-            if fstype.is_none() && mountpoint.is_none() {
-                return J::Null;
-            }
-            json!({
-                "mountpoint": json_opt(mountpoint), "fstype": json_opt(fstype),
-                "mount_options": json_opt(opts), "fs_uuid": json_opt(uuid), "fs_label": json_opt(label),
-            })
-        };
         let devices: serde_json::Map<String, J> = self
             .storage_devices
             .iter()
@@ -387,7 +375,7 @@ impl HostConfig {
                             "name": json_opt(&p.name), "size": json_opt(&p.size),
                             "part_uuid": json_opt(&p.part_uuid), "volume_group": json_opt(&p.volume_group),
                             "labels": json_map(&p.labels), "bootable": p.bootable,
-                            "filesystem": fs(&p.mountpoint, &p.fstype, &p.mount_options, &p.fs_uuid, &p.fs_label),
+                            "filesystem": p.filesystem.to_json(),
                         })
                     })
                     .collect();
@@ -409,11 +397,14 @@ impl HostConfig {
                         json!({
                             "name": json_opt(&lv.name), "lv_uuid": json_opt(&lv.lv_uuid),
                             "size": json_opt(&lv.size),
-                            "filesystem": fs(&lv.mountpoint, &lv.fstype, &lv.mount_options, &lv.fs_uuid, &lv.fs_label),
+                            "filesystem": lv.filesystem.to_json(),
                         })
                     })
                     .collect();
-                (vg.name.clone(), json!({"vg_uuid": json_opt(&vg.vg_uuid), "logical_volumes": lvs}))
+                (
+                    vg.name.clone(),
+                    json!({"vg_uuid": json_opt(&vg.vg_uuid), "logical_volumes": lvs}),
+                )
             })
             .collect();
         let interfaces: serde_json::Map<String, J> = self

@@ -23,8 +23,8 @@ use serde::{Deserialize, Serialize};
 pub use bootaction::{Asset, AssetType, BootAction, NodeFilter, NodeFilterSet, SetType};
 pub use hardware_profile::{DeviceAlias, HardwareProfile, HugepagesConf};
 pub use host::{
-    Address, AddressType, BaremetalNode, HostConfig, HostProfile, Interface, LogicalVolume, OobType,
-    Partition, REDACTED, SECRET_OOB_KEYS, Sriov, StorageDevice, VolumeGroup,
+    Address, AddressType, BaremetalNode, Filesystem, HostConfig, HostProfile, Interface, LogicalVolume,
+    OobType, Partition, REDACTED, SECRET_OOB_KEYS, Sriov, StorageDevice, VolumeGroup,
 };
 pub use network::{Network, Range, RangeType, Route};
 pub use network_link::{BondingMode, NetworkLink, TrunkMode};

@@ -18,7 +18,7 @@ fn check(site: &Site, _: &Context, report: &mut RuleReport) {
         for dev in node.config.storage_devices.iter() {
             let mut mounts: Vec<(&str, &Source)> = Vec::new();
             for part in &dev.partitions {
-                mounts.extend(part.mountpoint.as_deref().map(|m| (m, &part.source)));
+                mounts.extend(part.filesystem.mountpoint.as_deref().map(|m| (m, &part.source)));
             }
             let member_of = dev
                 .volume_group
@@ -31,7 +31,7 @@ fn check(site: &Site, _: &Context, report: &mut RuleReport) {
                 vgs_seen.push(vg_name);
                 for vg in node.config.volume_groups.iter().filter(|v| v.name == *vg_name) {
                     for lv in &vg.logical_volumes {
-                        mounts.extend(lv.mountpoint.as_deref().map(|m| (m, &lv.source)));
+                        mounts.extend(lv.filesystem.mountpoint.as_deref().map(|m| (m, &lv.source)));
                     }
                 }
             }

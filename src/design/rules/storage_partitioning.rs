@@ -26,7 +26,7 @@ fn check(site: &Site, _: &Context, report: &mut RuleReport) {
             }
             vg_refs.extend(dev.volume_group.as_deref());
             for part in &dev.partitions {
-                if part.fstype.is_some() && part.volume_group.is_some() {
+                if part.filesystem.fstype.is_some() && part.volume_group.is_some() {
                     report.error(
                         "Both a volume group AND file system cannot be defined in a single partition",
                         "A partition can be used for only one of a volume group physical volume or formatted as a filesystem.",
