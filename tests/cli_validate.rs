@@ -293,3 +293,20 @@ fn secrets_never_printed() {
     let v = stdout_json(&out);
     assert_eq!(v["baremetal_nodes"][0]["oob"]["credential"], "<redacted>");
 }
+
+#[test]
+fn a_reader_that_stops_early_is_not_a_crash() {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("drydock"))
+        .args(["design", "show", "--format", "json", "-d"])
+        .arg(example_site())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}

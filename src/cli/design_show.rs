@@ -2,7 +2,7 @@
 
 use anyhow::bail;
 
-use super::{DesignArgs, Format, Global, Outcome};
+use super::{DesignArgs, Format, Global, Outcome, output};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -38,8 +38,8 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
     }
     let json = site.to_json(args.node.as_deref());
     match global.format.unwrap_or(Format::Yaml) {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&json)?),
-        Format::Yaml => print!("{}", serde_saphyr::to_string(&json)?),
+        Format::Json => output::emit_json(&json)?,
+        Format::Yaml => output::emit(&serde_saphyr::to_string(&json)?)?,
         Format::Text => bail!("design show prints yaml or json, not text"),
     }
     Ok(Outcome::Clean)

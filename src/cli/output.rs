@@ -1,6 +1,7 @@
-//! Text rendering of a validation report for a terminal.
+//! Writing results to stdout, and the text rendering of a validation report.
 
 use std::fmt::Write;
+use std::io::Write as _;
 
 use crate::design::validation::{Level, Message, ValidationReport};
 
@@ -65,4 +66,19 @@ pub fn render_text(report: &ValidationReport) -> String {
     };
     let _ = writeln!(out, "{verdict} ({errors} errors, {warnings} warnings)");
     out
+}
+
+/// Writes a result to stdout. A reader that stops early (`drydock ... | head`) is not an
+/// error worth a panic or a message.
+pub fn emit(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
+/// [`emit`] for a JSON document, pretty-printed, with a final newline.
+pub fn emit_json(value: &serde_json::Value) -> anyhow::Result<()> {
+    emit(&format!("{}\n", serde_json::to_string_pretty(value)?))
 }

@@ -5,7 +5,7 @@ use std::rc::Rc;
 use anyhow::bail;
 use mlua::LuaSerdeExt;
 
-use super::{DesignArgs, Format, Global, Outcome, validate};
+use super::{DesignArgs, Format, Global, Outcome, output, validate};
 use crate::runtime::{Runtime, bindings::Design};
 
 #[derive(Debug, clap::Args)]
@@ -55,10 +55,8 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
     ctx.set("options", lua.create_table()?)?;
     let result = runtime.run_action(&action, ctx)?;
     let json: serde_json::Value = lua.from_value(result)?;
-    match global.format.unwrap_or(Format::Text) {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&json)?),
-        _ if json.is_null() => {}
-        _ => println!("{}", serde_json::to_string_pretty(&json)?),
+    if !json.is_null() || global.format == Some(Format::Json) {
+        output::emit_json(&json)?;
     }
     Ok(Outcome::Clean)
 }

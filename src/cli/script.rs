@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use mlua::LuaSerdeExt;
 
-use super::{Global, Outcome};
+use super::{Global, Outcome, output};
 use crate::runtime::Runtime;
 
 #[derive(Debug, clap::Args)]
@@ -21,7 +21,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
     let result = runtime.run_file(&args.file, args.args.clone())?;
     if !result.is_nil() {
         let json: serde_json::Value = runtime.lua().from_value(result)?;
-        println!("{}", serde_json::to_string_pretty(&json)?);
+        output::emit_json(&json)?;
     }
     Ok(Outcome::Clean)
 }

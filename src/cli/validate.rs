@@ -72,8 +72,8 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
 
 pub fn print_report(report: &ValidationReport, format: Option<Format>) -> anyhow::Result<Outcome> {
     match format.unwrap_or(Format::Text) {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report.to_json())?),
-        Format::Text => print!("{}", output::render_text(report)),
+        Format::Json => output::emit_json(&report.to_json())?,
+        Format::Text => output::emit(&output::render_text(report))?,
         Format::Yaml => bail!("--format yaml is for design show; validate prints text or json"),
     }
     Ok(if report.passed() {

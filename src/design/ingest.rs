@@ -225,6 +225,13 @@ fn ingest_document(file: &Arc<str>, doc: yaml::YamlDocument, out: &mut Ingested)
     };
     match Document::convert(kind, name, &source, body) {
         Ok(d) => out.documents.push(d),
+        Err(e) if e.unexpected => out.issues.push(issue(
+            Level::Error,
+            "DD000",
+            format!("Unexpected error processing document: {}", e.message),
+            "Unexpected exception during document processing - see Drydock Troubleshooting Guide for DD000",
+            e.line,
+        )),
         Err(e) => out.issues.push(issue(
             Level::Error,
             "DD000",

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 
 use super::model::{
-    BaremetalNode, DocRef, Document, Filesystem, HostConfig, HostProfile, Interface, Kind, LogicalVolume,
-    OobType, Partition, Route, Source, StorageDevice, VolumeGroup,
+    AddressType, BaremetalNode, DocRef, Document, Filesystem, HostConfig, HostProfile, Interface, Kind,
+    LogicalVolume, OobType, Partition, Route, Source, StorageDevice, VolumeGroup,
 };
 use super::rules::references::RULE as REFERENCES;
 use super::select;
@@ -323,14 +323,20 @@ fn compile_node(
         }
     };
     check_network("primary_network", config.primary_network.as_deref());
+    for addr in node.addressing.iter().filter(|a| a.kind == AddressType::Dhcp) {
+        check_network("DHCP addressing network", Some(&addr.network));
+    }
     check_network(
         "oob.network",
         config.oob_parameters.get("network").map(String::as_str),
     );
+    // Rack documents are optional in Drydock (metadata.rack is a label), so a missing one is
+    // worth a warning only when the design describes its racks at all.
     if let Some(rack) = config.rack.as_deref()
+        && !site.racks.is_empty()
         && site.rack(rack).is_none()
     {
-        report.error(
+        report.warn(
             &format!("Rack {rack} of BaremetalNode {} is not defined", node.name),
             &format!("Define a Rack document named {rack} or correct metadata.rack."),
             vec![doc()],
@@ -436,7 +442,7 @@ fn check_network_references(site: &Site, report: &mut RuleReport) {
     for rack in &site.racks {
         for net in &rack.local_networks {
             if site.network(net).is_none() {
-                report.error(
+                report.warn(
                     &format!(
                         "Rack {} lists local network {net}, which is not defined",
                         rack.name
@@ -450,11 +456,24 @@ fn check_network_references(site: &Site, report: &mut RuleReport) {
     }
 }
 
+/// A filter naming nodes or racks that do not exist selects nothing there: likely a typo,
+/// but not an error (Drydock did not check at all).
 fn check_filter_references(site: &Site, action: &super::model::BootAction, report: &mut RuleReport) {
     let Some(set) = &action.node_filter else { return };
     for f in &set.filters {
-        for n in f.node_names.iter().filter(|n| site.node(n).is_none()) {
-            report.error(
+        // A node whose document failed its schema exists; it is reported by `schema`.
+        let failed = |n: &str| {
+            site.ingest_issues
+                .iter()
+                .flat_map(|m| &m.documents)
+                .any(|d| d.name == n && d.schema == Kind::BaremetalNode.schema())
+        };
+        for n in f
+            .node_names
+            .iter()
+            .filter(|n| site.node(n).is_none() && !failed(n))
+        {
+            report.warn(
                 &format!(
                     "BootAction {} node_filter names node {n}, which is not defined",
                     action.name
@@ -464,8 +483,11 @@ fn check_filter_references(site: &Site, action: &super::model::BootAction, repor
                 Some(action.source.clone()),
             );
         }
-        for r in f.rack_names.iter().filter(|r| site.rack(r).is_none()) {
-            report.error(
+        let known_rack = |r: &str| {
+            site.rack(r).is_some() || site.nodes.iter().any(|n| n.config.rack.as_deref() == Some(r))
+        };
+        for r in f.rack_names.iter().filter(|r| !known_rack(r)) {
+            report.warn(
                 &format!(
                     "BootAction {} node_filter names rack {r}, which is not defined",
                     action.name

@@ -138,7 +138,7 @@ impl BootAction {
                 Some("file") => AssetType::File,
                 Some("pkg_list") => AssetType::PkgList,
                 other => {
-                    return Err(r.error(
+                    return Err(r.invalid_value(
                         a,
                         format!(
                             "Field value {} is invalid for assets[].type (allowed: unit, file, pkg_list)",
@@ -155,7 +155,7 @@ impl BootAction {
                         let mut pkgs = IndexMap::new();
                         for (k, v) in entries {
                             let (Value::Str(pkg), Value::Str(_) | Value::Null) = (&k.value, &v.value) else {
-                                return Err(r.error(k, "Keys and values must be strings."));
+                                return Err(r.invalid_value(k, "Keys and values must be strings."));
                             };
                             pkgs.insert(pkg.to_string(), v.as_str().map(str::to_string));
                         }

@@ -88,7 +88,7 @@ impl Network {
                 Some("dhcp") => RangeType::Dhcp,
                 Some("reserved") => RangeType::Reserved,
                 other => {
-                    return Err(r.error(
+                    return Err(r.invalid_value(
                         item,
                         format!(
                             "Field value {} is invalid for ranges[].type (allowed: static, dhcp, reserved)",

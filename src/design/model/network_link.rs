@@ -86,7 +86,7 @@ impl NetworkLink {
             Some(n) => {
                 let text = n.python_str();
                 BondingMode::ALL.into_iter().find(|m| m.as_str() == text).ok_or_else(|| {
-                    r.error(
+                    r.invalid_value(
                         n,
                         format!(
                             "Field value {text} is invalid for bonding.mode (allowed: disabled, 802.3ad, balance-rr, active-backup)"
@@ -123,7 +123,7 @@ impl NetworkLink {
                 "disabled" => TrunkMode::Disabled,
                 "802.1q" => TrunkMode::Dot1q,
                 other => {
-                    return Err(r.error(
+                    return Err(r.invalid_value(
                         n,
                         format!(
                             "Field value {other} is invalid for trunking.mode (allowed: disabled, 802.1q)"

@@ -11,6 +11,8 @@ use crate::design::yaml::{Node, Value};
 pub struct ConvertError {
     pub message: String,
     pub line: u32,
+    /// Drydock called value errors "Unexpected error processing document"; kept for parity.
+    pub unexpected: bool,
 }
 
 pub(crate) struct Reader<'a> {
@@ -30,6 +32,15 @@ impl<'a> Reader<'a> {
         ConvertError {
             message: message.into(),
             line: node.line,
+            unexpected: false,
+        }
+    }
+
+    /// A value of the wrong form where the schema let it through (Drydock's "Unexpected error").
+    pub fn invalid_value(&self, node: &Node, message: impl Into<String>) -> ConvertError {
+        ConvertError {
+            unexpected: true,
+            ..self.error(node, message)
         }
     }
 }

@@ -73,7 +73,8 @@ fn check(site: &Site, _: &Context, report: &mut RuleReport) {
         .map(|n| n.cidr.as_deref().and_then(|c| c.parse().ok()))
         .collect();
     for node in &site.nodes {
-        for addr in &node.addressing {
+        // DHCP entries have no address to check (their network is checked by `references`).
+        for addr in node.addressing.iter().filter(|a| a.kind == AddressType::Static) {
             let at = Some(addr.source.clone());
             let Some(net_index) = site.network_index(&addr.network) else {
                 report.error(
@@ -85,7 +86,7 @@ fn check(site: &Site, _: &Context, report: &mut RuleReport) {
                 continue;
             };
             let net = &site.networks[net_index];
-            let (AddressType::Static, Some(ip)) = (addr.kind, addr.address.as_deref()) else {
+            let Some(ip) = addr.address.as_deref() else {
                 continue;
             };
             let Some(cidr) = cidrs[net_index] else {
@@ -149,6 +150,15 @@ mod tests {
                 "IP Locality Check: storagex is not a valid network.",
                 "IP Locality Check: The IP Address 10.23.3.10 is not within the defined CIDR: 10.23.1.0/24 of mgmt .",
             ]
+        );
+    }
+
+    #[test]
+    fn dhcp_entries_are_not_located() {
+        // Drydock skips DHCP entries; a DHCP entry on an unknown network is a `references` error.
+        passes(
+            &RULE,
+            &base_with("{network: pxe, address: dhcp}", "{network: pxe2, address: dhcp}"),
         );
     }
 

@@ -1,6 +1,7 @@
 //! DD3001 Platform Selection: each node's image and kernel exist. Connected to MAAS, they
-//! are checked against its boot resources; offline, only their names are checked (an Ubuntu
-//! series name, a `ga-`/`hwe-` kernel name) and Drydock's "not validated" warning is given.
+//! are checked against its boot resources (errors); offline, Drydock's "not validated"
+//! warning is given and names that MAAS never uses (not an Ubuntu series, not a `ga-`/`hwe-`
+//! kernel) are warned about, since only MAAS can say for sure.
 
 use std::sync::LazyLock;
 
@@ -27,19 +28,19 @@ fn check(site: &Site, ctx: &Context, report: &mut RuleReport) {
             vec![],
             None,
         );
+        // As Drydock does against MAAS: the kernel is judged only when the image is fine.
         for node in &site.nodes {
             if let Some(image) = node.config.image.as_deref().filter(|i| !IMAGE_NAME.is_match(i)) {
-                report.error(
-                    &format!("Platform Validation: invalid image {image}"),
-                    "Image names are Ubuntu series names such as jammy or noble.",
+                report.warn(
+                    &format!("Platform Validation: image {image} is not an image name MAAS uses"),
+                    "Image names are Ubuntu series names such as jammy or noble; MAAS will decide.",
                     vec![node.docref()],
                     Some(node.source.clone()),
                 );
-            }
-            if let Some(kernel) = node.config.kernel.as_deref().filter(|k| !KERNEL_NAME.is_match(k)) {
-                report.error(
-                    &format!("Platform Validation: invalid kernel {kernel}"),
-                    "Kernel names look like ga-22.04 or hwe-22.04 (optionally with a flavour, e.g. -lowlatency).",
+            } else if let Some(kernel) = node.config.kernel.as_deref().filter(|k| !KERNEL_NAME.is_match(k)) {
+                report.warn(
+                    &format!("Platform Validation: kernel {kernel} is not a kernel name MAAS uses"),
+                    "Kernel names look like ga-22.04 or hwe-22.04 (optionally with a flavour, e.g. -lowlatency); MAAS will decide.",
                     vec![node.docref()],
                     Some(node.source.clone()),
                 );
@@ -101,13 +102,31 @@ mod tests {
                 .1
                 .ends_with("No enabled node driver, imageand kernel selections not validated.")
         );
-        let yaml =
-            base_with("kernel: ga-22.04", "kernel: lts").replacen("image: jammy", "image: ubuntu_16.04", 1);
-        let got = errors(&run(&RULE, &yaml));
-        assert_eq!(got.len(), 4, "{got:?}");
+        let yaml = base_with("kernel: ga-22.04", "kernel: lts");
+        let got = run(&RULE, &yaml);
         assert_eq!(
-            got[0],
-            "Platform Selection: Platform Validation: invalid image ubuntu_16.04"
+            errors(&got),
+            Vec::<String>::new(),
+            "offline, only MAAS can reject a name"
+        );
+        let texts: Vec<&str> = got.iter().map(|(_, m)| m.as_str()).collect();
+        assert_eq!(
+            texts[1..3],
+            [
+                "Platform Selection: Platform Validation: kernel lts is not a kernel name MAAS uses",
+                "Platform Selection: Platform Validation: kernel lts is not a kernel name MAAS uses",
+            ]
+        );
+        let yaml = yaml.replacen("image: jammy", "image: ubuntu_16.04", 1);
+        let got = run(&RULE, &yaml);
+        assert_eq!(
+            got[1].1,
+            "Platform Selection: Platform Validation: image ubuntu_16.04 is not an image name MAAS uses"
+        );
+        assert_eq!(
+            got.len(),
+            4,
+            "the kernel is not judged when the image is wrong: {got:?}"
         );
     }
 

@@ -22,6 +22,7 @@ fn check(site: &Site, _: &Context, report: &mut RuleReport) {
 mod tests {
     use super::super::testing::*;
     use super::RULE;
+    use crate::design::validation::Level;
 
     #[test]
     fn resolved_design_passes() {
@@ -66,13 +67,46 @@ mod tests {
         );
         assert!(
             got.iter()
-                .any(|m| m.contains("Rack rack9 of BaremetalNode cmp01 is not defined")),
-            "{got:?}"
-        );
-        assert!(
-            got.iter()
                 .any(|m| m.contains("Host profile chain compute -> compute is a cycle")),
             "{got:?}"
+        );
+    }
+
+    #[test]
+    fn dhcp_address_on_an_undefined_network() {
+        let yaml = base_with("{network: pxe, address: dhcp}", "{network: pxe2, address: dhcp}");
+        assert_eq!(
+            errors(&run(&RULE, &yaml)),
+            [
+                "Design References: DHCP addressing network pxe2 of BaremetalNode cmp01 is not a defined Network"
+            ]
+        );
+    }
+
+    #[test]
+    fn racks_and_filters_naming_nothing_warn() {
+        let yaml = base_with("metadata: {rack: rack1}", "metadata: {rack: rack9}").replacen(
+            "  signaling: false\n",
+            "  signaling: false\n  node_filter:\n    filter_set_type: union\n    filter_set: [{filter_type: union, node_names: [cmp1], rack_names: [rack1, rack7]}]\n",
+            1,
+        );
+        let got = run(&RULE, &yaml);
+        let warnings: Vec<&str> = got
+            .iter()
+            .filter(|(l, _)| *l == Level::Warning)
+            .map(|(_, m)| m.as_str())
+            .collect();
+        assert_eq!(
+            warnings,
+            [
+                "Design References: Rack rack9 of BaremetalNode cmp01 is not defined",
+                "Design References: BootAction hello node_filter names node cmp1, which is not defined",
+                "Design References: BootAction hello node_filter names rack rack7, which is not defined",
+            ]
+        );
+        assert!(
+            errors(&got).is_empty(),
+            "Drydock accepted these designs: warnings only"
         );
     }
 

@@ -56,7 +56,7 @@ mod tests {
         assert!(
             msgs[0]
                 .message
-                .starts_with("Error processing document: Field value balanced-rr is invalid")
+                .starts_with("Unexpected error processing document: Field value balanced-rr is invalid")
         );
     }
 
