@@ -12,17 +12,16 @@ fn read_dir(dir: &Path) -> String {
     out
 }
 
-/// Names in `.set("name"` / `add_method("name"` / `add_function("name"` calls.
+/// Names in `.set("name"` / `add_method("name"` / `add_function("name"` calls, however
+/// rustfmt wrapped them.
 fn exported(src: &str) -> Vec<String> {
     let mut names = Vec::new();
-    for pat in [
-        ".set(\"",
-        "add_method(\"",
-        "add_async_method(\"",
-        "add_function(\"",
-    ] {
+    for pat in [".set(", "add_method(", "add_async_method(", "add_function("] {
         for piece in src.split(pat).skip(1) {
-            let name = piece.split('"').next().unwrap_or_default();
+            let Some(rest) = piece.trim_start().strip_prefix('"') else {
+                continue;
+            };
+            let name = rest.split('"').next().unwrap_or_default();
             if !name.is_empty() && !name.starts_with("__") && !name.contains(' ') {
                 names.push(name.to_string());
             }

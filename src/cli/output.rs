@@ -35,13 +35,13 @@ pub fn render_text(report: &ValidationReport) -> String {
         }
         out.push('\n');
     }
-    let mut passed: Vec<&str> = report
-        .messages
-        .iter()
-        .filter(|m| m.level == Level::Info && m.message.ends_with(": Validation successful."))
-        .map(|m| m.rule.as_str())
+    // A rule passed when it reported no error (warnings allowed, as in Drydock).
+    let mut rules: Vec<&str> = report.messages.iter().map(|m| m.rule.as_str()).collect();
+    rules.dedup();
+    let passed: Vec<&str> = rules
+        .into_iter()
+        .filter(|r| !report.messages.iter().any(|m| m.rule == *r && m.is_error()))
         .collect();
-    passed.dedup();
     let other_info: Vec<&Message> = report
         .messages
         .iter()

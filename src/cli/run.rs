@@ -6,7 +6,7 @@ use anyhow::bail;
 use mlua::LuaSerdeExt;
 
 use super::{DesignArgs, Format, Global, Outcome, output, validate};
-use crate::runtime::{Runtime, bindings::Design};
+use crate::runtime::{Loader, Runtime, bindings::Design};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -44,9 +44,9 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
     let site = crate::design::load(&args.design.paths)?;
     let runtime = Runtime::new(global.site_dir.clone())?;
     let lua = runtime.lua();
-    if runtime.load_action(&action).is_err() && global.site_dir.is_none() {
+    if Loader::new(global.site_dir.clone()).action(&action)?.is_none() {
         bail!(
-            "no action '{action}' in this build (shipped: validate_design); a site can add one as <site-dir>/scripts/{action}.lua"
+            "no action '{action}': the shipped actions are validate_design; a site can add one as <site-dir>/scripts/{action}.lua"
         );
     }
     let ctx = lua.create_table()?;

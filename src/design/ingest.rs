@@ -16,7 +16,9 @@ use super::yaml::{self, Node};
 pub enum LoadError {
     #[error("{path}: cannot read: {error}")]
     Read { path: String, error: String },
-    #[error("{path}: no *.yaml or *.yml files in this directory")]
+    #[error(
+        "{path}: no *.yaml or *.yml files in this directory (subdirectories are not read: pass each with -d)"
+    )]
     EmptyDirectory { path: String },
     #[error("{file}:{line}:{col}: YAML syntax error: {message}")]
     Syntax {

@@ -213,9 +213,17 @@ fn compile_profiles(profiles: &[HostProfile], report: &mut RuleReport) -> Vec<Ho
         .collect()
 }
 
-/// Resolved kernel parameters by (shared parameter map, hardware profile): nodes that share
-/// their profile's parameters resolve them once.
-type KernelCache = HashMap<(usize, usize), (Arc<IndexMap<String, String>>, Vec<String>)>;
+/// Resolved kernel parameters by (shared parameter map, hardware profile) addresses: nodes
+/// that share their profile's parameters resolve them once. Each entry holds the map it is
+/// keyed by, so that address cannot be freed and reused by another node's map.
+type KernelCache = HashMap<
+    (usize, usize),
+    (
+        Arc<IndexMap<String, String>>,
+        Arc<IndexMap<String, String>>,
+        Vec<String>,
+    ),
+>;
 
 fn compile_node(
     site: &Site,
@@ -269,12 +277,16 @@ fn compile_node(
                 Some(node.source.clone()),
             ),
             Some(hw) => {
-                let (params, problems) = kernel_cache
-                    .entry((
-                        Arc::as_ptr(&config.kernel_params) as usize,
-                        hw as *const _ as usize,
-                    ))
-                    .or_insert_with(|| resolve_kernel_params(&config.kernel_params, hw))
+                let key = (
+                    Arc::as_ptr(&config.kernel_params) as usize,
+                    hw as *const _ as usize,
+                );
+                let (_, params, problems) = kernel_cache
+                    .entry(key)
+                    .or_insert_with(|| {
+                        let (params, problems) = resolve_kernel_params(&config.kernel_params, hw);
+                        (Arc::clone(&config.kernel_params), params, problems)
+                    })
                     .clone();
                 config.kernel_params = params;
                 for why in problems {
@@ -807,6 +819,29 @@ mod tests {
         assert_eq!(got, m(&[("k2", "v2"), ("k3", "v3")]));
         let got = merge_map(&m(&[("k1", "new")]), &m(&[("k1", "v1"), ("k2", "v2")]));
         assert_eq!(got.get_index(0), Some((&"k1".to_string(), &"new".to_string())));
+    }
+
+    #[test]
+    fn nodes_with_their_own_kernel_parameters_keep_them() {
+        use crate::design::rules::testing::{BASE, site};
+        let yaml = BASE
+            .replacen(
+                "  metadata: {rack: rack1}\n",
+                "  metadata: {rack: rack1}\n  platform: {kernel_params: {a: 'hardwareprofile:cpuset.kvm'}}\n",
+                1,
+            )
+            .replacen(
+                "  metadata: {rack: rack1, tags: [control]}\n",
+                "  metadata: {rack: rack1, tags: [control]}\n  platform: {kernel_params: {b: 'hardwareprofile:hugepages.dpdk.count'}}\n",
+                1,
+            );
+        let s = site(&yaml);
+        let cmp = &s.node("cmp01").unwrap().config.kernel_params;
+        let ctl = &s.node("ctl01").unwrap().config.kernel_params;
+        assert_eq!(cmp.get("a").map(String::as_str), Some("2-15"));
+        assert_eq!(cmp.get("b"), None);
+        assert_eq!(ctl.get("b").map(String::as_str), Some("16"));
+        assert_eq!(ctl.get("a"), None);
     }
 
     #[test]

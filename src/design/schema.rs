@@ -293,10 +293,22 @@ fn render(path: &[Seg]) -> String {
 fn shown(n: &Node, path: &[Seg]) -> String {
     let is_key = |s: &Seg, names: &[&str]| matches!(s, Seg::Key(k) if names.contains(&k.as_ref()));
     let secret = path.iter().any(|s| is_key(s, &super::model::SECRET_OOB_KEYS));
-    if secret || path.first().is_some_and(|s| is_key(s, &["oob"])) {
+    if secret || path.first().is_some_and(|s| is_key(s, &["oob"])) || holds_secret(n) {
         super::model::REDACTED.to_string()
     } else {
         n.python_repr()
+    }
+}
+
+/// Whether a value has a secret (or an `oob` block) anywhere inside it.
+fn holds_secret(n: &Node) -> bool {
+    match &n.value {
+        Value::Map(entries) => entries.iter().any(|(k, v)| {
+            let key = k.key_str();
+            super::model::SECRET_OOB_KEYS.contains(&key.as_ref()) || key == "oob" || holds_secret(v)
+        }),
+        Value::Seq(items) => items.iter().any(holds_secret),
+        _ => false,
     }
 }
 
@@ -423,6 +435,12 @@ mod tests {
         let got = check(Kind::HostProfile, "oob: [hunter2]\n");
         assert_eq!(got, vec!["oob: <redacted> is not of type 'object'"]);
         let docs = parse_stream("credential: {a: hunter2}").unwrap();
+        let got = check(Kind::BaremetalNode, "- oob: {credential: hunter2}\n");
+        assert_eq!(
+            got,
+            vec![": <redacted> is not of type 'object'"],
+            "a misplaced body holding a secret"
+        );
         let path = [Seg::Key("oob".into()), Seg::Key("credential".into())];
         assert_eq!(
             shown(docs[0].root.get("credential").unwrap(), &path),

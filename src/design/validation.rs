@@ -90,10 +90,6 @@ impl RuleReport {
         }
     }
 
-    pub fn rule(&self) -> &RuleInfo {
-        &self.info
-    }
-
     pub fn add(
         &mut self,
         level: Level,

@@ -18,6 +18,13 @@ pub struct Source {
     pub origin: Origin,
 }
 
+impl Source {
+    /// The file name as messages show it (the chunk name without Lua's `@`).
+    pub fn name(&self) -> &str {
+        self.chunk_name.strip_prefix('@').unwrap_or(&self.chunk_name)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
     Site(PathBuf),
@@ -64,6 +71,13 @@ fn module_path(name: &str) -> Option<String> {
 impl Loader {
     pub fn new(site_dir: Option<PathBuf>) -> Self {
         Loader { site_dir }
+    }
+
+    /// The loader of a runtime's Lua state.
+    pub fn of(lua: &mlua::Lua) -> Loader {
+        lua.app_data_ref::<Loader>()
+            .map(|l| l.clone())
+            .unwrap_or_default()
     }
 
     pub fn site_dir(&self) -> Option<&Path> {

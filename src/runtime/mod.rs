@@ -6,6 +6,7 @@ pub mod bindings;
 mod env;
 pub mod errors;
 pub mod loader;
+mod site_rules;
 
 use std::path::PathBuf;
 
@@ -20,12 +21,17 @@ pub struct Runtime {
     tokio: tokio::runtime::Runtime,
 }
 
-/// Compiles and runs a chunk, returning what it returns.
-pub(crate) fn eval(lua: &Lua, src: &loader::Source) -> mlua::Result<Value> {
+/// Compiles a chunk (text only) under its file name, so tracebacks name the file.
+pub(crate) fn compile(lua: &Lua, src: &loader::Source) -> mlua::Result<Function> {
     lua.load(src.code.as_str())
         .set_name(src.chunk_name.as_str())
         .set_mode(ChunkMode::Text)
-        .eval()
+        .into_function()
+}
+
+/// Compiles and runs a chunk, returning what it returns.
+pub(crate) fn eval(lua: &Lua, src: &loader::Source) -> mlua::Result<Value> {
+    compile(lua, src)?.call(())
 }
 
 fn io_error(e: std::io::Error) -> mlua::Error {
@@ -35,22 +41,12 @@ fn io_error(e: std::io::Error) -> mlua::Error {
 /// `require` searches the site's `stdlib/` and then the shipped stdlib; nothing else.
 fn install_searcher(lua: &Lua) -> mlua::Result<()> {
     let searcher = lua.create_function(|lua, name: String| {
-        let loader = lua
-            .app_data_ref::<Loader>()
-            .map(|l| l.clone())
-            .unwrap_or_default();
+        let loader = Loader::of(lua);
         match loader.module(&name).map_err(io_error)? {
-            Some(src) => {
-                let f = lua
-                    .load(src.code.as_str())
-                    .set_name(src.chunk_name.as_str())
-                    .set_mode(ChunkMode::Text)
-                    .into_function()?;
-                Ok((
-                    Value::Function(f),
-                    Value::String(lua.create_string(&src.chunk_name[1..])?),
-                ))
-            }
+            Some(src) => Ok((
+                Value::Function(compile(lua, &src)?),
+                Value::String(lua.create_string(src.name())?),
+            )),
             None => {
                 let where_ = match loader.site_dir() {
                     Some(d) => format!("{}/stdlib or the shipped stdlib", d.display()),
@@ -86,17 +82,21 @@ impl Runtime {
 
     /// Loads an action script (site override first) and checks it returns an action.
     pub fn load_action(&self, name: &str) -> Result<Table, ScriptError> {
-        let loader = self
-            .lua
-            .app_data_ref::<Loader>()
-            .map(|l| l.clone())
-            .unwrap_or_default();
+        let loader = Loader::of(&self.lua);
         let src = loader
             .action(name)
             .map_err(|e| ScriptError::new(e.to_string()))?
-            .ok_or_else(|| ScriptError::new(format!("no action script named '{name}'")))?;
+            .ok_or_else(|| {
+                let site = match loader.site_dir() {
+                    Some(dir) => format!("{}/scripts/{name}.lua does not exist and ", dir.display()),
+                    None => String::new(),
+                };
+                ScriptError::new(format!(
+                    "no action '{name}': {site}drydock ships none of that name"
+                ))
+            })?;
         let value = eval(&self.lua, &src)?;
-        let shown = &src.chunk_name[1..];
+        let shown = src.name();
         let Value::Table(action) = value else {
             return Err(ScriptError::new(format!(
                 "{shown} must return an action (phases.action(...)), not a {}",

@@ -355,7 +355,7 @@ function Report:finish() end
 --- A Network document (`schema` "drydock/Network/v1").
 ---@class drydock.Network: drydock.Document
 ---@field cidr? string
----@field vlan? string the 802.1q tag as a decimal string ("1".."4094"); null = untagged
+---@field vlan? string the 802.1q tag as a decimal string ("1".."4094"); absent = untagged
 ---@field mtu? integer
 ---@field routedomain? string
 ---@field ranges drydock.NetworkRange[]
@@ -452,7 +452,7 @@ function Report:finish() end
 ---@field type "unit"|"file"|"pkg_list"
 ---@field path? string
 ---@field location? string
----@field data? string|table<string, string> text, or for pkg_list package -> version (null = any)
+---@field data? string|table<string, string> text, or for pkg_list package -> version (absent = any)
 ---@field location_pipeline string[]
 ---@field data_pipeline string[]
 ---@field permissions? string octal file mode, e.g. "644"

@@ -1,8 +1,8 @@
 ---@meta
 error('Cannot require a meta file')
 
---- The `null` value design tables use for fields without a value (JSON `null`): a light
---- userdata equal to `drydock.null`. It is truthy, so test `v ~= drydock.null`, not `if v`.
+--- JSON `null` (a light userdata), for data a script sends on where `nil` would drop the key.
+--- Design tables never hold it: their unset fields are simply absent (`nil`).
 ---@alias drydock.Null lightuserdata
 
 --- The global API drydock gives every script (also `require("drydock")`). It and its

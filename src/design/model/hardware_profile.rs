@@ -95,10 +95,6 @@ impl HardwareProfile {
         })
     }
 
-    pub fn device(&self, alias: &str) -> Option<&DeviceAlias> {
-        self.devices.iter().find(|d| d.alias == alias)
-    }
-
     pub fn to_json(&self) -> J {
         let aliases: serde_json::Map<String, J> = self
             .devices

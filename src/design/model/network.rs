@@ -145,14 +145,6 @@ impl Network {
         self.field_lines.source(&self.source, field)
     }
 
-    /// The gateway of the first route to `0.0.0.0/0`, if any.
-    pub fn default_gateway(&self) -> Option<&str> {
-        self.routes
-            .iter()
-            .find(|r| r.subnet.as_deref() == Some("0.0.0.0/0"))
-            .and_then(|r| r.gateway.as_deref())
-    }
-
     pub fn to_json(&self) -> J {
         json!({
             "name": self.name,

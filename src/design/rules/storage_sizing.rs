@@ -40,7 +40,7 @@ fn check(site: &Site, _: &Context, report: &mut RuleReport) {
                             Some(part.source.clone()),
                         );
                     }
-                    psum += n;
+                    psum = psum.saturating_add(n);
                 }
                 if psum > 99 {
                     report.error(
@@ -69,7 +69,7 @@ fn check(site: &Site, _: &Context, report: &mut RuleReport) {
                                 Some(lv.source.clone()),
                             );
                         }
-                        vsum += n;
+                        vsum = vsum.saturating_add(n);
                     }
                 }
                 if vsum > 99 {
@@ -102,6 +102,24 @@ mod tests {
             1,
         );
         passes(&RULE, &yaml);
+    }
+
+    #[test]
+    fn huge_percentages_do_not_overflow() {
+        let yaml = base_with(
+            "{name: var, size: '>100g',",
+            "{name: var, size: '9223372036854775807%',",
+        )
+        .replacen(
+            "{name: boot, size: 1g,",
+            "{name: boot, size: '9223372036854775807%',",
+            1,
+        );
+        let got = errors(&run(&RULE, &yaml));
+        assert!(
+            got.iter().all(|m| m.ends_with("is greater than 99%.")) && got.len() == 4,
+            "{got:?}"
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::design::rules::{self, Context};
 use crate::design::select;
 use crate::design::site::Site;
 use crate::design::validation::{Level, RuleInfo, RuleReport};
-use crate::runtime::{Loader, eval};
+use crate::runtime::site_rules;
 
 /// A loaded design (`drydock.design.load`, or `ctx.design` in an action).
 #[derive(Clone)]
@@ -244,7 +244,6 @@ struct ValidateOptions {
 
 pub fn module(lua: &Lua) -> mlua::Result<Table> {
     let t = lua.create_table()?;
-    let registered = lua.create_table()?;
 
     t.set(
         "load",
@@ -299,45 +298,10 @@ pub fn module(lua: &Lua) -> mlua::Result<Table> {
             })
         })?,
     )?;
-    let reg = registered.clone();
     t.set(
         "register_rule",
-        lua.create_function(move |_, (id, spec): (String, Table)| {
-            if !matches!(spec.get::<Value>("check")?, Value::Function(_)) {
-                return Err(mlua::Error::runtime(format!(
-                    "register_rule({id}): the rule needs a check function"
-                )));
-            }
-            spec.set("id", id)?;
-            reg.raw_push(spec)
-        })?,
+        lua.create_function(|lua, (id, spec): (String, Value)| site_rules::register(lua, id, spec))?,
     )?;
-    let reg = registered;
-    t.set(
-        "site_rules",
-        lua.create_function(move |lua, ()| {
-            let loader = lua.app_data_ref::<Loader>().map(|l| l.clone()).unwrap_or_default();
-            let out = lua.create_table()?;
-            for (id, src) in loader.site_rules().map_err(mlua::Error::external)? {
-                let file = src.chunk_name[1..].to_string();
-                let Value::Table(spec) = eval(lua, &src)? else {
-                    return Err(mlua::Error::runtime(format!(
-                        "{file}: a site rule must return {{ name = \"...\", long_name = \"...\", check = function(design, report) ... end }}"
-                    )));
-                };
-                if !matches!(spec.get::<Value>("check")?, Value::Function(_)) {
-                    return Err(mlua::Error::runtime(format!("{file}: the returned rule has no check function")));
-                }
-                spec.set("id", id)?;
-                spec.set("file", file)?;
-                out.raw_push(spec)?;
-            }
-            for spec in reg.sequence_values::<Table>() {
-                out.raw_push(spec?)?;
-            }
-            out.set_metatable(Some(lua.array_metatable()))?;
-            Ok(out)
-        })?,
-    )?;
+    t.set("site_rules", lua.create_function(|lua, ()| site_rules::all(lua))?)?;
     Ok(t)
 }
