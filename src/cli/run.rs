@@ -41,6 +41,9 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
         let report = validate::validate(&args.design, &args.rules, global)?;
         return validate::print_report(&report, global.format);
     }
+    if !args.rules.is_empty() {
+        bail!("--rule selects validation rules: it applies to validate_design, not {action}");
+    }
     let site = crate::design::load(&args.design.paths)?;
     let runtime = Runtime::new(global.site_dir.clone())?;
     let lua = runtime.lua();

@@ -35,8 +35,13 @@ fn registered(lua: &Lua) -> mlua::Result<Table> {
     }
 }
 
-/// Adds a rule for this run; it is listed after the rule files.
+/// Adds a rule for this run; it is listed after the rule files. `spec` is a rule table or
+/// just its check function.
 pub fn register(lua: &Lua, id: String, spec: Value) -> mlua::Result<()> {
+    let spec = match spec {
+        Value::Function(check) => Value::Table(lua.create_table_from([("check", check)])?),
+        other => other,
+    };
     let spec = check_shape(&spec, &format!("register_rule({id})"))?;
     spec.set("id", id)?;
     registered(lua)?.raw_push(spec)

@@ -36,9 +36,11 @@ function drydock.design.rules() end
 ---@return drydock.Report
 function drydock.design.report(design, rule) end
 
---- Registers a site rule from a script (sets `spec.id = id`); `drydock.design.site_rules()` then lists it.
----@param id string the rule id (`--rule` selects it)
----@param spec drydock.SiteRule must have a `check` function
+--- Registers a site rule from a script for this run; `drydock.design.site_rules()` then lists it
+--- after the rule files. `spec` is a rule table (its `id` is set) or just the check function.
+--- (`--rule` on the command line knows rule files only: it is checked before scripts run.)
+---@param id string the rule id
+---@param spec drydock.SiteRule|fun(design: drydock.Design, report: drydock.Report)
 function drydock.design.register_rule(id, spec) end
 
 --- The site's rules: each `<site-dir>/rules/<id>.lua` (by id, with `id` and `file` set), then the registered ones.

@@ -52,6 +52,17 @@ assert(not pcall(report.finish, report), "a report finishes once")
 local clean = drydock.design.report(design, { id = "y" })
 assert(clean:finish()[1].message == "y: Validation successful.")
 
+drydock.design.register_rule("one-rack", function(d, r)
+  if #d:racks() < 2 then r:warn("a single rack") end
+end)
+drydock.design.register_rule("named", { name = "N1", long_name = "Named", check = function() end })
+local site_rules = drydock.design.site_rules()
+assert(#site_rules == 2 and site_rules[1].id == "one-rack" and site_rules[2].name == "N1")
+local r = drydock.design.report(design, site_rules[1])
+site_rules[1].check(design, r)
+assert(r:finish()[1].message == "one-rack: a single rack")
+assert(not pcall(drydock.design.register_rule, "bad", { name = "x" }), "a rule needs a check")
+
 assert(not pcall(function() drydock.design = nil end), "modules are read-only")
 assert(not pcall(function() drydock.design.load = nil end), "module tables are read-only")
 assert(drydock.null ~= nil and drydock.version:match("^%d+%.%d+"))
