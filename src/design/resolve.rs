@@ -2,7 +2,7 @@
 //! merges), hardware profiles, kernel parameter references, route domains, bootaction
 //! scopes, and checks of every reference between documents.
 
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::Arc;
 
 use indexmap::IndexMap;
@@ -495,9 +495,12 @@ fn check_filter_references(site: &Site, action: &super::model::BootAction, repor
                 Some(action.source.clone()),
             );
         }
-        let known_rack = |r: &str| {
-            site.rack(r).is_some() || site.nodes.iter().any(|n| n.config.rack.as_deref() == Some(r))
-        };
+        let node_racks: HashSet<&str> = site
+            .nodes
+            .iter()
+            .filter_map(|n| n.config.rack.as_deref())
+            .collect();
+        let known_rack = |r: &str| site.rack(r).is_some() || node_racks.contains(r);
         for r in f.rack_names.iter().filter(|r| !known_rack(r)) {
             report.warn(
                 &format!(

@@ -5,6 +5,8 @@
 //! node; `node_labels` must all match (AND); `rack_labels` match the node's Rack document;
 //! an empty `filter_set` selects every node. Results keep design order.
 
+use rustc_hash::FxHashSet as HashSet;
+
 use super::model::{NodeFilter, NodeFilterSet, SetType};
 use super::site::Site;
 
@@ -36,26 +38,34 @@ fn combine(how: SetType, a: &[bool], b: &[bool]) -> Vec<bool> {
         .collect()
 }
 
+/// A filter's list as a set: a filter may name thousands of nodes.
+fn set(items: &[String]) -> HashSet<&str> {
+    items.iter().map(String::as_str).collect()
+}
+
 fn filter_mask(site: &Site, f: &NodeFilter) -> Vec<bool> {
     let how = f.filter_type.unwrap_or(SetType::Intersection);
     let mut criteria: Vec<Vec<bool>> = Vec::new();
     let nodes = &site.nodes;
     if !f.node_names.is_empty() {
-        criteria.push(nodes.iter().map(|n| f.node_names.contains(&n.name)).collect());
+        let names = set(&f.node_names);
+        criteria.push(nodes.iter().map(|n| names.contains(n.name.as_str())).collect());
     }
     if !f.node_tags.is_empty() {
+        let tags = set(&f.node_tags);
         criteria.push(
             nodes
                 .iter()
-                .map(|n| n.config.tags.iter().any(|t| f.node_tags.contains(t)))
+                .map(|n| n.config.tags.iter().any(|t| tags.contains(t.as_str())))
                 .collect(),
         );
     }
     if !f.rack_names.is_empty() {
+        let racks = set(&f.rack_names);
         criteria.push(
             nodes
                 .iter()
-                .map(|n| n.config.rack.as_ref().is_some_and(|r| f.rack_names.contains(r)))
+                .map(|n| n.config.rack.as_deref().is_some_and(|r| racks.contains(r)))
                 .collect(),
         );
     }

@@ -438,7 +438,8 @@ fn apply_merge_keys<'a>(entries: Vec<(Node<'a>, Node<'a>)>) -> Vec<(Node<'a>, No
             explicit.push((k, v));
         }
     }
-    merged.retain(|(mk, _)| !explicit.iter().any(|(ek, _)| ek.key_string() == mk.key_string()));
+    let explicit_keys: HashMap<String, ()> = explicit.iter().map(|(k, _)| (k.key_string(), ())).collect();
+    merged.retain(|(mk, _)| !explicit_keys.contains_key(mk.key_str().as_ref()));
     merged.extend(explicit);
     merged
 }
