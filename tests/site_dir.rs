@@ -162,3 +162,41 @@ fn example_site_dir_passes_on_the_example_site() {
         .code(0)
         .stdout(predicate::str::contains("redundant-tors"));
 }
+
+#[test]
+fn site_stdlib_module_wins_over_the_shipped_one() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("stdlib")).unwrap();
+    // A site copy of `phases` that adds one message to every action's result.
+    std::fs::write(
+        dir.path().join("stdlib/phases.lua"),
+        r#"
+local M = {}
+function M.action(name, phases)
+  return { run = function(self, ctx)
+    for _, p in ipairs(phases) do p.run(ctx) end
+    table.insert(ctx.result.messages, { name = "SITE", rule = "site-phases", level = "Warning",
+      message = "site phases module in use" })
+    return ctx.result
+  end }
+end
+return M
+"#,
+    )
+    .unwrap();
+    drydock()
+        .arg("validate")
+        .arg("-d")
+        .arg(fixture("base.yaml"))
+        .arg("--site-dir")
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("site phases module in use"));
+    drydock()
+        .arg("scripts")
+        .arg("--site-dir")
+        .arg(dir.path())
+        .assert()
+        .stdout(predicate::str::is_match(r"module +phases +site ").unwrap());
+}
