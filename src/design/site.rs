@@ -7,8 +7,8 @@ use indexmap::IndexMap;
 use serde_json::Value as J;
 
 use super::model::{
-    Address, BaremetalNode, BootAction, DocRef, HardwareProfile, HostConfig, HostProfile, Kind, Network,
-    NetworkLink, OobType, Rack, Region, Source,
+    Address, BaremetalNode, BootAction, DocRef, Entity, HardwareProfile, HostConfig, HostProfile, Kind,
+    Network, NetworkLink, OobType, Rack, Region, Source,
 };
 use super::validation::Message;
 
@@ -55,11 +55,34 @@ impl Node {
     }
 }
 
+impl Entity for Node {
+    const KIND: Kind = Kind::BaremetalNode;
+    fn source(&self) -> &Source {
+        &self.source
+    }
+    fn json(&self) -> J {
+        self.to_json()
+    }
+}
+
 /// A BootAction and the nodes its `node_filter` selects.
 #[derive(Debug, Clone)]
 pub struct BootActionScope {
     pub action: BootAction,
     pub target_nodes: Vec<String>,
+}
+
+impl Entity for BootActionScope {
+    const KIND: Kind = Kind::BootAction;
+    fn source(&self) -> &Source {
+        &self.action.source
+    }
+    /// The BootAction's body plus `target_nodes`.
+    fn json(&self) -> J {
+        let mut v = self.action.to_json();
+        v["target_nodes"] = serde_json::json!(self.target_nodes);
+        v
+    }
 }
 
 #[derive(Debug, Default)]
@@ -209,16 +232,7 @@ impl Site {
         );
         out.insert(
             "bootactions",
-            J::Array(
-                self.bootactions
-                    .iter()
-                    .map(|b| {
-                        let mut v = b.action.to_json();
-                        v["target_nodes"] = serde_json::json!(b.target_nodes);
-                        v
-                    })
-                    .collect(),
-            ),
+            J::Array(self.bootactions.iter().map(Entity::json).collect()),
         );
         serde_json::to_value(out).unwrap_or(J::Null)
     }

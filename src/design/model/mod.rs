@@ -165,6 +165,37 @@ impl fmt::Display for DocRef {
     }
 }
 
+/// A document of the effective design as outputs and scripts see it: its kind, where it was
+/// written, and its Deckhand `data` body (plus `name`) as JSON.
+pub trait Entity {
+    const KIND: Kind;
+    fn source(&self) -> &Source;
+    fn json(&self) -> serde_json::Value;
+}
+
+macro_rules! entity {
+    ($($ty:ty => $kind:ident),* $(,)?) => {$(
+        impl Entity for $ty {
+            const KIND: Kind = Kind::$kind;
+            fn source(&self) -> &Source {
+                &self.source
+            }
+            fn json(&self) -> serde_json::Value {
+                self.to_json()
+            }
+        }
+    )*};
+}
+
+entity!(
+    Region => Region,
+    Rack => Rack,
+    NetworkLink => NetworkLink,
+    Network => Network,
+    HardwareProfile => HardwareProfile,
+    HostProfile => HostProfile,
+);
+
 /// One ingested document of any kind.
 #[derive(Debug, Clone)]
 pub enum Document {

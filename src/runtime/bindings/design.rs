@@ -9,7 +9,7 @@ use mlua::serde::SerializeOptions;
 use mlua::{AnyUserData, Lua, LuaSerdeExt, Table, UserData, UserDataMethods, Value};
 use serde::Deserialize;
 
-use crate::design::model::{DocRef, Kind, Source};
+use crate::design::model::{DocRef, Entity, Source};
 use crate::design::rules::{self, Context};
 use crate::design::select;
 use crate::design::site::Site;
@@ -23,15 +23,35 @@ pub struct Design(pub Rc<Site>);
 /// A document as a Lua table: its Deckhand `data` fields plus `name`, `schema`, `source`.
 /// Unset fields are absent (`nil`), not `drydock.null`, so `if node.boot_mac then` reads
 /// naturally.
-fn entity(lua: &Lua, kind: Kind, mut json: serde_json::Value, source: &Source) -> mlua::Result<Value> {
+fn entity<E: Entity>(lua: &Lua, e: &E) -> mlua::Result<Value> {
+    let mut json = e.json();
     if let Some(obj) = json.as_object_mut() {
-        obj.insert("schema".into(), kind.schema().into());
+        let source = e.source();
+        obj.insert("schema".into(), E::KIND.schema().into());
         obj.insert(
             "source".into(),
             serde_json::json!({"file": &*source.file, "line": source.line}),
         );
     }
     lua.to_value_with(&json, plain())
+}
+
+/// A lookup's result: the document's table, or nil.
+fn maybe<E: Entity>(lua: &Lua, e: Option<&E>) -> mlua::Result<Value> {
+    e.map_or(Ok(Value::Nil), |e| entity(lua, e))
+}
+
+/// Documents as a Lua array.
+fn entities<'a, E: Entity + 'a>(
+    lua: &Lua,
+    items: impl ExactSizeIterator<Item = &'a E>,
+) -> mlua::Result<Table> {
+    let t = lua.create_table_with_capacity(items.len(), 0)?;
+    for item in items {
+        t.raw_push(entity(lua, item)?)?;
+    }
+    t.set_metatable(Some(lua.array_metatable()))?;
+    Ok(t)
 }
 
 /// Records for scripts: JSON null becomes nil.
@@ -61,80 +81,38 @@ impl UserData for Design {
                         .map_err(|e| mlua::Error::runtime(format!("design:nodes: {e}")))?,
                 ),
             };
-            let picked: Vec<_> = select::select(site, set.as_ref())
-                .into_iter()
-                .map(|i| &site.nodes[i])
-                .collect();
-            list(lua, &picked, |n| {
-                entity(lua, Kind::BaremetalNode, n.to_json(), &n.source)
-            })
+            let picked = select::select(site, set.as_ref());
+            entities(lua, picked.into_iter().map(|i| &site.nodes[i]))
         });
-        m.add_method("node", |lua, this, name: String| match this.0.node(&name) {
-            Some(n) => entity(lua, Kind::BaremetalNode, n.to_json(), &n.source),
-            None => Ok(Value::Nil),
-        });
-        m.add_method("networks", |lua, this, ()| {
-            list(lua, &this.0.networks, |n| {
-                entity(lua, Kind::Network, n.to_json(), &n.source)
-            })
-        });
-        m.add_method("network", |lua, this, name: String| match this.0.network(&name) {
-            Some(n) => entity(lua, Kind::Network, n.to_json(), &n.source),
-            None => Ok(Value::Nil),
+        m.add_method("node", |lua, this, name: String| maybe(lua, this.0.node(&name)));
+        m.add_method("networks", |lua, this, ()| entities(lua, this.0.networks.iter()));
+        m.add_method("network", |lua, this, name: String| {
+            maybe(lua, this.0.network(&name))
         });
         m.add_method("network_links", |lua, this, ()| {
-            list(lua, &this.0.network_links, |n| {
-                entity(lua, Kind::NetworkLink, n.to_json(), &n.source)
-            })
+            entities(lua, this.0.network_links.iter())
         });
         m.add_method("network_link", |lua, this, name: String| {
-            match this.0.network_link(&name) {
-                Some(n) => entity(lua, Kind::NetworkLink, n.to_json(), &n.source),
-                None => Ok(Value::Nil),
-            }
+            maybe(lua, this.0.network_link(&name))
         });
-        m.add_method("racks", |lua, this, ()| {
-            list(lua, &this.0.racks, |n| {
-                entity(lua, Kind::Rack, n.to_json(), &n.source)
-            })
-        });
-        m.add_method("rack", |lua, this, name: String| match this.0.rack(&name) {
-            Some(n) => entity(lua, Kind::Rack, n.to_json(), &n.source),
-            None => Ok(Value::Nil),
-        });
+        m.add_method("racks", |lua, this, ()| entities(lua, this.0.racks.iter()));
+        m.add_method("rack", |lua, this, name: String| maybe(lua, this.0.rack(&name)));
         m.add_method("hardware_profiles", |lua, this, ()| {
-            list(lua, &this.0.hardware_profiles, |n| {
-                entity(lua, Kind::HardwareProfile, n.to_json(), &n.source)
-            })
+            entities(lua, this.0.hardware_profiles.iter())
         });
         m.add_method("hardware_profile", |lua, this, name: String| {
-            match this.0.hardware_profile(&name) {
-                Some(n) => entity(lua, Kind::HardwareProfile, n.to_json(), &n.source),
-                None => Ok(Value::Nil),
-            }
-        });
-        m.add_method("host_profile", |lua, this, name: String| {
-            match this.0.host_profile(&name) {
-                Some(n) => entity(lua, Kind::HostProfile, n.to_json(), &n.source),
-                None => Ok(Value::Nil),
-            }
+            maybe(lua, this.0.hardware_profile(&name))
         });
         m.add_method("host_profiles", |lua, this, ()| {
-            list(lua, &this.0.host_profiles, |n| {
-                entity(lua, Kind::HostProfile, n.to_json(), &n.source)
-            })
+            entities(lua, this.0.host_profiles.iter())
+        });
+        m.add_method("host_profile", |lua, this, name: String| {
+            maybe(lua, this.0.host_profile(&name))
         });
         m.add_method("bootactions", |lua, this, ()| {
-            list(lua, &this.0.bootactions, |b| {
-                let mut json = b.action.to_json();
-                json["target_nodes"] = serde_json::json!(b.target_nodes);
-                entity(lua, Kind::BootAction, json, &b.action.source)
-            })
+            entities(lua, this.0.bootactions.iter())
         });
-        m.add_method("region", |lua, this, ()| match &this.0.region {
-            Some(r) => entity(lua, Kind::Region, r.to_json(), &r.source),
-            None => Ok(Value::Nil),
-        });
+        m.add_method("region", |lua, this, ()| maybe(lua, this.0.region.as_ref()));
         m.add_meta_method("__tostring", |_, this, ()| {
             let s = &this.0;
             Ok(format!(
