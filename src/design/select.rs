@@ -103,92 +103,6 @@ fn filter_mask(site: &Site, f: &NodeFilter) -> Vec<bool> {
     criteria.into_iter().fold(empty, |acc, c| combine(how, &acc, &c))
 }
 
-/// Reads a filter from JSON: Drydock's `{filter_set_type, filter_set: [...]}` form, or the
-/// short form `{names = [...], racks = [...], tags = [...], labels = {k = v}}` whose
-/// criteria must all match.
-pub fn filter_from_json(v: &serde_json::Value) -> Result<NodeFilterSet, String> {
-    use serde_json::Value as J;
-    let obj = v.as_object().ok_or("a node filter must be a table")?;
-    let strings = |o: &serde_json::Map<String, J>, key: &str| -> Result<Vec<String>, String> {
-        match o.get(key) {
-            None | Some(J::Null) => Ok(Vec::new()),
-            Some(J::Array(items)) => items
-                .iter()
-                .map(|i| {
-                    i.as_str()
-                        .map(str::to_string)
-                        .ok_or(format!("{key} must be a list of strings"))
-                })
-                .collect(),
-            // An empty Lua table arrives as an empty object.
-            Some(J::Object(m)) if m.is_empty() => Ok(Vec::new()),
-            Some(_) => Err(format!("{key} must be a list of strings")),
-        }
-    };
-    let labels =
-        |o: &serde_json::Map<String, J>, key: &str| -> Result<indexmap::IndexMap<String, String>, String> {
-            match o.get(key) {
-                None | Some(J::Null) => Ok(Default::default()),
-                Some(J::Object(m)) => m
-                    .iter()
-                    .map(|(k, v)| {
-                        v.as_str()
-                            .map(|s| (k.clone(), s.to_string()))
-                            .ok_or(format!("{key}.{k} must be a string"))
-                    })
-                    .collect(),
-                Some(_) => Err(format!("{key} must be a table of strings")),
-            }
-        };
-    let set_type = |o: &serde_json::Map<String, J>, key: &str| -> Result<Option<SetType>, String> {
-        match o.get(key).and_then(J::as_str) {
-            None => Ok(None),
-            Some(s) => SetType::parse(s)
-                .map(Some)
-                .ok_or(format!("{key} must be intersection or union, not {s}")),
-        }
-    };
-    if obj.contains_key("filter_set") || obj.contains_key("filter_set_type") {
-        let items = match obj.get("filter_set") {
-            None | Some(J::Null) => Vec::new(),
-            Some(J::Array(items)) => items.clone(),
-            Some(J::Object(m)) if m.is_empty() => Vec::new(),
-            Some(_) => return Err("filter_set must be a list of filters".into()),
-        };
-        let mut filters = Vec::new();
-        for item in &items {
-            let o = item.as_object().ok_or("each filter_set entry must be a table")?;
-            filters.push(NodeFilter {
-                filter_type: set_type(o, "filter_type")?,
-                node_names: strings(o, "node_names")?,
-                node_tags: strings(o, "node_tags")?,
-                node_labels: labels(o, "node_labels")?,
-                rack_names: strings(o, "rack_names")?,
-                rack_labels: labels(o, "rack_labels")?,
-            });
-        }
-        let set_type = set_type(obj, "filter_set_type")?.unwrap_or(SetType::Intersection);
-        return Ok(NodeFilterSet { set_type, filters });
-    }
-    let known = ["names", "racks", "tags", "labels"];
-    if let Some(k) = obj.keys().find(|k| !known.contains(&k.as_str())) {
-        return Err(format!(
-            "unknown node filter key {k} (use names, racks, tags, labels, or filter_set)"
-        ));
-    }
-    Ok(NodeFilterSet {
-        set_type: SetType::Intersection,
-        filters: vec![NodeFilter {
-            filter_type: Some(SetType::Intersection),
-            node_names: strings(obj, "names")?,
-            rack_names: strings(obj, "racks")?,
-            node_tags: strings(obj, "tags")?,
-            node_labels: labels(obj, "labels")?,
-            rack_labels: Default::default(),
-        }],
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,7 +110,7 @@ mod tests {
     use serde_json::json;
 
     fn names(s: &Site, f: serde_json::Value) -> Vec<String> {
-        let f = filter_from_json(&f).unwrap();
+        let f = NodeFilterSet::from_json(&f).unwrap();
         select(s, Some(&f))
             .into_iter()
             .map(|i| s.nodes[i].name.clone())
@@ -280,10 +194,10 @@ mod tests {
             ["cmp01"]
         );
         assert!(
-            filter_from_json(&json!({"nodes": ["x"]}))
+            NodeFilterSet::from_json(&json!({"nodes": ["x"]}))
                 .unwrap_err()
                 .contains("unknown node filter key nodes")
         );
-        assert!(filter_from_json(&json!({"filter_set_type": "both"})).is_err());
+        assert!(NodeFilterSet::from_json(&json!({"filter_set_type": "both"})).is_err());
     }
 }

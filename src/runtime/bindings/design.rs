@@ -9,7 +9,7 @@ use mlua::serde::SerializeOptions;
 use mlua::{AnyUserData, Lua, LuaSerdeExt, Table, UserData, UserDataMethods, Value};
 use serde::Deserialize;
 
-use crate::design::model::{DocRef, Entity, Source};
+use crate::design::model::{DocRef, Entity, NodeFilterSet, Source};
 use crate::design::rules::{self, Context};
 use crate::design::select;
 use crate::design::site::Site;
@@ -77,7 +77,7 @@ impl UserData for Design {
             let set = match filter {
                 None | Some(Value::Nil) => None,
                 Some(v) => Some(
-                    select::filter_from_json(&lua.from_value::<serde_json::Value>(v)?)
+                    NodeFilterSet::from_json(&lua.from_value::<serde_json::Value>(v)?)
                         .map_err(|e| mlua::Error::runtime(format!("design:nodes: {e}")))?,
                 ),
             };
