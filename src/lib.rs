@@ -2,4 +2,5 @@
 
 pub mod cli;
 pub mod design;
+pub mod journal;
 pub mod runtime;

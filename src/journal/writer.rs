@@ -1,0 +1,99 @@
+//! Group commit: one thread owns every write. Transitions that arrive while a commit is
+//! being made are written together by the next one, and each caller is answered only after
+//! the transaction holding its record is durable.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+
+use redb::Database;
+
+use super::JournalError;
+use super::record::{StepRecord, TaskRecord};
+use super::store::{STEPS, TASKS, step_key};
+
+pub enum Record {
+    Task(TaskRecord),
+    Step(StepRecord),
+}
+
+struct Write {
+    record: Record,
+    done: tokio::sync::oneshot::Sender<Result<(), JournalError>>,
+}
+
+/// Handle to the writer thread; dropping every handle stops it.
+#[derive(Clone)]
+pub struct Writer {
+    tx: mpsc::Sender<Write>,
+    commits: Arc<AtomicU64>,
+}
+
+impl Writer {
+    pub fn start(db: Arc<Database>) -> Writer {
+        let (tx, rx) = mpsc::channel::<Write>();
+        let commits = Arc::new(AtomicU64::new(0));
+        let counter = Arc::clone(&commits);
+        std::thread::Builder::new()
+            .name("journal-writer".into())
+            .spawn(move || {
+                while let Ok(first) = rx.recv() {
+                    let mut batch = vec![first];
+                    batch.extend(rx.try_iter());
+                    let outcome = commit(&db, &batch);
+                    counter.fetch_add(1, Ordering::Relaxed);
+                    for w in batch {
+                        let _ = w.done.send(outcome.clone());
+                    }
+                }
+            })
+            .map_or_else(
+                |e| tracing::error!("cannot start the journal writer: {e}"),
+                |_| (),
+            );
+        Writer { tx, commits }
+    }
+
+    /// Queues a record; the receiver resolves once it is durable.
+    pub fn submit(&self, record: Record) -> tokio::sync::oneshot::Receiver<Result<(), JournalError>> {
+        let (done, rx) = tokio::sync::oneshot::channel();
+        if let Err(mpsc::SendError(w)) = self.tx.send(Write { record, done }) {
+            let _ = w.done.send(Err(JournalError::Storage(
+                "the journal writer has stopped".into(),
+            )));
+        }
+        rx
+    }
+
+    /// Durable transactions made so far (for benchmarks: transitions per commit).
+    pub fn commits(&self) -> u64 {
+        self.commits.load(Ordering::Relaxed)
+    }
+}
+
+fn commit(db: &Database, batch: &[Write]) -> Result<(), JournalError> {
+    let fail = |e: &dyn std::fmt::Display| JournalError::Storage(e.to_string());
+    let txn = db.begin_write().map_err(|e| fail(&e))?;
+    {
+        let mut tasks = txn.open_table(TASKS).map_err(|e| fail(&e))?;
+        let mut steps = txn.open_table(STEPS).map_err(|e| fail(&e))?;
+        for w in batch {
+            match &w.record {
+                Record::Task(t) => {
+                    let bytes = serde_json::to_vec(t).map_err(|e| fail(&e))?;
+                    tasks
+                        .insert(t.id.as_str(), bytes.as_slice())
+                        .map_err(|e| fail(&e))?;
+                }
+                Record::Step(s) => {
+                    let bytes = serde_json::to_vec(s).map_err(|e| fail(&e))?;
+                    let key = step_key(&s.task, &s.scope, &s.name);
+                    steps
+                        .insert(key.as_str(), bytes.as_slice())
+                        .map_err(|e| fail(&e))?;
+                }
+            }
+        }
+    }
+    txn.commit().map_err(|e| fail(&e))
+}
