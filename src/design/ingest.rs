@@ -4,9 +4,9 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::model::{DocRef, Document, Kind, Source};
+use super::parallel::parallel_map;
 use super::schema;
 use super::validation::{Level, Message};
 use super::yaml::{self, Node};
@@ -74,51 +74,30 @@ pub fn design_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
     Ok(files)
 }
 
-/// Reads and ingests every design file, in parallel, keeping argument order.
-pub fn ingest_paths(paths: &[PathBuf]) -> Result<Ingested, LoadError> {
+/// Reads the design at `paths` (files, or directories' `*.yaml`/`*.yml`) as
+/// `(file name as given, text)` pairs, in load order.
+pub fn read_design(paths: &[PathBuf]) -> Result<Vec<(String, String)>, LoadError> {
     let files = design_files(paths)?;
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(files.len())
-        .max(1);
-    let next = AtomicUsize::new(0);
-    let mut results: Vec<Option<Result<Ingested, LoadError>>> = (0..files.len()).map(|_| None).collect();
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(file) = files.get(i) else { break };
-                        done.push((i, ingest_file(file)));
-                    }
-                    done
-                })
-            })
-            .collect();
-        for h in handles {
-            // A worker only panics on a bug; its files then count as unreadable.
-            for (i, r) in h.join().unwrap_or_default() {
-                results[i] = Some(r);
-            }
-        }
-    });
+    parallel_map(&files, |f| read_file(f)).into_iter().collect()
+}
+
+/// Ingests design texts (as [`read_design`] returns them), in parallel, keeping their order.
+pub fn ingest_texts(files: &[(String, String)]) -> Result<Ingested, LoadError> {
     let mut out = Ingested::default();
-    for (file, r) in files.iter().zip(results) {
-        let r = r.unwrap_or_else(|| {
-            Err(LoadError::Read {
-                path: file.display().to_string(),
-                error: "internal error while reading".into(),
-            })
-        })?;
+    for r in parallel_map(files, |(name, text)| ingest_text(name, text)) {
+        let r = r?;
         out.documents.extend(r.documents);
         out.issues.extend(r.issues);
     }
     Ok(out)
 }
 
-fn ingest_file(path: &Path) -> Result<Ingested, LoadError> {
+/// Reads and ingests every design file.
+pub fn ingest_paths(paths: &[PathBuf]) -> Result<Ingested, LoadError> {
+    ingest_texts(&read_design(paths)?)
+}
+
+fn read_file(path: &Path) -> Result<(String, String), LoadError> {
     let shown = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| LoadError::Read {
         path: shown.clone(),
@@ -131,7 +110,7 @@ fn ingest_file(path: &Path) -> Result<Ingested, LoadError> {
             e.utf8_error().valid_up_to()
         ),
     })?;
-    ingest_text(&shown, &text)
+    Ok((shown, text))
 }
 
 /// Ingests one YAML stream; `file` names it in messages.

@@ -2,6 +2,7 @@
 
 pub mod ingest;
 pub mod model;
+mod parallel;
 pub mod resolve;
 pub mod rules;
 pub mod schema;
@@ -17,6 +18,11 @@ pub use site::Site;
 
 /// Reads, checks and resolves the design at `paths` (files or directories).
 pub fn load(paths: &[PathBuf]) -> Result<Site, LoadError> {
-    let ingested = ingest::ingest_paths(paths)?;
+    load_texts(&ingest::read_design(paths)?)
+}
+
+/// Checks and resolves a design given as `(file name, text)` pairs (e.g. kept in a journal).
+pub fn load_texts(files: &[(String, String)]) -> Result<Site, LoadError> {
+    let ingested = ingest::ingest_texts(files)?;
     Ok(resolve::resolve(ingested.documents, ingested.issues))
 }

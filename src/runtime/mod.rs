@@ -21,6 +21,19 @@ pub struct Runtime {
     tokio: tokio::runtime::Runtime,
 }
 
+/// The task a runtime works for: `drydock.task` steps are journaled under it.
+#[derive(Clone)]
+pub struct TaskContext {
+    pub journal: crate::journal::Journal,
+    pub task_id: String,
+}
+
+impl TaskContext {
+    pub fn of(lua: &Lua) -> Option<TaskContext> {
+        lua.app_data_ref::<TaskContext>().map(|c| c.clone())
+    }
+}
+
 /// Compiles a chunk (text only) under its file name, so tracebacks name the file.
 pub(crate) fn compile(lua: &Lua, src: &loader::Source) -> mlua::Result<Function> {
     lua.load(src.code.as_str())
@@ -78,6 +91,11 @@ impl Runtime {
 
     pub fn lua(&self) -> &Lua {
         &self.lua
+    }
+
+    /// Journals this runtime's steps under `ctx`'s task.
+    pub fn set_task(&self, ctx: TaskContext) {
+        self.lua.set_app_data(ctx);
     }
 
     /// Loads an action script (site override first) and checks it returns an action.

@@ -12,6 +12,7 @@ error('Cannot require a meta file')
 ---@field null drydock.Null The JSON `null` value, for data sent on (absent fields of design tables are nil).
 ---@field design drydock.designlib The site design: loading, lookups, validation rules, reports.
 ---@field log drydock.loglib Logging into drydock's log, tagged with the calling script line.
+---@field task drydock.tasklib journaled steps and concurrency
 drydock = {}
 
 --- Marks `t` (or a new empty table) to serialize as a JSON array, even when empty; returns it.
@@ -24,3 +25,7 @@ function drydock.array(t) end
 ---@param name string action name, e.g. "validate_design"
 ---@return drydock.Action
 function drydock.stock(name) end
+
+--- Waits `seconds` without blocking other coroutines (`drydock.task.parallel` items).
+---@param seconds number
+function drydock.sleep(seconds) end

@@ -23,10 +23,9 @@ mod storage_partitioning;
 mod storage_sizing;
 mod unique_network;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use indexmap::IndexMap;
 
+use super::parallel::parallel_map;
 use super::site::Site;
 use super::validation::{Message, RuleInfo, RuleReport};
 
@@ -106,36 +105,13 @@ pub fn validate(site: &Site, ctx: &Context, ids: Option<&[String]>) -> Vec<Messa
         .into_iter()
         .filter(|r| ids.is_none_or(|ids| ids.iter().any(|id| id == r.id)))
         .collect();
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(selected.len());
-    if workers <= 1 || site.nodes.len() < 1000 {
+    if site.nodes.len() < 1000 {
         return selected.iter().flat_map(|r| r.run(site, ctx)).collect();
     }
-    let next = AtomicUsize::new(0);
-    let mut results: Vec<Vec<Message>> = vec![Vec::new(); selected.len()];
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    while let Some(rule) = selected.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        done.push((rule.id, rule.run(site, ctx)));
-                    }
-                    done
-                })
-            })
-            .collect();
-        for h in handles {
-            // A rule only panics on a bug: surface it rather than lose its messages.
-            for (id, msgs) in h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)) {
-                if let Some(i) = selected.iter().position(|r| r.id == id) {
-                    results[i] = msgs;
-                }
-            }
-        }
-    });
-    results.into_iter().flatten().collect()
+    parallel_map(&selected, |r| r.run(site, ctx))
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 /// Shared by the rule files.

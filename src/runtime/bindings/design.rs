@@ -5,7 +5,6 @@ use std::cell::RefCell;
 use std::path::PathBuf;
 use std::rc::Rc;
 
-use mlua::serde::SerializeOptions;
 use mlua::{AnyUserData, Lua, LuaSerdeExt, Table, UserData, UserDataMethods, Value};
 use serde::Deserialize;
 
@@ -14,6 +13,8 @@ use crate::design::rules::{self, Context};
 use crate::design::select;
 use crate::design::site::Site;
 use crate::design::validation::{Level, RuleInfo, RuleReport};
+
+use super::plain;
 use crate::runtime::site_rules;
 
 /// A loaded design (`drydock.design.load`, or `ctx.design` in an action).
@@ -52,13 +53,6 @@ fn entities<'a, E: Entity + 'a>(
     }
     t.set_metatable(Some(lua.array_metatable()))?;
     Ok(t)
-}
-
-/// Records for scripts: JSON null becomes nil.
-fn plain() -> SerializeOptions {
-    SerializeOptions::new()
-        .serialize_none_to_null(false)
-        .serialize_unit_to_null(false)
 }
 
 fn list<T>(lua: &Lua, items: &[T], f: impl Fn(&T) -> mlua::Result<Value>) -> mlua::Result<Table> {

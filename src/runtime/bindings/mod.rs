@@ -5,10 +5,18 @@
 mod design;
 mod log;
 mod stock;
+mod task;
 
 use mlua::{Lua, LuaSerdeExt, Table, Value};
 
 pub use design::Design;
+
+/// Records for scripts: JSON null becomes nil.
+fn plain() -> mlua::serde::SerializeOptions {
+    mlua::serde::SerializeOptions::new()
+        .serialize_none_to_null(false)
+        .serialize_unit_to_null(false)
+}
 
 /// Makes `t` read-only: scripts change behaviour through phases, not by patching the API.
 fn readonly(lua: &Lua, name: &str, t: Table) -> mlua::Result<Table> {
@@ -53,12 +61,28 @@ pub fn install(lua: &Lua) -> mlua::Result<()> {
         })?,
     )?;
     let loaded: Table = lua.globals().get::<Table>("package")?.get("loaded")?;
-    for (name, module) in [("design", design::module(lua)?), ("log", log::module(lua)?)] {
+    for (name, module) in [
+        ("design", design::module(lua)?),
+        ("log", log::module(lua)?),
+        ("task", task::module(lua)?),
+    ] {
         let module = readonly(lua, &format!("drydock.{name}"), module)?;
         loaded.set(format!("drydock.{name}"), module.clone())?;
         dd.set(name, module)?;
     }
     dd.set("stock", stock::function(lua)?)?;
+    dd.set(
+        "sleep",
+        lua.create_async_function(|_, seconds: f64| async move {
+            if !(seconds.is_finite() && seconds >= 0.0) {
+                return Err(mlua::Error::runtime(format!(
+                    "drydock.sleep: {seconds} is not a number of seconds >= 0"
+                )));
+            }
+            tokio::time::sleep(std::time::Duration::from_secs_f64(seconds)).await;
+            Ok(())
+        })?,
+    )?;
     let dd = readonly(lua, "drydock", dd)?;
     loaded.set("drydock", dd.clone())?;
     lua.globals().set("drydock", dd)

@@ -1,0 +1,145 @@
+//! `drydock.task`: journaled steps (`step`, `node_step`), `parallel` fan-out on one thread,
+//! `current`, `fail`. The state machine is `journal::step`; this file sequences it around
+//! the script's function.
+
+use futures_util::StreamExt;
+use mlua::{Function, Lua, LuaSerdeExt, Table, Value};
+
+use super::plain;
+use crate::journal::step::{StepPlan, plan};
+use crate::journal::{SITE, StepRecord};
+use crate::runtime::{TaskContext, errors};
+
+fn journal_error(e: crate::journal::JournalError) -> mlua::Error {
+    mlua::Error::external(e)
+}
+
+/// Runs `f` as step `(scope, name)` of the current task: once, journaled. Outside a task
+/// (e.g. `drydock validate`) it simply runs `f`.
+async fn run_step(lua: &Lua, scope: String, name: String, f: Function) -> mlua::Result<Value> {
+    let Some(ctx) = TaskContext::of(lua) else {
+        return f.call_async::<Value>(()).await;
+    };
+    let existing = ctx
+        .journal
+        .step(&ctx.task_id, &scope, &name)
+        .map_err(journal_error)?;
+    let attempt = match plan(existing.as_ref()) {
+        StepPlan::Reuse(result) => return lua.to_value_with(&result, plain()),
+        StepPlan::Run { attempt } => attempt,
+    };
+    let running = StepRecord::running(&ctx.task_id, &scope, &name, attempt);
+    // The Running record is durable before the step acts, so a crash is always visible.
+    ctx.journal
+        .put_step(running.clone())
+        .await
+        .map_err(journal_error)?;
+    let outcome = f.call_async::<Value>(()).await.and_then(|v| {
+        lua.from_value::<serde_json::Value>(v).map_err(|e| {
+            mlua::Error::runtime(format!(
+                "step {name} ({scope}) returned a value that cannot be stored as JSON: {e}"
+            ))
+        })
+    });
+    match outcome {
+        Ok(result) => {
+            ctx.journal
+                .put_step(running.succeeded(result.clone()))
+                .await
+                .map_err(journal_error)?;
+            lua.to_value_with(&result, plain())
+        }
+        Err(e) => {
+            let rendered = errors::render(&e);
+            ctx.journal
+                .put_step(running.failed(rendered.message))
+                .await
+                .map_err(journal_error)?;
+            Err(e)
+        }
+    }
+}
+
+/// A node given as its table (`design:node(...)`) or its name.
+fn node_name(node: &Value) -> mlua::Result<String> {
+    match node {
+        Value::String(s) => Ok(s.to_str()?.to_string()),
+        Value::Table(t) => t
+            .get::<Option<String>>("name")?
+            .ok_or_else(|| mlua::Error::runtime("node_step: the node table has no name")),
+        other => Err(mlua::Error::runtime(format!(
+            "node_step: node must be a node table or name, not a {}",
+            other.type_name()
+        ))),
+    }
+}
+
+pub fn module(lua: &Lua) -> mlua::Result<Table> {
+    let t = lua.create_table()?;
+    t.set(
+        "step",
+        lua.create_async_function(|lua, (name, f): (String, Function)| async move {
+            run_step(&lua, SITE.to_string(), name, f).await
+        })?,
+    )?;
+    t.set(
+        "node_step",
+        lua.create_async_function(|lua, (node, name, f): (Value, String, Function)| async move {
+            let scope = node_name(&node)?;
+            run_step(&lua, scope, name, f).await
+        })?,
+    )?;
+    t.set(
+        "parallel",
+        lua.create_async_function(|lua, (items, f, opts): (Table, Function, Option<Table>)| async move {
+            let limit = match &opts {
+                Some(o) => o.get::<Option<usize>>("limit")?.unwrap_or(64),
+                None => 64,
+            }
+            .max(1);
+            let items: Vec<Value> = items.sequence_values().collect::<mlua::Result<_>>()?;
+            let runs = items.into_iter().map(|item| {
+                let thread = lua.create_thread(f.clone());
+                async move { thread?.into_async::<Value>(item)?.await }
+            });
+            // `buffered` keeps item order; at most `limit` items are in flight.
+            let results: Vec<mlua::Result<Value>> = futures_util::stream::iter(runs).buffered(limit).collect().await;
+            let out = lua.create_table_with_capacity(results.len(), 0)?;
+            for r in results {
+                let entry = lua.create_table()?;
+                match r {
+                    Ok(v) => {
+                        entry.set("ok", true)?;
+                        entry.set("value", v)?;
+                    }
+                    Err(e) => {
+                        let rendered = errors::render(&e);
+                        tracing::warn!(target: "drydock::script", "parallel item failed: {}", rendered.message);
+                        entry.set("ok", false)?;
+                        entry.set("error", rendered.message)?;
+                    }
+                }
+                out.raw_push(entry)?;
+            }
+            out.set_metatable(Some(lua.array_metatable()))?;
+            Ok(out)
+        })?,
+    )?;
+    t.set(
+        "current",
+        lua.create_function(|lua, ()| match TaskContext::of(lua) {
+            None => Ok(Value::Nil),
+            Some(ctx) => {
+                let info = lua.create_table()?;
+                info.set("id", ctx.task_id.as_str())?;
+                info.set("journal", ctx.journal.path().display().to_string())?;
+                Ok(Value::Table(info))
+            }
+        })?,
+    )?;
+    t.set(
+        "fail",
+        lua.create_function(|_, msg: String| -> mlua::Result<()> { Err(mlua::Error::runtime(msg)) })?,
+    )?;
+    Ok(t)
+}
