@@ -2,10 +2,13 @@
 //! exit codes (0 ok, 1 findings, 2 bad input or failure).
 
 mod design_show;
+mod journaled;
 mod output;
+mod resume;
 mod run;
 mod script;
 mod scripts;
+mod tasks;
 mod validate;
 
 use std::path::PathBuf;
@@ -35,6 +38,10 @@ pub struct Global {
     /// Output format (validate, run: text|json; design show: json|yaml)
     #[arg(long, global = true, value_enum)]
     pub format: Option<Format>,
+    /// The task journal (default: .drydock/journal.redb beside the first design path, or in
+    /// the working directory)
+    #[arg(long, global = true, env = "DRYDOCK_JOURNAL", value_name = "FILE")]
+    pub journal: Option<PathBuf>,
     /// Log line format on stderr
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -57,8 +64,13 @@ pub enum LogFormat {
 pub enum Command {
     /// Validate a site design with every rule (and the site's own rules)
     Validate(validate::Args),
-    /// Run an action (validate_design, ...) as a Lua workflow
+    /// Run an action (validate_design, ...) as a Lua workflow, as a new journaled task
     Run(run::Args),
+    /// Re-run an unfinished task; steps that succeeded are not run again
+    Resume(resume::Args),
+    /// The journal's tasks and their steps
+    #[command(subcommand)]
+    Tasks(tasks::Command),
     /// Inspect the effective design
     #[command(subcommand)]
     Design(DesignCommand),
@@ -106,6 +118,8 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Validate(args) => validate::run(args, &cli.global),
         Command::Run(args) => run::run(args, &cli.global),
+        Command::Resume(args) => resume::run(args, &cli.global),
+        Command::Tasks(cmd) => tasks::run(cmd, &cli.global),
         Command::Design(DesignCommand::Show(args)) => design_show::run(args, &cli.global),
         Command::Script(args) => script::run(args, &cli.global),
         Command::Scripts => scripts::run(&cli.global),

@@ -1,12 +1,12 @@
-//! `drydock run ACTION`: runs an action script (site override first) on the design.
-
-use std::rc::Rc;
+//! `drydock run ACTION`: runs an action script (site override first) on the design, as a
+//! new journaled task.
 
 use anyhow::bail;
-use mlua::LuaSerdeExt;
 
+use super::journaled::{announce, execute, journal_path, new_task, stored_design};
 use super::{DesignArgs, Format, Global, Outcome, output, validate};
-use crate::runtime::{Loader, Runtime, bindings::Design};
+use crate::journal::{Journal, Selection, TaskRecord, TaskResult, Work};
+use crate::runtime::Loader;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -17,6 +17,15 @@ pub struct Args {
     /// validate_design: run only this rule (repeatable)
     #[arg(long = "rule", value_name = "ID")]
     pub rules: Vec<String>,
+    /// Act on this node only (repeatable; with --rack/--tag: any of them)
+    #[arg(long = "node", value_name = "NAME")]
+    pub nodes: Vec<String>,
+    /// Act on the nodes of this rack (repeatable)
+    #[arg(long = "rack", value_name = "NAME")]
+    pub racks: Vec<String>,
+    /// Act on the nodes with this tag (repeatable)
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
 }
 
 /// `ValidateDesign` -> `validate_design`; snake_case names pass through.
@@ -37,41 +46,65 @@ pub fn action_name(name: &str) -> String {
 
 pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
     let action = action_name(&args.action);
-    if action == "validate_design" {
-        let report = validate::validate(&args.design, &args.rules, global)?;
-        return validate::print_report(&report, global.format);
-    }
-    if !args.rules.is_empty() {
+    let options = if action == "validate_design" {
+        validate::check_rule_ids(&args.rules, global)?;
+        validate::options(&args.rules)
+    } else if !args.rules.is_empty() {
         bail!("--rule selects validation rules: it applies to validate_design, not {action}");
-    }
-    let site = crate::design::load(&args.design.paths)?;
-    let runtime = Runtime::new(global.site_dir.clone())?;
-    let lua = runtime.lua();
+    } else {
+        serde_json::json!({})
+    };
     if Loader::new(global.site_dir.clone()).action(&action)?.is_none() {
         bail!(
             "no action '{action}': the shipped actions are validate_design; a site can add one as <site-dir>/scripts/{action}.lua"
         );
     }
-    let ctx = lua.create_table()?;
-    ctx.set("action", action.as_str())?;
-    ctx.set("design", Design(Rc::new(site)))?;
-    ctx.set("options", lua.create_table()?)?;
-    let result = runtime.run_action(&action, ctx)?;
-    let json: serde_json::Value = lua.from_value(result)?;
-    if !json.is_null() || global.format == Some(Format::Json) {
-        output::emit_json(&json)?;
-    }
-    Ok(Outcome::Clean)
+    let files = crate::design::ingest::read_design(&args.design.paths)?;
+    let journal = Journal::open(&journal_path(
+        global,
+        args.design.paths.first().map(|p| p.as_path()),
+    ))?;
+    let selection = Selection {
+        nodes: args.nodes.clone(),
+        racks: args.racks.clone(),
+        tags: args.tags.clone(),
+    };
+    let work = Work::Action {
+        name: action,
+        options,
+    };
+    let task = new_task(
+        work,
+        selection,
+        Some(stored_design(files)),
+        global.site_dir.as_deref(),
+    );
+    announce(&task, &journal, global.format == Some(Format::Json))?;
+    run_task(&journal, task, global)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::action_name;
-
-    #[test]
-    fn camel_case_actions_map_to_script_names() {
-        assert_eq!(action_name("ValidateDesign"), "validate_design");
-        assert_eq!(action_name("PrepareNodes"), "prepare_nodes");
-        assert_eq!(action_name("deploy_nodes"), "deploy_nodes");
+/// Runs (or re-runs) an action task with its stored design and prints the result.
+pub fn run_task(journal: &Journal, task: TaskRecord, global: &Global) -> anyhow::Result<Outcome> {
+    let Work::Action { name, options } = task.work.clone() else {
+        bail!("task {} is not an action", task.id);
+    };
+    let files = task.design.as_ref().map(|d| d.files.clone()).unwrap_or_default();
+    let site = crate::design::load_texts(&files)?;
+    let (task, outcome) = execute(journal, task, |rt| {
+        let ctx = rt.action_context(&name, site, &options)?;
+        let result = rt.run_action(&name, ctx)?;
+        rt.to_json(result)
+    })?;
+    let result = outcome?;
+    if name == "validate_design" {
+        return validate::print_report(&validate::report_of(result)?, global.format);
     }
+    if !result.is_null() || global.format == Some(Format::Json) {
+        output::emit_json(&result)?;
+    }
+    Ok(if task.result == Some(TaskResult::Success) {
+        Outcome::Clean
+    } else {
+        Outcome::Findings
+    })
 }

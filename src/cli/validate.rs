@@ -1,15 +1,12 @@
 //! `drydock validate`: ValidateDesign, run through `scripts/validate_design.lua`.
 
-use std::rc::Rc;
-
 use anyhow::{Context as _, bail};
-use mlua::LuaSerdeExt;
 use serde::Deserialize;
 
 use super::{DesignArgs, Format, Global, Outcome, output};
 use crate::design::rules;
 use crate::design::validation::{Message, ValidationReport};
-use crate::runtime::{Loader, Runtime, bindings::Design};
+use crate::runtime::{Loader, Runtime};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -26,7 +23,9 @@ struct ValidateResult {
     messages: Vec<Message>,
 }
 
-fn check_rule_ids(ids: &[String], loader: &Loader) -> anyhow::Result<()> {
+/// Refuses rule ids that are neither built in nor a site rule file.
+pub fn check_rule_ids(ids: &[String], global: &Global) -> anyhow::Result<()> {
+    let loader = Loader::new(global.site_dir.clone());
     let site_rules: Vec<String> = loader.site_rules()?.into_iter().map(|(id, _)| id).collect();
     for id in ids {
         if rules::find(id).is_none() && !site_rules.contains(id) {
@@ -38,27 +37,18 @@ fn check_rule_ids(ids: &[String], loader: &Loader) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Loads the design and runs the validate_design action; shared with `drydock run`.
-pub fn validate(
-    design: &DesignArgs,
-    rule_ids: &[String],
-    global: &Global,
-) -> anyhow::Result<ValidationReport> {
-    check_rule_ids(rule_ids, &Loader::new(global.site_dir.clone()))?;
-    let site = crate::design::load(&design.paths)?;
-    let runtime = Runtime::new(global.site_dir.clone())?;
-    let lua = runtime.lua();
-    let ctx = lua.create_table()?;
-    ctx.set("action", "validate_design")?;
-    ctx.set("design", Design(Rc::new(site)))?;
-    let options = lua.create_table()?;
-    if !rule_ids.is_empty() {
-        options.set("rules", rule_ids.to_vec())?;
+/// `ctx.options` of validate_design.
+pub fn options(rule_ids: &[String]) -> serde_json::Value {
+    if rule_ids.is_empty() {
+        serde_json::json!({})
+    } else {
+        serde_json::json!({ "rules": rule_ids })
     }
-    ctx.set("options", options)?;
-    let result = runtime.run_action("validate_design", ctx)?;
-    let result: ValidateResult = lua
-        .from_value(result)
+}
+
+/// The report in what validate_design returned.
+pub fn report_of(result: serde_json::Value) -> anyhow::Result<ValidationReport> {
+    let result: ValidateResult = serde_json::from_value(result)
         .context("validate_design must return { messages = { ... } } (each a validation message)")?;
     Ok(ValidationReport {
         messages: result.messages,
@@ -66,8 +56,12 @@ pub fn validate(
 }
 
 pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
-    let report = validate(&args.design, &args.rules, global)?;
-    print_report(&report, global.format)
+    check_rule_ids(&args.rules, global)?;
+    let site = crate::design::load(&args.design.paths)?;
+    let runtime = Runtime::new(global.site_dir.clone())?;
+    let ctx = runtime.action_context("validate_design", site, &options(&args.rules))?;
+    let result = runtime.run_action("validate_design", ctx)?;
+    print_report(&report_of(runtime.to_json(result)?)?, global.format)
 }
 
 pub fn print_report(report: &ValidationReport, format: Option<Format>) -> anyhow::Result<Outcome> {

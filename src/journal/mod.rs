@@ -40,12 +40,13 @@ fn open_error(path: &Path, e: redb::DatabaseError) -> JournalError {
     }
 }
 
-/// The journal opened for writing: one process at a time.
+/// The journal opened for writing: one process at a time. Clones share one writer; the
+/// last one dropped closes the file cleanly.
 #[derive(Clone)]
 pub struct Journal {
     db: Arc<Database>,
     path: PathBuf,
-    writer: Writer,
+    writer: Arc<Writer>,
 }
 
 impl Journal {
@@ -65,7 +66,7 @@ impl Journal {
         let db = builder.create(path).map_err(|e| open_error(path, e))?;
         let db = Arc::new(db);
         Ok(Journal {
-            writer: Writer::start(Arc::clone(&db)),
+            writer: Arc::new(Writer::start(Arc::clone(&db))),
             db,
             path: path.to_path_buf(),
         })
@@ -133,10 +134,20 @@ impl JournalReader {
                 detail: "no such file (no task has run with this journal yet)".into(),
             });
         }
-        let mut builder = Database::builder();
-        builder.set_concurrency_mode(ConcurrencyMode::SingleWriter);
-        let db = builder.open_read_only(path).map_err(|e| open_error(path, e))?;
-        Ok(JournalReader { db })
+        let open = || {
+            let mut builder = Database::builder();
+            builder.set_concurrency_mode(ConcurrencyMode::SingleWriter);
+            builder.open_read_only(path).map_err(|e| open_error(path, e))
+        };
+        match open() {
+            Ok(db) => Ok(JournalReader { db }),
+            // A process that was killed leaves the file to repair, which only a writer may do.
+            Err(JournalError::Unreadable { .. }) => {
+                drop(Journal::open(path)?);
+                Ok(JournalReader { db: open()? })
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Every task, oldest first (ids sort by time).
@@ -162,7 +173,10 @@ mod tests {
         TaskRecord {
             format: record::FORMAT,
             id: id.into(),
-            work: Work::Action { name: "demo".into() },
+            work: Work::Action {
+                name: "demo".into(),
+                options: serde_json::Value::Null,
+            },
             selection: Selection::default(),
             design: None,
             site_dir: None,

@@ -44,6 +44,9 @@ impl fmt::Display for StepStatus {
 pub enum Work {
     Action {
         name: String,
+        /// `ctx.options` the action ran with (e.g. validate_design's `rules`).
+        #[serde(default)]
+        options: serde_json::Value,
     },
     Script {
         file: String,
@@ -93,7 +96,7 @@ pub struct TaskRecord {
 impl TaskRecord {
     pub fn label(&self) -> String {
         match &self.work {
-            Work::Action { name } => name.clone(),
+            Work::Action { name, .. } => name.clone(),
             Work::Script { file, .. } => format!("script {file}"),
         }
     }

@@ -118,6 +118,7 @@ mod tests {
             id: "T".into(),
             work: Work::Action {
                 name: "deploy_nodes".into(),
+                options: serde_json::Value::Null,
             },
             selection: Selection::default(),
             design: None,

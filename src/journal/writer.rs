@@ -22,11 +22,21 @@ struct Write {
     done: tokio::sync::oneshot::Sender<Result<(), JournalError>>,
 }
 
-/// Handle to the writer thread; dropping every handle stops it.
-#[derive(Clone)]
+/// The writer thread. Dropping it closes the queue and waits for the thread, which drops
+/// its database handle: the file is then shut down cleanly.
 pub struct Writer {
-    tx: mpsc::Sender<Write>,
+    tx: Option<mpsc::Sender<Write>>,
+    thread: Option<std::thread::JoinHandle<()>>,
     commits: Arc<AtomicU64>,
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        self.tx.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 impl Writer {
@@ -34,7 +44,7 @@ impl Writer {
         let (tx, rx) = mpsc::channel::<Write>();
         let commits = Arc::new(AtomicU64::new(0));
         let counter = Arc::clone(&commits);
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("journal-writer".into())
             .spawn(move || {
                 while let Ok(first) = rx.recv() {
@@ -47,17 +57,24 @@ impl Writer {
                     }
                 }
             })
-            .map_or_else(
-                |e| tracing::error!("cannot start the journal writer: {e}"),
-                |_| (),
-            );
-        Writer { tx, commits }
+            .map_err(|e| tracing::error!("cannot start the journal writer: {e}"))
+            .ok();
+        Writer {
+            tx: Some(tx),
+            thread,
+            commits,
+        }
     }
 
     /// Queues a record; the receiver resolves once it is durable.
     pub fn submit(&self, record: Record) -> tokio::sync::oneshot::Receiver<Result<(), JournalError>> {
         let (done, rx) = tokio::sync::oneshot::channel();
-        if let Err(mpsc::SendError(w)) = self.tx.send(Write { record, done }) {
+        let write = Write { record, done };
+        let refused = match &self.tx {
+            Some(tx) => tx.send(write).err().map(|mpsc::SendError(w)| w),
+            None => Some(write),
+        };
+        if let Some(w) = refused {
             let _ = w.done.send(Err(JournalError::Storage(
                 "the journal writer has stopped".into(),
             )));

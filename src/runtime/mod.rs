@@ -129,19 +129,47 @@ impl Runtime {
         Ok(action)
     }
 
-    /// Runs a Lua file with the full API; `args` arrive as `...`. Returns what it returns.
-    pub fn run_file(&self, path: &std::path::Path, args: Vec<String>) -> Result<Value, ScriptError> {
-        let code = std::fs::read_to_string(path)
-            .map_err(|e| ScriptError::new(format!("{}: cannot read: {e}", path.display())))?;
-        let f = self
-            .lua
-            .load(code.as_str())
-            .set_name(format!("@{}", path.display()))
-            .set_mode(ChunkMode::Text)
-            .into_function()?;
+    /// Runs Lua code named `name` (a file name) with the full API; `args` arrive as `...`.
+    /// Returns what it returns.
+    pub fn run_chunk(&self, name: &str, code: &str, args: Vec<String>) -> Result<Value, ScriptError> {
+        let src = loader::Source {
+            chunk_name: format!("@{name}"),
+            code: code.to_string(),
+            origin: Origin::Shipped,
+        };
+        let f = compile(&self.lua, &src)?;
         Ok(self
             .tokio
             .block_on(f.call_async::<Value>(mlua::Variadic::from_iter(args)))?)
+    }
+
+    /// The `ctx` table an action runs with: `action`, `design` (the handle), `options`.
+    pub fn action_context(
+        &self,
+        action: &str,
+        site: crate::design::Site,
+        options: &serde_json::Value,
+    ) -> Result<Table, ScriptError> {
+        use mlua::LuaSerdeExt;
+        let ctx = self.lua.create_table()?;
+        ctx.set("action", action)?;
+        ctx.set("design", bindings::Design(std::rc::Rc::new(site)))?;
+        let options = match options {
+            serde_json::Value::Object(m) if !m.is_empty() => self.lua.to_value(options)?,
+            _ => Value::Table(self.lua.create_table()?),
+        };
+        ctx.set("options", options)?;
+        Ok(ctx)
+    }
+
+    /// A script's result as JSON (what the journal and `--format json` keep).
+    pub fn to_json(&self, value: Value) -> Result<serde_json::Value, ScriptError> {
+        use mlua::LuaSerdeExt;
+        self.lua.from_value(value).map_err(|e| {
+            ScriptError::new(format!(
+                "the result cannot be written as JSON (return plain data: tables, strings, numbers): {e}"
+            ))
+        })
     }
 
     /// Runs an action's phases with `ctx` and returns its result (`ctx.result`).

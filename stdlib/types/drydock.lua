@@ -13,6 +13,7 @@ error('Cannot require a meta file')
 ---@field design drydock.designlib The site design: loading, lookups, validation rules, reports.
 ---@field log drydock.loglib Logging into drydock's log, tagged with the calling script line.
 ---@field task drydock.tasklib journaled steps and concurrency
+---@field fs drydock.fslib file reads and writes (scripts have no `io`)
 drydock = {}
 
 --- Marks `t` (or a new empty table) to serialize as a JSON array, even when empty; returns it.

@@ -17,10 +17,19 @@ pub fn fixture(name: &str) -> PathBuf {
     repo().join("tests/fixtures").join(name)
 }
 
-/// The drydock binary, run from a scratch directory with no inherited site dir.
+/// A journal file of its own for one command, under cargo's scratch directory for tests.
+pub fn fresh_journal() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("journals");
+    std::fs::create_dir_all(&dir).expect("journal dir");
+    dir.join(format!("{}.redb", ulid::Ulid::new()))
+}
+
+/// The drydock binary with no inherited site dir, and a journal of its own.
 pub fn drydock() -> Command {
     let mut cmd = Command::cargo_bin("drydock").expect("drydock binary is built");
-    cmd.env_remove("DRYDOCK_SITE_DIR").env_remove("DRYDOCK_LOG");
+    cmd.env_remove("DRYDOCK_SITE_DIR")
+        .env_remove("DRYDOCK_LOG")
+        .env("DRYDOCK_JOURNAL", fresh_journal());
     cmd
 }
 

@@ -3,6 +3,7 @@
 //! in the scripts.
 
 mod design;
+mod fs;
 mod log;
 mod stock;
 mod task;
@@ -65,6 +66,7 @@ pub fn install(lua: &Lua) -> mlua::Result<()> {
         ("design", design::module(lua)?),
         ("log", log::module(lua)?),
         ("task", task::module(lua)?),
+        ("fs", fs::module(lua)?),
     ] {
         let module = readonly(lua, &format!("drydock.{name}"), module)?;
         loaded.set(format!("drydock.{name}"), module.clone())?;

@@ -1,0 +1,189 @@
+//! `drydock tasks list|show`: the task tree, task -> scope (site or node) -> step, read from
+//! the journal (read-only, so it works while a task runs).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use super::journaled::journal_path;
+use super::{Format, Global, Outcome, output};
+use crate::journal::{JournalReader, SITE, StepRecord, StepStatus, TaskRecord, TaskResult};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Every task in the journal, oldest first
+    List,
+    /// One task with its steps
+    Show {
+        /// Task id
+        id: String,
+    },
+}
+
+/// One scope of a task: the site, or a node, with its steps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScopeView {
+    pub scope: String,
+    pub result: Option<TaskResult>,
+    pub steps: Vec<StepRecord>,
+}
+
+/// `tasks show --format json`: the task and its tree.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskView {
+    pub task: TaskRecord,
+    pub scopes: Vec<ScopeView>,
+}
+
+impl TaskView {
+    pub fn new(mut task: TaskRecord, steps: Vec<StepRecord>) -> TaskView {
+        // The stored design can be megabytes: `tasks show` names it by its hash.
+        if let Some(d) = task.design.as_mut() {
+            d.files.iter_mut().for_each(|(_, text)| text.clear());
+        }
+        let mut by_scope: BTreeMap<String, Vec<StepRecord>> = BTreeMap::new();
+        for s in steps {
+            by_scope.entry(s.scope.clone()).or_default().push(s);
+        }
+        let mut scopes: Vec<ScopeView> = by_scope
+            .into_iter()
+            .map(|(scope, mut steps)| {
+                steps.sort_by_key(|s| s.started_ms);
+                let result = task.node_results.get(&scope).copied();
+                ScopeView { scope, result, steps }
+            })
+            .collect();
+        // The site first, then nodes by name.
+        scopes.sort_by_key(|s| (s.scope != SITE, s.scope.clone()));
+        TaskView { task, scopes }
+    }
+}
+
+fn time(ms: u64) -> String {
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms);
+    humantime::format_rfc3339_seconds(t).to_string()
+}
+
+fn duration(from: u64, to: Option<u64>) -> String {
+    match to {
+        Some(to) => format!("{:.2}s", to.saturating_sub(from) as f64 / 1000.0),
+        None => "-".into(),
+    }
+}
+
+fn status_mark(s: StepStatus) -> &'static str {
+    match s {
+        StepStatus::Succeeded => "ok  ",
+        StepStatus::Failed => "FAIL",
+        StepStatus::Running => "RUN ",
+        StepStatus::Skipped => "skip",
+    }
+}
+
+fn result_text(r: Option<TaskResult>) -> String {
+    r.map_or("-".to_string(), |r| format!("{r:?}"))
+}
+
+pub fn render_list(tasks: &[TaskRecord]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<26}  {:<22}  {:<9}  {:<14}  {:<20}  duration",
+        "TASK", "WORK", "STATUS", "RESULT", "CREATED"
+    );
+    for t in tasks {
+        let _ = writeln!(
+            out,
+            "{:<26}  {:<22}  {:<9}  {:<14}  {:<20}  {}",
+            t.id,
+            t.label(),
+            format!("{:?}", t.status),
+            result_text(t.result),
+            time(t.created_ms),
+            duration(t.created_ms, Some(t.updated_ms)),
+        );
+    }
+    out
+}
+
+pub fn render_show(view: &TaskView) -> String {
+    let t = &view.task;
+    let mut out = String::new();
+    let _ = writeln!(out, "task {}  {}", t.id, t.label());
+    let _ = writeln!(
+        out,
+        "  status {:?}, result {}, created {}, took {}",
+        t.status,
+        result_text(t.result),
+        time(t.created_ms),
+        duration(t.created_ms, Some(t.updated_ms))
+    );
+    if let Some(d) = &t.design {
+        let _ = writeln!(
+            out,
+            "  design {} ({} files)",
+            &d.hash[..12.min(d.hash.len())],
+            d.files.len()
+        );
+    }
+    if let Some(e) = &t.error {
+        let _ = writeln!(out, "  error: {e}");
+    }
+    for scope in &view.scopes {
+        let head = if scope.scope == SITE {
+            "site".to_string()
+        } else {
+            format!("node {}", scope.scope)
+        };
+        let _ = writeln!(out, "  {head}  {}", result_text(scope.result));
+        for s in &scope.steps {
+            let attempts = if s.attempts == 1 {
+                "1 attempt ".to_string()
+            } else {
+                format!("{} attempts", s.attempts)
+            };
+            let _ = write!(
+                out,
+                "    {} {:<28} {:<9}  {}  {:>8}",
+                status_mark(s.status),
+                s.name,
+                s.status.to_string(),
+                attempts,
+                duration(s.started_ms, s.finished_ms)
+            );
+            if let Some(e) = &s.error {
+                let _ = write!(out, "  {}", e.lines().next().unwrap_or_default());
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+pub fn run(cmd: &Command, global: &Global) -> anyhow::Result<Outcome> {
+    let journal = JournalReader::open(&journal_path(global, None))?;
+    let json = global.format == Some(Format::Json);
+    match cmd {
+        Command::List => {
+            let tasks = journal.tasks()?;
+            if json {
+                let views: Vec<TaskView> = tasks.into_iter().map(|t| TaskView::new(t, Vec::new())).collect();
+                output::emit_json(&serde_json::to_value(
+                    views.into_iter().map(|v| v.task).collect::<Vec<_>>(),
+                )?)?;
+            } else {
+                output::emit(&render_list(&tasks))?;
+            }
+        }
+        Command::Show { id } => {
+            let view = TaskView::new(journal.task(id)?, journal.steps(id)?);
+            if json {
+                output::emit_json(&serde_json::to_value(&view)?)?;
+            } else {
+                output::emit(&render_show(&view))?;
+            }
+        }
+    }
+    Ok(Outcome::Clean)
+}

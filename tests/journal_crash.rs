@@ -1,0 +1,220 @@
+//! The journal's promise, proven by killing the process: a script of 50 steps over 10 nodes
+//! is SIGKILLed at 20 random moments and resumed each time; every step's side effect happens
+//! once (twice at most for a step that was running at a kill), and the task completes.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::*;
+
+/// A small deterministic generator, so a failing run can be repeated from its seed.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, below: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % below
+    }
+}
+
+fn bin() -> std::path::PathBuf {
+    assert_cmd::cargo::cargo_bin("drydock")
+}
+
+fn task_ids(journal: &std::path::Path) -> Vec<String> {
+    let out = Command::new(bin())
+        .args(["tasks", "list", "--format", "json", "--journal"])
+        .arg(journal)
+        .output()
+        .unwrap();
+    if !out.status.success() {
+        return Vec::new();
+    }
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn killed_twenty_times_every_step_runs_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.redb");
+    let out = dir.path().join("steps.txt");
+    let script = repo().join("tests/lua/tasks/fifty_steps.lua");
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    let mut rng = Lcg(seed);
+
+    let start = |ids: &[String]| {
+        let mut cmd = Command::new(bin());
+        cmd.arg("--journal")
+            .arg(&journal)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        match ids.first() {
+            // 0.2 s between a node's steps: about a second of work, so 20 kills land mid-run.
+            None => cmd.arg("script").arg(&script).arg(&out).arg("0.2"),
+            Some(id) => cmd.arg("resume").arg(id),
+        };
+        cmd.spawn().unwrap()
+    };
+
+    let mut kills = 0;
+    let mut finished_early = 0;
+    while kills < 20 {
+        let mut child = start(&task_ids(&journal));
+        std::thread::sleep(Duration::from_millis(10 + rng.next(70)));
+        if child.try_wait().unwrap().is_some() {
+            finished_early += 1;
+            assert!(
+                finished_early < 5,
+                "the task keeps finishing before the kill (seed {seed})"
+            );
+            continue;
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        kills += 1;
+    }
+    // The last resume runs to the end.
+    let ids = task_ids(&journal);
+    assert_eq!(ids.len(), 1, "one task across all runs (seed {seed})");
+    let status = Command::new(bin())
+        .arg("--journal")
+        .arg(&journal)
+        .arg("resume")
+        .arg(&ids[0])
+        .status()
+        .unwrap();
+    assert!(status.success(), "final resume (seed {seed})");
+
+    let text = std::fs::read_to_string(&out).unwrap_or_default();
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for line in text.lines() {
+        *counts.entry(line).or_default() += 1;
+    }
+    assert_eq!(counts.len(), 50, "every step ran (seed {seed}): {counts:?}");
+    let repeated: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(
+        counts.values().all(|n| *n <= 2),
+        "a step ran more than twice (seed {seed}): {repeated:?}"
+    );
+    assert!(
+        repeated.len() <= kills,
+        "only steps running at a kill repeat (seed {seed}): {repeated:?}"
+    );
+
+    let show = Command::new(bin())
+        .args(["tasks", "show", "--format", "json", "--journal"])
+        .arg(&journal)
+        .arg(&ids[0])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&show.stdout).unwrap();
+    assert_eq!(v["task"]["status"], "Complete");
+    assert_eq!(v["task"]["result"], "Success");
+    let attempts: u64 = v["scopes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["steps"].as_array().unwrap())
+        .map(|s| s["attempts"].as_u64().unwrap())
+        .sum();
+    eprintln!(
+        "seed {seed}: {kills} kills, {} repeated side effects, {attempts} step attempts for 50 steps",
+        repeated.len()
+    );
+    let steps: usize = v["scopes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["steps"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(steps, 50);
+    // The JSON round-trips through the Rust types.
+    let back: serde_json::Value = serde_json::from_str(&serde_json::to_string(&v).unwrap()).unwrap();
+    assert_eq!(back, v);
+}
+
+#[test]
+fn a_step_killed_while_running_runs_again_and_the_others_do_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.redb");
+    let out = dir.path().join("steps.txt");
+    let mut child = Command::new(bin())
+        .arg("--journal")
+        .arg(&journal)
+        .arg("script")
+        .arg(repo().join("tests/lua/tasks/interrupted.lua"))
+        .arg(&out)
+        .arg("1.5")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill inside the slow step: once its line is written.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !std::fs::read_to_string(&out).unwrap_or_default().contains("slow") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the slow step never started"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let ids = task_ids(&journal);
+    let show = |id: &str| -> serde_json::Value {
+        let o = Command::new(bin())
+            .args(["tasks", "show", "--format", "json", "--journal"])
+            .arg(&journal)
+            .arg(id)
+            .output()
+            .unwrap();
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let before = show(&ids[0]);
+    assert_eq!(before["task"]["status"], "Running", "a killed task is unfinished");
+    let steps = before["scopes"][0]["steps"].as_array().unwrap().clone();
+    let status: Vec<(&str, &str)> = steps
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap(), s["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(status, [("first", "Succeeded"), ("slow", "Running")]);
+
+    let status = Command::new(bin())
+        .arg("--journal")
+        .arg(&journal)
+        .arg("resume")
+        .arg(&ids[0])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "first\nslow\nslow\nlast\n"
+    );
+    let after = show(&ids[0]);
+    assert_eq!(after["task"]["result"], "Success");
+    let slow = after["scopes"][0]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "slow")
+        .unwrap()
+        .clone();
+    assert_eq!(slow["attempts"], 2);
+    assert_eq!(slow["result"], "slept");
+}
