@@ -37,6 +37,18 @@ fn sandbox() {
 }
 
 #[test]
+fn task_api() {
+    // The script's asserts pass (no exit 2); it failed one step on purpose, so the task's
+    // result is Failure (exit 1).
+    drydock()
+        .arg("script")
+        .arg(repo().join("tests/lua/tasks/api.lua"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("\"runs\": 1"));
+}
+
+#[test]
 fn script_result_is_printed_as_json() {
     drydock()
         .arg("script")
