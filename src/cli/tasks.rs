@@ -187,3 +187,81 @@ pub fn run(cmd: &Command, global: &Global) -> anyhow::Result<Outcome> {
     }
     Ok(Outcome::Clean)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::step::conclude;
+    use crate::journal::{Selection, TaskStatus, Work};
+
+    fn view() -> TaskView {
+        let task = TaskRecord {
+            format: crate::journal::record::FORMAT,
+            id: "01JTESTTASK0000000000000000".into(),
+            work: Work::Action {
+                name: "deploy_nodes".into(),
+                options: serde_json::json!({"x": 1}),
+            },
+            selection: Selection {
+                nodes: vec!["n1".into()],
+                ..Selection::default()
+            },
+            design: Some(crate::journal::StoredDesign {
+                hash: "ab".repeat(32),
+                files: vec![("site.yaml".into(), "big".into())],
+            }),
+            site_dir: None,
+            status: TaskStatus::Running,
+            result: None,
+            created_ms: 1_764_000_000_000,
+            updated_ms: 1_764_000_003_000,
+            node_results: Default::default(),
+            error: None,
+        };
+        let ok = StepRecord::running(&task.id, "n1", "deploy", 1)
+            .succeeded(serde_json::json!({"system_id": "abc"}));
+        let bad = StepRecord::running(&task.id, "n2", "deploy", 2).failed("MAAS said 503\nmore".into());
+        let site = StepRecord::running(&task.id, SITE, "prepare", 1).succeeded(serde_json::Value::Null);
+        let steps = vec![bad, ok, site];
+        let task = conclude(task, &steps, None);
+        TaskView::new(task, steps)
+    }
+
+    #[test]
+    fn json_round_trips_through_the_types() {
+        let v = view();
+        let text = serde_json::to_string(&v).unwrap();
+        let back: TaskView = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, v);
+        assert_eq!(
+            v.task.design.as_ref().unwrap().files[0].1,
+            "",
+            "design contents are not shown"
+        );
+    }
+
+    #[test]
+    fn tree_lists_site_first_then_nodes_with_their_steps() {
+        let text = render_show(&view());
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(
+            lines[0].starts_with("task 01JTESTTASK0000000000000000  deploy_nodes"),
+            "{text}"
+        );
+        assert!(
+            lines[1].contains("status Complete, result PartialSuccess"),
+            "{text}"
+        );
+        let order: Vec<&str> = lines
+            .iter()
+            .filter(|l| l.starts_with("  site") || l.starts_with("  node"))
+            .copied()
+            .collect();
+        assert_eq!(order, ["  site  -", "  node n1  Success", "  node n2  Failure"]);
+        assert!(
+            text.contains("FAIL deploy") && text.contains("2 attempts") && text.contains("MAAS said 503"),
+            "{text}"
+        );
+        assert!(!text.contains("more"), "only an error's first line is shown");
+    }
+}

@@ -43,11 +43,12 @@ impl StepRecord {
         }
     }
 
+    /// A `nil` result is stored as no result, so the record reads back as it was written.
     pub fn succeeded(self, result: serde_json::Value) -> StepRecord {
         StepRecord {
             status: StepStatus::Succeeded,
             finished_ms: Some(now_ms()),
-            result: Some(result),
+            result: (!result.is_null()).then_some(result),
             error: None,
             ..self
         }
