@@ -3,4 +3,5 @@
 pub mod cli;
 pub mod design;
 pub mod journal;
+pub mod maas;
 pub mod runtime;

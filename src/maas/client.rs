@@ -1,0 +1,244 @@
+//! The HTTP side: one keep-alive connection pool per client, OAuth-signed requests, the
+//! retry policy, and errors that say which call failed and what MAAS said.
+
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+
+use super::auth::authorization;
+use super::error::{ErrorKind, MaasError};
+use super::key::ApiKey;
+use super::retry::{Outcome, RetryPolicy, parse_retry_after};
+
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Whole-request timeout (per attempt).
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    pub retry: RetryPolicy,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            timeout: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(10),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// A MAAS API 2.0 client. Cheap to clone (the connection pool is shared).
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    /// `http://host:5240/MAAS/api/2.0/`
+    base: String,
+    key: ApiKey,
+    retry: RetryPolicy,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Client({}, {:?})", self.base, self.key)
+    }
+}
+
+/// `http://host:5240`, `.../MAAS` or `.../MAAS/api/2.0[/]` -> `.../MAAS/api/2.0/`.
+pub fn api_base(url: &str) -> String {
+    let url = url.trim().trim_end_matches('/');
+    let url = url.strip_suffix("/api/2.0").unwrap_or(url);
+    if url.ends_with("/MAAS") {
+        format!("{url}/api/2.0/")
+    } else {
+        format!("{url}/MAAS/api/2.0/")
+    }
+}
+
+impl Client {
+    pub fn new(url: &str, key: ApiKey, options: ClientOptions) -> Result<Client, MaasError> {
+        // reqwest is built without a default TLS provider; ring is the one we ship.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .timeout(options.timeout)
+            .connect_timeout(options.connect_timeout)
+            .pool_idle_timeout(Duration::from_secs(90))
+            .user_agent(concat!("drydock/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| MaasError {
+                kind: ErrorKind::Setup,
+                method: String::new(),
+                path: String::new(),
+                op: None,
+                status: None,
+                body: format!("cannot set up the HTTP client: {e}"),
+                attempts: 0,
+            })?;
+        Ok(Client {
+            http,
+            base: api_base(url),
+            key,
+            retry: options.retry,
+        })
+    }
+
+    /// The API root, e.g. `http://127.0.0.1:5240/MAAS/api/2.0/`.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    pub async fn get(
+        &self,
+        path: &str,
+        op: Option<&str>,
+        params: &[(String, String)],
+    ) -> Result<serde_json::Value, MaasError> {
+        self.call(Method::GET, path, op, params).await
+    }
+
+    pub async fn post(
+        &self,
+        path: &str,
+        op: Option<&str>,
+        params: &[(String, String)],
+    ) -> Result<serde_json::Value, MaasError> {
+        self.call(Method::POST, path, op, params).await
+    }
+
+    pub async fn put(&self, path: &str, params: &[(String, String)]) -> Result<serde_json::Value, MaasError> {
+        self.call(Method::PUT, path, None, params).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Result<serde_json::Value, MaasError> {
+        self.call(Method::DELETE, path, None, &[]).await
+    }
+
+    /// One API call, retried under the policy. GET and DELETE send `params` in the query
+    /// string; POST and PUT as a form body. `op` always goes in the query string.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        op: Option<&str>,
+        params: &[(String, String)],
+    ) -> Result<serde_json::Value, MaasError> {
+        let path = path.trim_start_matches('/');
+        let url = format!("{}{}", self.base, path);
+        let error = |kind, status, body: String, attempts| MaasError {
+            kind,
+            method: method.to_string(),
+            path: path.to_string(),
+            op: op.map(str::to_string),
+            status,
+            body,
+            attempts,
+        };
+        let started = Instant::now();
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let mut req = self.http.request(method.clone(), &url).header(
+                reqwest::header::AUTHORIZATION,
+                authorization(&self.key, method.as_str(), &url, None),
+            );
+            if let Some(op) = op {
+                req = req.query(&[("op", op)]);
+            }
+            req = if matches!(method, Method::GET | Method::DELETE) {
+                req.query(params)
+            } else {
+                req.form(params)
+            };
+            let (outcome, failure) = match req.send().await {
+                Err(e) => {
+                    let kind = if e.is_timeout() {
+                        ErrorKind::Timeout
+                    } else {
+                        ErrorKind::Connect
+                    };
+                    (Outcome::NoResponse, error(kind, None, e.to_string(), attempt))
+                }
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let retry_after =
+                        parse_retry_after(resp.headers().get("retry-after").and_then(|v| v.to_str().ok()));
+                    let is_json = resp
+                        .headers()
+                        .get(reqwest::header::CONTENT_TYPE)
+                        .and_then(|v| v.to_str().ok())
+                        .is_some_and(|ct| ct.contains("json"));
+                    match resp.text().await {
+                        // The connection dropped mid-answer: as good as no answer.
+                        Err(e) => (
+                            Outcome::NoResponse,
+                            error(ErrorKind::Connect, Some(status), e.to_string(), attempt),
+                        ),
+                        Ok(body) if (200..300).contains(&status) => {
+                            return decode(status, is_json, body)
+                                .map_err(|b| error(ErrorKind::Decode, Some(status), b, attempt));
+                        }
+                        Ok(body) => (
+                            Outcome::Status {
+                                status,
+                                retry_after,
+                                body: body.clone(),
+                            },
+                            error(ErrorKind::Http, Some(status), body, attempt),
+                        ),
+                    }
+                }
+            };
+            match self
+                .retry
+                .next_delay(&outcome, attempt, started.elapsed(), rand::random())
+            {
+                Some(delay) => {
+                    tracing::debug!(path, op, attempt, ?delay, "retrying MAAS call: {failure}");
+                    tokio::time::sleep(delay).await;
+                }
+                None => return Err(failure),
+            }
+        }
+    }
+}
+
+/// A success body: JSON, MAAS's plain-text `OK`, or nothing (204).
+fn decode(status: u16, is_json: bool, body: String) -> Result<serde_json::Value, String> {
+    if status == 204 || body.trim().is_empty() {
+        return Ok(serde_json::Value::Null);
+    }
+    if is_json {
+        return serde_json::from_str(&body).map_err(|e| format!("the body is not valid JSON ({e}): {body}"));
+    }
+    Ok(serde_json::Value::String(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_base_accepts_the_usual_spellings() {
+        for url in [
+            "http://m:5240",
+            "http://m:5240/",
+            "http://m:5240/MAAS",
+            "http://m:5240/MAAS/",
+            "http://m:5240/MAAS/api/2.0",
+            "http://m:5240/MAAS/api/2.0/",
+        ] {
+            assert_eq!(api_base(url), "http://m:5240/MAAS/api/2.0/", "{url}");
+        }
+    }
+
+    #[test]
+    fn success_bodies() {
+        assert_eq!(decode(204, false, String::new()), Ok(serde_json::Value::Null));
+        assert_eq!(
+            decode(200, true, "{\"a\": 1}".into()),
+            Ok(serde_json::json!({"a": 1}))
+        );
+        assert_eq!(decode(200, false, "OK".into()), Ok(serde_json::json!("OK")));
+        assert!(decode(200, true, "{not json".into()).is_err());
+    }
+}

@@ -1,0 +1,66 @@
+//! What went wrong talking to MAAS: always the method, path, op, status and MAAS's own words.
+
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// MAAS answered with an error status.
+    Http,
+    /// No answer: connection refused, reset or dropped.
+    Connect,
+    Timeout,
+    /// A success whose body was not the JSON expected.
+    Decode,
+    /// The client could not be set up (URL, TLS).
+    Setup,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub struct MaasError {
+    pub kind: ErrorKind,
+    pub method: String,
+    /// Path below `/MAAS/api/2.0/`, e.g. `machines/`.
+    pub path: String,
+    pub op: Option<String>,
+    pub status: Option<u16>,
+    /// MAAS's response body (or the transport error).
+    pub body: String,
+    /// Requests made, retries included.
+    pub attempts: u32,
+}
+
+impl MaasError {
+    /// Whether trying again later could succeed (what `retry` helpers in scripts consult).
+    pub fn retryable(&self) -> bool {
+        match self.kind {
+            ErrorKind::Connect | ErrorKind::Timeout => true,
+            ErrorKind::Http => matches!(self.status, Some(502..=504)),
+            ErrorKind::Decode | ErrorKind::Setup => false,
+        }
+    }
+}
+
+impl fmt::Display for MaasError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "MAAS {} {}", self.method, self.path)?;
+        if let Some(op) = &self.op {
+            write!(f, " op={op}")?;
+        }
+        match (self.kind, self.status) {
+            (ErrorKind::Http, Some(s)) => write!(f, ": HTTP {s}")?,
+            (ErrorKind::Connect, _) => write!(f, ": no connection")?,
+            (ErrorKind::Timeout, _) => write!(f, ": timed out")?,
+            (ErrorKind::Decode, _) => write!(f, ": unexpected answer")?,
+            _ => {}
+        }
+        let body = self.body.trim();
+        if !body.is_empty() {
+            let short: String = body.chars().take(500).collect();
+            write!(f, ": {short}")?;
+        }
+        if self.attempts > 1 {
+            write!(f, " (after {} attempts)", self.attempts)?;
+        }
+        Ok(())
+    }
+}

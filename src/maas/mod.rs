@@ -1,0 +1,13 @@
+//! MAAS API 2.0 client: API keys, OAuth PLAINTEXT signing, one retry policy, and errors that
+//! name the call and carry MAAS's answer.
+
+pub mod auth;
+pub mod client;
+pub mod error;
+pub mod key;
+pub mod retry;
+
+pub use client::{Client, ClientOptions};
+pub use error::{ErrorKind, MaasError};
+pub use key::{ApiKey, KeyError};
+pub use retry::RetryPolicy;
