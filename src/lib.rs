@@ -5,3 +5,4 @@ pub mod design;
 pub mod journal;
 pub mod maas;
 pub mod runtime;
+pub mod sim;

@@ -1,0 +1,65 @@
+//! Routing an authenticated or anonymous API request to its resource family.
+
+use serde_json::json;
+
+use super::reply::Reply;
+use super::request::Request;
+use super::state::State;
+use super::{auth, fabrics};
+
+const DESCRIBE: &str = include_str!("describe.json");
+
+/// Answers one request below `/MAAS/api/2.0/`. `base` is the simulator's `http://host:port`.
+pub fn handle(req: &Request, auth_header: Option<&str>, state: &mut State, base: &str, now: u64) -> Reply {
+    let segments: Vec<&str> = req
+        .path
+        .trim_end_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
+    // Anonymous by design.
+    match (segments.as_slice(), req.method.as_str()) {
+        (["version"], "GET") => return version(),
+        (["version"], _) => return method_not_allowed("GET"),
+        (["describe"], "GET") => {
+            let body = DESCRIBE.replace("http://MAAS_HOST", base);
+            return Reply::text(200, body).with_content_type("application/json");
+        }
+        _ => {}
+    }
+    if let Err(reply) = auth::check(auth_header, state, now) {
+        return reply;
+    }
+    match segments.as_slice() {
+        ["users"] if req.op() == Some("whoami") => Reply::json(
+            200,
+            &json!({"is_superuser": true, "username": "admin", "email": "admin@example.com", "is_local": true,
+                    "resource_uri": "/MAAS/api/2.0/users/admin/"}),
+        ),
+        ["fabrics"] => fabrics::collection(req, state),
+        ["fabrics", id] => fabrics::item(req, state, id),
+        ["fabrics", id, "vlans"] => fabrics::vlans(req, state, id),
+        _ => Reply::text(404, format!("Unknown API endpoint: /MAAS/api/2.0/{}.", req.path))
+            .with_content_type("text/plain; charset=utf-8")
+            .without_hash(),
+    }
+}
+
+fn version() -> Reply {
+    Reply::compact_json(
+        200,
+        &json!({
+            "capabilities": ["networks-management", "static-ipaddresses", "ipv6-deployment-ubuntu", "devices-management",
+                "storage-deployment-ubuntu", "network-deployment-ubuntu", "bridging-interface-ubuntu",
+                "bridging-automatic-ubuntu", "authenticate-api"],
+            "version": "3.4.10",
+            "subversion": "",
+        }),
+    )
+}
+
+fn method_not_allowed(allow: &str) -> Reply {
+    Reply::text(405, String::new())
+        .with_content_type("text/html; charset=utf-8")
+        .with_header("allow", allow)
+}

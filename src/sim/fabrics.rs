@@ -1,0 +1,95 @@
+//! `fabrics/` and `fabrics/{id}/`, `fabrics/{id}/vlans/`: networks' layer 2.
+
+use super::reply::Reply;
+use super::request::Request;
+use super::state::State;
+
+pub fn collection(req: &Request, state: &mut State) -> Reply {
+    match (req.method.as_str(), req.op()) {
+        ("GET", None) => {
+            let list: Vec<_> = state.fabrics.iter().map(|f| state.fabric_json(f)).collect();
+            Reply::json(200, &serde_json::Value::Array(list))
+        }
+        ("POST", None) => {
+            let name = req.param("name").map(str::to_string);
+            if let Some(n) = &name
+                && state.fabrics.iter().any(|f| &f.name == n)
+            {
+                return Reply::invalid("name", "Fabric with this Name already exists.");
+            }
+            let id = state.add_fabric(
+                name,
+                req.param("description").unwrap_or_default().to_string(),
+                req.param("class_type").map(str::to_string),
+            );
+            match state.fabric(id) {
+                Some(f) => Reply::json(200, &state.fabric_json(f)),
+                None => Reply::text(500, "fabric vanished".into()),
+            }
+        }
+        (_, Some(op)) => req.unrecognised(op),
+        _ => Reply::text(405, String::new())
+            .with_content_type("text/html; charset=utf-8")
+            .with_header("allow", "POST, GET"),
+    }
+}
+
+pub fn item(req: &Request, state: &mut State, id: &str) -> Reply {
+    let Some(index) = id
+        .parse::<u64>()
+        .ok()
+        .and_then(|id| state.fabrics.iter().position(|f| f.id == id))
+    else {
+        return Reply::text(404, "No Fabric matches the given query.".into());
+    };
+    match (req.method.as_str(), req.op()) {
+        ("GET", None) => Reply::json(200, &state.fabric_json(&state.fabrics[index])),
+        ("PUT", None) => {
+            if let Some(name) = req.param("name") {
+                state.fabrics[index].name = name.to_string();
+            }
+            if let Some(d) = req.param("description") {
+                state.fabrics[index].description = d.to_string();
+            }
+            if let Some(c) = req.param("class_type") {
+                state.fabrics[index].class_type = Some(c.to_string());
+            }
+            Reply::json(200, &state.fabric_json(&state.fabrics[index]))
+        }
+        ("DELETE", None) => {
+            let fid = state.fabrics[index].id;
+            state.fabrics.remove(index);
+            state.vlans.retain(|v| v.fabric_id != fid);
+            Reply::text(204, String::new())
+        }
+        (_, Some(op)) => req.unrecognised(op),
+        _ => Reply::text(405, String::new())
+            .with_content_type("text/html; charset=utf-8")
+            .with_header("allow", "GET, PUT, DELETE"),
+    }
+}
+
+pub fn vlans(req: &Request, state: &mut State, fabric: &str) -> Reply {
+    let Some(fid) = fabric
+        .parse::<u64>()
+        .ok()
+        .filter(|id| state.fabric(*id).is_some())
+    else {
+        return Reply::text(404, "No Fabric matches the given query.".into());
+    };
+    match (req.method.as_str(), req.op()) {
+        ("GET", None) => {
+            let list: Vec<_> = state
+                .vlans
+                .iter()
+                .filter(|v| v.fabric_id == fid)
+                .map(|v| state.vlan_json(v))
+                .collect();
+            Reply::json(200, &serde_json::Value::Array(list))
+        }
+        (_, Some(op)) => req.unrecognised(op),
+        _ => Reply::text(405, String::new())
+            .with_content_type("text/html; charset=utf-8")
+            .with_header("allow", "POST, GET"),
+    }
+}

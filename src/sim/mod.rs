@@ -1,0 +1,290 @@
+//! A simulated MAAS region, served on loopback by axum: the API 2.0 surface drydock uses,
+//! MAAS's JSON shapes, status codes and error texts, OAuth checked as MAAS checks it, and
+//! faults on demand. A library module, so tests and `drydock run --sim` embed it; `drydock
+//! sim` is a thin command around it.
+
+mod api;
+mod auth;
+mod fabrics;
+mod reply;
+mod request;
+mod state;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::State as Extract;
+use axum::http::{HeaderMap, Method, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+use crate::maas::ApiKey;
+pub use state::{Fault, LoggedRequest};
+
+use reply::Reply;
+use request::Request;
+use state::State;
+
+#[derive(Debug, Clone)]
+pub struct SimOptions {
+    /// Where to listen; port 0 picks a free one. Loopback unless told otherwise.
+    pub listen: SocketAddr,
+    /// Added to every API answer.
+    pub latency: Duration,
+    /// Probability that an API request meets a random fault (503 with Retry-After, 500,
+    /// extra latency, a dropped connection).
+    pub fault_rate: f64,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        SimOptions {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            latency: Duration::ZERO,
+            fault_rate: 0.0,
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Shared {
+    state: Arc<Mutex<State>>,
+    /// `http://host:port`, what `describe/` URIs point at.
+    base: String,
+    options: SimOptions,
+}
+
+/// A running simulator; dropping it stops the server.
+pub struct Sim {
+    url: String,
+    key: ApiKey,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Sim {
+    /// Binds and starts serving on its own threads; returns once it accepts connections.
+    pub fn start(options: SimOptions) -> std::io::Result<Sim> {
+        let listener = std::net::TcpListener::bind(options.listen)?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let base = format!("http://{addr}");
+        let key = ApiKey::generate();
+        let shared = Shared {
+            state: Arc::new(Mutex::new(State::new(key.clone()))),
+            base: base.clone(),
+            options,
+        };
+        let app = Router::new()
+            .route("/_sim/requests", get(requests))
+            .route("/_sim/faults", post(plant))
+            .fallback(serve_api)
+            .with_state(shared);
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        let listener = {
+            let _guard = runtime.enter();
+            tokio::net::TcpListener::from_std(listener)?
+        };
+        let thread = std::thread::Builder::new()
+            .name("maas-sim".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let server = axum::serve(listener, app).with_graceful_shutdown(async {
+                        let _ = rx.await;
+                    });
+                    if let Err(e) = server.await {
+                        tracing::error!("simulator stopped: {e}");
+                    }
+                });
+            })?;
+        Ok(Sim {
+            url: format!("{base}/MAAS"),
+            key,
+            shutdown: Some(tx),
+            thread: Some(thread),
+        })
+    }
+
+    /// The MAAS URL clients are given, e.g. `http://127.0.0.1:40123/MAAS`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The simulator's API key (the one key it accepts).
+    pub fn key(&self) -> &ApiKey {
+        &self.key
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+async fn requests(Extract(shared): Extract<Shared>) -> Response {
+    let log = shared
+        .state
+        .lock()
+        .map(|s| s.requests.clone())
+        .unwrap_or_default();
+    axum::Json(log).into_response()
+}
+
+/// `POST /_sim/faults` with `status=503&retry_after=1&count=2`, or `kind=drop&count=1`.
+async fn plant(Extract(shared): Extract<Shared>, body: Bytes) -> Response {
+    let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let count: usize = get("count").and_then(|c| c.parse().ok()).unwrap_or(1);
+    let fault = match (get("kind"), get("status").and_then(|s| s.parse::<u16>().ok())) {
+        (Some("drop"), _) => Fault::Drop,
+        (_, Some(status)) => Fault::Status {
+            status,
+            retry_after: get("retry_after").and_then(|r| r.parse().ok()),
+        },
+        _ => {
+            return Reply::text(
+                400,
+                "give status=NNN [retry_after=S] or kind=drop, and count=N".into(),
+            )
+            .into_response();
+        }
+    };
+    if let Ok(mut s) = shared.state.lock() {
+        s.planted.extend(std::iter::repeat_n(fault, count));
+    }
+    Reply::text(200, "OK".into()).into_response()
+}
+
+fn fault_reply(fault: &Fault) -> Response {
+    match fault {
+        Fault::Status {
+            status: 503,
+            retry_after,
+        } => {
+            let r = Reply::text(
+                503,
+                "Unable to connect to any rack controller; no connections available.".into(),
+            )
+            .without_hash();
+            match retry_after {
+                Some(s) => r.with_header("retry-after", &s.to_string()).into_response(),
+                None => r.into_response(),
+            }
+        }
+        Fault::Status { status, .. } => Reply::text(*status, format!("Simulated fault {status}"))
+            .without_hash()
+            .into_response(),
+        // Headers go out, then the body fails: the client sees the connection drop.
+        Fault::Drop => {
+            let stream = futures_util::stream::once(async {
+                Err::<Bytes, std::io::Error>(std::io::Error::other("dropped"))
+            });
+            Response::new(Body::from_stream(stream))
+        }
+    }
+}
+
+fn random_fault() -> Option<Fault> {
+    use rand::Rng;
+    Some(match rand::thread_rng().gen_range(0..3) {
+        0 => Fault::Status {
+            status: 503,
+            retry_after: Some(1),
+        },
+        1 => Fault::Status {
+            status: 500,
+            retry_after: None,
+        },
+        _ => Fault::Drop,
+    })
+}
+
+async fn serve_api(
+    Extract(shared): Extract<Shared>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = uri.path();
+    let Some(below) = path.strip_prefix("/MAAS/api/2.0/") else {
+        if path.starts_with("/MAAS/api/1.0/") {
+            return Reply::text(
+                410,
+                "The 1.0 API is no longer available. Please use API version 2.0.".into(),
+            )
+            .without_hash()
+            .into_response();
+        }
+        return Reply::text(404, format!("Unknown API endpoint: {path}."))
+            .with_content_type("text/plain; charset=utf-8")
+            .without_hash()
+            .into_response();
+    };
+    let req = Request::new(method.as_str(), below, uri.query().unwrap_or_default(), &body);
+    let opts = &shared.options;
+    let mut delay = opts.latency;
+    let mut fault = None;
+    if let Ok(mut s) = shared.state.lock() {
+        fault = s.planted.pop_front();
+    }
+    if fault.is_none() && opts.fault_rate > 0.0 && rand::random::<f64>() < opts.fault_rate {
+        // A third of random faults are only slowness.
+        if rand::random::<f64>() < 1.0 / 3.0 {
+            delay += Duration::from_millis(200);
+        } else {
+            fault = random_fault();
+        }
+    }
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    let auth = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let (status, response) = match &fault {
+        Some(f) => (
+            match f {
+                Fault::Status { status, .. } => *status,
+                Fault::Drop => 0,
+            },
+            fault_reply(f),
+        ),
+        None => {
+            let reply = match shared.state.lock() {
+                Ok(mut s) => api::handle(&req, auth, &mut s, &shared.base, now()),
+                Err(_) => Reply::text(500, "simulator state is poisoned".into()),
+            };
+            (reply.status, reply.into_response())
+        }
+    };
+    if let Ok(mut s) = shared.state.lock() {
+        s.requests.push(LoggedRequest {
+            method: req.method.clone(),
+            path: format!("/MAAS/api/2.0/{}", req.path),
+            op: req.op().map(str::to_string),
+            params: req.params.clone(),
+            status,
+        });
+    }
+    response
+}

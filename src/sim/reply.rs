@@ -1,0 +1,104 @@
+//! An answer in MAAS's form: status, content type, body, and the `X-MAAS-API-Hash` header
+//! MAAS puts on successes and some errors.
+
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+/// The API description hash of the MAAS 3.4.10 region the captures come from.
+pub const API_HASH: &str = "29b8898cd6164c9b0adae16fe79c9932fe40e145";
+
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    content_type: String,
+    body: String,
+    headers: Vec<(String, String)>,
+    hash: bool,
+}
+
+impl Reply {
+    /// A JSON success, pretty-printed with 4 spaces like MAAS's handlers.
+    pub fn json(status: u16, value: &Value) -> Reply {
+        let mut out = Vec::new();
+        let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+        let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
+        let body = match serde::Serialize::serialize(value, &mut ser) {
+            Ok(()) => String::from_utf8(out).unwrap_or_default(),
+            Err(_) => value.to_string(),
+        };
+        Reply {
+            status,
+            content_type: "application/json; charset=utf-8".into(),
+            body,
+            headers: Vec::new(),
+            hash: true,
+        }
+    }
+
+    /// Compact JSON (`version/`, `describe/`, 400 validation errors).
+    pub fn compact_json(status: u16, value: &Value) -> Reply {
+        Reply {
+            body: value.to_string(),
+            ..Reply::json(status, value)
+        }
+    }
+
+    pub fn text(status: u16, body: String) -> Reply {
+        Reply {
+            status,
+            content_type: "text/plain".into(),
+            body,
+            headers: Vec::new(),
+            hash: true,
+        }
+    }
+
+    /// A form validation error: `{field: [message]}`, without the hash header.
+    pub fn invalid(field: &str, message: &str) -> Reply {
+        Reply::compact_json(400, &serde_json::json!({ field: [message] })).without_hash()
+    }
+
+    pub fn with_content_type(mut self, ct: &str) -> Reply {
+        self.content_type = ct.to_string();
+        self
+    }
+
+    pub fn with_header(mut self, name: &str, value: &str) -> Reply {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    pub fn without_hash(mut self) -> Reply {
+        self.hash = false;
+        self
+    }
+
+    #[cfg(test)]
+    pub fn body_text(&self) -> String {
+        self.body.clone()
+    }
+}
+
+impl IntoResponse for Reply {
+    fn into_response(self) -> Response {
+        let mut resp = (
+            StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            self.body,
+        )
+            .into_response();
+        let h = resp.headers_mut();
+        if let Ok(v) = HeaderValue::from_str(&self.content_type) {
+            h.insert(axum::http::header::CONTENT_TYPE, v);
+        }
+        if self.hash {
+            h.insert("x-maas-api-hash", HeaderValue::from_static(API_HASH));
+        }
+        for (k, v) in self.headers {
+            if let (Ok(k), Ok(v)) = (HeaderName::from_bytes(k.as_bytes()), HeaderValue::from_str(&v)) {
+                h.insert(k, v);
+            }
+        }
+        resp
+    }
+}

@@ -1,0 +1,139 @@
+//! The simulated region's data and the bookkeeping tests read (request log, planted faults).
+
+use std::collections::{HashSet, VecDeque};
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::maas::ApiKey;
+
+#[derive(Debug, Clone)]
+pub struct Vlan {
+    pub id: u64,
+    pub fabric_id: u64,
+    pub vid: u16,
+    pub name: String,
+    pub mtu: u32,
+    pub dhcp_on: bool,
+    pub space: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Fabric {
+    pub id: u64,
+    pub name: String,
+    pub description: String,
+    pub class_type: Option<String>,
+}
+
+/// One request as `GET /_sim/requests` reports it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoggedRequest {
+    pub method: String,
+    pub path: String,
+    pub op: Option<String>,
+    pub params: Vec<(String, String)>,
+    pub status: u16,
+}
+
+/// A fault a test asked for: the next `count` API requests answer with it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fault {
+    /// Answer with this status (503 carries `Retry-After` when given).
+    Status { status: u16, retry_after: Option<u64> },
+    /// Close the connection without an answer.
+    Drop,
+}
+
+pub struct State {
+    pub key: ApiKey,
+    pub fabrics: Vec<Fabric>,
+    pub vlans: Vec<Vlan>,
+    next_fabric: u64,
+    next_vlan: u64,
+    pub nonces: HashSet<String>,
+    pub requests: Vec<LoggedRequest>,
+    pub planted: VecDeque<Fault>,
+}
+
+impl State {
+    pub fn new(key: ApiKey) -> State {
+        let mut s = State {
+            key,
+            fabrics: Vec::new(),
+            vlans: Vec::new(),
+            next_fabric: 0,
+            next_vlan: 5001,
+            nonces: HashSet::new(),
+            requests: Vec::new(),
+            planted: VecDeque::new(),
+        };
+        // A fresh region: fabric-0 holds the region controller's own NIC.
+        s.add_fabric(None, String::new(), None);
+        s
+    }
+
+    /// Creates a fabric with its untagged VLAN, as MAAS does.
+    pub fn add_fabric(
+        &mut self,
+        name: Option<String>,
+        description: String,
+        class_type: Option<String>,
+    ) -> u64 {
+        let id = self.next_fabric;
+        self.next_fabric += 1;
+        let name = name.unwrap_or_else(|| format!("fabric-{id}"));
+        self.fabrics.push(Fabric {
+            id,
+            name,
+            description,
+            class_type,
+        });
+        self.add_vlan(id, 0, "untagged".into(), 1500);
+        id
+    }
+
+    pub fn add_vlan(&mut self, fabric_id: u64, vid: u16, name: String, mtu: u32) -> u64 {
+        let id = self.next_vlan;
+        self.next_vlan += 1;
+        self.vlans.push(Vlan {
+            id,
+            fabric_id,
+            vid,
+            name,
+            mtu,
+            dhcp_on: false,
+            space: "undefined".into(),
+        });
+        id
+    }
+
+    pub fn fabric(&self, id: u64) -> Option<&Fabric> {
+        self.fabrics.iter().find(|f| f.id == id)
+    }
+
+    pub fn vlan_json(&self, v: &Vlan) -> Value {
+        let fabric = self
+            .fabric(v.fabric_id)
+            .map(|f| f.name.clone())
+            .unwrap_or_default();
+        json!({
+            "vid": v.vid, "mtu": v.mtu, "dhcp_on": v.dhcp_on, "external_dhcp": null, "relay_vlan": null,
+            "name": v.name, "secondary_rack": null, "fabric_id": v.fabric_id, "fabric": fabric, "id": v.id,
+            "space": v.space, "primary_rack": null, "resource_uri": format!("/MAAS/api/2.0/vlans/{}/", v.id),
+        })
+    }
+
+    pub fn fabric_json(&self, f: &Fabric) -> Value {
+        let vlans: Vec<Value> = self
+            .vlans
+            .iter()
+            .filter(|v| v.fabric_id == f.id)
+            .map(|v| self.vlan_json(v))
+            .collect();
+        json!({
+            "class_type": f.class_type, "name": f.name, "vlans": vlans, "id": f.id,
+            "resource_uri": format!("/MAAS/api/2.0/fabrics/{}/", f.id),
+        })
+    }
+}
