@@ -7,6 +7,7 @@ use drydock::maas::{ApiKey, Client, ClientOptions, ErrorKind, RetryPolicy};
 use drydock::sim::{Sim, SimOptions};
 
 fn runtime() -> tokio::runtime::Runtime {
+    drydock::maas::client::install_tls();
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

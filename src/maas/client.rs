@@ -44,6 +44,12 @@ impl std::fmt::Debug for Client {
     }
 }
 
+/// Makes ring the process's TLS provider (reqwest is built without a default one); call
+/// before building any `reqwest::Client`. Idempotent.
+pub fn install_tls() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// `http://host:5240`, `.../MAAS` or `.../MAAS/api/2.0[/]` -> `.../MAAS/api/2.0/`.
 pub fn api_base(url: &str) -> String {
     let url = url.trim().trim_end_matches('/');
@@ -57,8 +63,7 @@ pub fn api_base(url: &str) -> String {
 
 impl Client {
     pub fn new(url: &str, key: ApiKey, options: ClientOptions) -> Result<Client, MaasError> {
-        // reqwest is built without a default TLS provider; ring is the one we ship.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        install_tls();
         let http = reqwest::Client::builder()
             .timeout(options.timeout)
             .connect_timeout(options.connect_timeout)

@@ -1,0 +1,234 @@
+//! Fidelity: every recorded request/response pair from a real MAAS 3.4 region that the
+//! simulator serves is replayed against it, in the recorded order; the simulator must give
+//! the same status, the same content type, the same headers MAAS sets (`X-MAAS-API-Hash`,
+//! `Allow`, `WWW-Authenticate`), and a body of the same shape (same keys and JSON types,
+//! recursively). Ids, times and generated values may differ.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use drydock::sim::{Sim, SimOptions};
+use serde_json::Value;
+
+/// The golden files the simulator serves so far; the rest are listed in the closing note of
+/// the issue that adds their resources.
+const SERVED: &[&str] = &[
+    "001-version.json",
+    "002-version-signed.json",
+    "004-users-whoami.json",
+    "005-fabrics-list-fresh.json",
+    "006-fabrics-create-pxe.json",
+    "007-fabrics-create-data.json",
+    "008-fabrics-create-duplicate-name.json",
+    "009-fabric-update.json",
+    "010-fabric-get.json",
+    "011-fabric-get-unknown.json",
+    "012-fabric-vlans-list.json",
+    "198-auth-none-fabrics.json",
+    "202-auth-bearer.json",
+    "203-auth-malformed-oauth.json",
+    "204-auth-oauth-missing-signature.json",
+    "205-auth-unknown-consumer.json",
+    "206-auth-unknown-token.json",
+    "207-auth-wrong-secret.json",
+    "208-auth-expired-timestamp.json",
+    "210-auth-nonce-replay.json",
+    "219-unknown-endpoint.json",
+    "220-api-1.0-gone.json",
+    "222-version-wrong-method.json",
+    "223-fabrics-wrong-method.json",
+];
+
+fn golden_dir() -> &'static Path {
+    Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/maas-captures/golden"
+    ))
+}
+
+/// Same JSON types and keys, recursively (array elements pairwise).
+fn same_shape(want: &Value, got: &Value, at: &str) -> Result<(), String> {
+    match (want, got) {
+        (Value::Object(a), Value::Object(b)) => {
+            let mut ka: Vec<&String> = a.keys().collect();
+            let mut kb: Vec<&String> = b.keys().collect();
+            ka.sort();
+            kb.sort();
+            if ka != kb {
+                return Err(format!("{at}: keys {ka:?} != {kb:?}"));
+            }
+            for (k, v) in a {
+                same_shape(v, &b[k], &format!("{at}.{k}"))?;
+            }
+            Ok(())
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            if a.is_empty() != b.is_empty() {
+                return Err(format!("{at}: one array is empty: {} vs {}", a.len(), b.len()));
+            }
+            a.iter()
+                .zip(b)
+                .enumerate()
+                .try_for_each(|(i, (x, y))| same_shape(x, y, &format!("{at}[{i}]")))
+        }
+        // MAAS leaves some fields null until set; ours may hold a value there, and vice versa.
+        (Value::Null, _) | (_, Value::Null) => Ok(()),
+        (Value::Number(_), Value::Number(_))
+        | (Value::String(_), Value::String(_))
+        | (Value::Bool(_), Value::Bool(_)) => Ok(()),
+        _ => Err(format!("{at}: {want} and {got} differ in type")),
+    }
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// The recorded Authorization header with the simulator's key and a current timestamp.
+fn adapt_header(recorded: &str, sim: &Sim, note: &str) -> String {
+    let key = sim.key().expose();
+    let mut parts = key.split(':');
+    let (ck, tk, ts) = (
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+    );
+    let mut h = recorded
+        .replace("CONSUMER_KEY", ck)
+        .replace("TOKEN_KEY", tk)
+        .replace("TOKEN_SECRET", ts);
+    if let Some(start) = h.find("oauth_timestamp=\"") {
+        let start = start + "oauth_timestamp=\"".len();
+        let end = start + h[start..].find('"').unwrap();
+        let when = if note.contains("1h old") {
+            now() - 3600
+        } else {
+            now()
+        };
+        h.replace_range(start..end, &when.to_string());
+    }
+    h
+}
+
+#[test]
+fn served_golden_pairs_replay_with_the_same_status_and_shape() {
+    let sim = Sim::start(SimOptions::default()).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    drydock::maas::client::install_tls();
+    let http = reqwest::Client::new();
+    let base = sim.url().trim_end_matches("/MAAS").to_string();
+    // Golden fabric ids -> the simulator's, learnt from the creates.
+    let mut ids: HashMap<String, String> = HashMap::new();
+    let mut failures = Vec::new();
+    for file in SERVED {
+        let g: Value =
+            serde_json::from_str(&std::fs::read_to_string(golden_dir().join(file)).unwrap()).unwrap();
+        let mut path = g["path"].as_str().unwrap().to_string();
+        for (from, to) in &ids {
+            path = path.replace(&format!("/fabrics/{from}/"), &format!("/fabrics/{to}/"));
+        }
+        let method = reqwest::Method::from_bytes(g["method"].as_str().unwrap().as_bytes()).unwrap();
+        let pairs = |v: &Value| -> Vec<(String, String)> {
+            v.as_object()
+                .map(|m| {
+                    m.iter()
+                        .flat_map(|(k, v)| match v {
+                            Value::Array(items) => items
+                                .iter()
+                                .map(|i| (k.clone(), i.as_str().unwrap_or_default().to_string()))
+                                .collect(),
+                            other => vec![(k.clone(), other.as_str().unwrap_or_default().to_string())],
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let url = format!("{base}{path}");
+        let note = g["note"].as_str().unwrap_or_default();
+        let auth = match g.get("request_headers") {
+            Some(h) => h["authorization"].as_str().map(|a| adapt_header(a, &sim, note)),
+            None => Some(drydock::maas::auth::authorization(
+                sim.key(),
+                method.as_str(),
+                &url,
+                None,
+            )),
+        };
+        let send = || {
+            let mut req = http.request(method.clone(), &url).query(&pairs(&g["query"]));
+            let form = pairs(&g["form"]);
+            if !form.is_empty() {
+                req = req.form(&form);
+            }
+            if let Some(a) = &auth {
+                req = req.header("authorization", a);
+            }
+            rt.block_on(req.send()).unwrap()
+        };
+        if note.contains("replayed") {
+            send();
+        }
+        let resp = send();
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let text = rt.block_on(resp.text()).unwrap();
+        let mut problems = Vec::new();
+        if status as u64 != g["status"].as_u64().unwrap() {
+            problems.push(format!("status {status} != {}", g["status"]));
+        }
+        let want_headers = g["headers"].as_object().unwrap();
+        for name in ["content-type", "x-maas-api-hash", "allow", "www-authenticate"] {
+            let want = want_headers.get(name).and_then(Value::as_str);
+            let got = headers.get(name).and_then(|v| v.to_str().ok());
+            if want != got {
+                problems.push(format!("header {name}: {got:?} != {want:?}"));
+            }
+        }
+        let is_json = want_headers
+            .get("content-type")
+            .and_then(Value::as_str)
+            .is_some_and(|c| c.contains("json"));
+        if is_json {
+            match serde_json::from_str::<Value>(&text) {
+                Ok(body) => {
+                    if let Err(e) = same_shape(&g["body"], &body, "body") {
+                        problems.push(e);
+                    }
+                    if g["method"] == "POST" && status == 200 && path.ends_with("/fabrics/") {
+                        ids.insert(g["body"]["id"].to_string(), body["id"].to_string());
+                    }
+                }
+                Err(e) => problems.push(format!("body is not JSON: {e}")),
+            }
+        } else {
+            let want = g["body"].as_str().unwrap_or_default();
+            // MAAS echoes the expected signature (the secret); the simulator does not.
+            let same = if want.contains("Expected signature base string") {
+                text.starts_with("Authorization Error: 'Invalid signature.")
+            } else if want.contains("Expired timestamp") {
+                text.starts_with("Authorization Error: 'Expired timestamp: given ")
+            } else {
+                text == want
+            };
+            if !same {
+                problems.push(format!("body {text:?} != {want:?}"));
+            }
+        }
+        if !problems.is_empty() {
+            failures.push(format!("{file}: {}", problems.join("; ")));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} golden pairs differ:\n{}",
+        failures.len(),
+        SERVED.len(),
+        failures.join("\n")
+    );
+}
