@@ -65,7 +65,7 @@ fn requests_to(sim: &Sim, path: &str) -> Vec<serde_json::Value> {
 
 #[test]
 fn version_whoami_and_fabrics() {
-    let sim = Sim::start(SimOptions::default()).unwrap();
+    let sim = Sim::start(SimOptions::default(), None).unwrap();
     let c = client(&sim);
     runtime().block_on(async {
         let v = c.get("version/", None, &[]).await.unwrap();
@@ -119,7 +119,7 @@ fn version_whoami_and_fabrics() {
 
 #[test]
 fn a_wrong_key_is_refused() {
-    let sim = Sim::start(SimOptions::default()).unwrap();
+    let sim = Sim::start(SimOptions::default(), None).unwrap();
     let wrong = Client::new(
         sim.url(),
         ApiKey::parse("aaa:bbb:ccc").unwrap(),
@@ -134,7 +134,7 @@ fn a_wrong_key_is_refused() {
 
 #[test]
 fn retries_honour_retry_after_back_off_and_stop() {
-    let sim = Sim::start(SimOptions::default()).unwrap();
+    let sim = Sim::start(SimOptions::default(), None).unwrap();
     let c = client(&sim);
     let rt = runtime();
 

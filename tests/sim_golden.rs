@@ -115,7 +115,7 @@ fn adapt_header(recorded: &str, sim: &Sim, note: &str) -> String {
 
 #[test]
 fn served_golden_pairs_replay_with_the_same_status_and_shape() {
-    let sim = Sim::start(SimOptions::default()).unwrap();
+    let sim = Sim::start(SimOptions::default(), None).unwrap();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -8,6 +8,7 @@ mod resume;
 mod run;
 mod script;
 mod scripts;
+mod sim;
 mod tasks;
 mod validate;
 
@@ -76,6 +77,8 @@ pub enum Command {
     Design(DesignCommand),
     /// Run a Lua file with the full drydock API
     Script(script::Args),
+    /// Serve a simulated MAAS region with the design's machines
+    Sim(sim::Args),
     /// List each action and stdlib module and where it resolves (site dir or shipped)
     Scripts,
 }
@@ -123,6 +126,7 @@ pub fn main() -> ExitCode {
         Command::Design(DesignCommand::Show(args)) => design_show::run(args, &cli.global),
         Command::Script(args) => script::run(args, &cli.global),
         Command::Scripts => scripts::run(&cli.global),
+        Command::Sim(args) => sim::run(args, &cli.global),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -6,8 +6,10 @@ pub mod client;
 pub mod error;
 pub mod key;
 pub mod retry;
+pub mod status;
 
 pub use client::{Client, ClientOptions};
 pub use error::{ErrorKind, MaasError};
 pub use key::{ApiKey, KeyError};
 pub use retry::RetryPolicy;
+pub use status::MachineStatus;

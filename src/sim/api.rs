@@ -5,7 +5,7 @@ use serde_json::json;
 use super::reply::Reply;
 use super::request::Request;
 use super::state::State;
-use super::{auth, fabrics};
+use super::{auth, fabrics, machines};
 
 const DESCRIBE: &str = include_str!("describe.json");
 
@@ -39,6 +39,8 @@ pub fn handle(req: &Request, auth_header: Option<&str>, state: &mut State, base:
         ["fabrics"] => fabrics::collection(req, state),
         ["fabrics", id] => fabrics::item(req, state, id),
         ["fabrics", id, "vlans"] => fabrics::vlans(req, state, id),
+        ["machines"] => machines::collection(req, &state.machines),
+        ["machines", id] => machines::item(req, &state.machines, id),
         _ => Reply::text(404, format!("Unknown API endpoint: /MAAS/api/2.0/{}.", req.path))
             .with_content_type("text/plain; charset=utf-8")
             .without_hash(),

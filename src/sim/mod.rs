@@ -6,6 +6,7 @@
 mod api;
 mod auth;
 mod fabrics;
+mod machines;
 mod reply;
 mod request;
 mod state;
@@ -67,14 +68,19 @@ pub struct Sim {
 
 impl Sim {
     /// Binds and starts serving on its own threads; returns once it accepts connections.
-    pub fn start(options: SimOptions) -> std::io::Result<Sim> {
+    /// The design's BaremetalNodes become the region's machines.
+    pub fn start(options: SimOptions, design: Option<&crate::design::Site>) -> std::io::Result<Sim> {
         let listener = std::net::TcpListener::bind(options.listen)?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let base = format!("http://{addr}");
         let key = ApiKey::generate();
+        let mut state = State::new(key.clone());
+        if let Some(site) = design {
+            state.machines = machines::Machine::from_site(site);
+        }
         let shared = Shared {
-            state: Arc::new(Mutex::new(State::new(key.clone()))),
+            state: Arc::new(Mutex::new(state)),
             base: base.clone(),
             options,
         };

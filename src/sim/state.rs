@@ -47,6 +47,7 @@ pub enum Fault {
 
 pub struct State {
     pub key: ApiKey,
+    pub machines: Vec<super::machines::Machine>,
     pub fabrics: Vec<Fabric>,
     pub vlans: Vec<Vlan>,
     next_fabric: u64,
@@ -60,6 +61,7 @@ impl State {
     pub fn new(key: ApiKey) -> State {
         let mut s = State {
             key,
+            machines: Vec::new(),
             fabrics: Vec::new(),
             vlans: Vec::new(),
             next_fabric: 0,

@@ -1,0 +1,52 @@
+//! `drydock sim`: serves a simulated MAAS region for a design until interrupted.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use super::{DesignArgs, Global, Outcome, output};
+use crate::sim::{Sim, SimOptions};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub design: DesignArgs,
+    /// Address to serve on (loopback by default; port 0 picks a free one)
+    #[arg(long, default_value = "127.0.0.1:5240", value_name = "ADDR:PORT")]
+    pub listen: SocketAddr,
+    /// Added latency per API request, in milliseconds
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub latency: u64,
+    /// Probability (0..1) that a request meets a fault: 503 with Retry-After, 500, a dropped
+    /// connection, or extra latency
+    #[arg(long, default_value_t = 0.0, value_name = "P")]
+    pub fault_rate: f64,
+}
+
+pub fn run(args: &Args, _global: &Global) -> anyhow::Result<Outcome> {
+    if !(0.0..=1.0).contains(&args.fault_rate) {
+        anyhow::bail!(
+            "--fault-rate is a probability between 0 and 1, not {}",
+            args.fault_rate
+        );
+    }
+    let site = crate::design::load(&args.design.paths)?;
+    let options = SimOptions {
+        listen: args.listen,
+        latency: Duration::from_millis(args.latency),
+        fault_rate: args.fault_rate,
+    };
+    let sim = Sim::start(options, Some(&site))
+        .map_err(|e| anyhow::anyhow!("cannot serve on {}: {e}", args.listen))?;
+    output::emit(&format!(
+        "MAAS simulator serving {} machines at {}\nAPI key: {}\n",
+        site.nodes.len(),
+        sim.url(),
+        sim.key().expose()
+    ))?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(tokio::signal::ctrl_c())?;
+    drop(sim);
+    Ok(Outcome::Clean)
+}
