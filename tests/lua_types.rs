@@ -59,8 +59,13 @@ fn every_binding_is_annotated() {
             let f = format!(".{n}(");
             let m = format!(":{n}(");
             let field = format!("---@field {n} ");
+            let optional = format!("---@field {n}? ");
             let global = format!("\n{n} = ");
-            !(types.contains(&f) || types.contains(&m) || types.contains(&field) || types.contains(&global))
+            !(types.contains(&f)
+                || types.contains(&m)
+                || types.contains(&field)
+                || types.contains(&optional)
+                || types.contains(&global))
         })
         .collect();
     assert!(

@@ -66,6 +66,7 @@ pub fn new_task(
 pub fn execute<T>(
     journal: &Journal,
     mut task: TaskRecord,
+    global: &Global,
     work: impl FnOnce(&Runtime) -> Result<T, ScriptError>,
 ) -> anyhow::Result<(TaskRecord, Result<T, ScriptError>)> {
     task.status = TaskStatus::Running;
@@ -76,6 +77,7 @@ pub fn execute<T>(
         journal: journal.clone(),
         task_id: task.id.clone(),
     });
+    runtime.set_maas_defaults(super::maas_defaults(global)?);
     let outcome = work(&runtime);
     let steps = journal.steps(&task.id)?;
     let error = outcome.as_ref().err().map(|e| e.message.clone());

@@ -43,6 +43,12 @@ pub struct Global {
     /// the working directory)
     #[arg(long, global = true, env = "DRYDOCK_JOURNAL", value_name = "FILE")]
     pub journal: Option<PathBuf>,
+    /// MAAS API URL for scripts' drydock.maas.connect() (e.g. http://maas:5240/MAAS)
+    #[arg(long, global = true, env = "DRYDOCK_MAAS_URL", value_name = "URL")]
+    pub maas_url: Option<String>,
+    /// File holding the MAAS API key (consumer:token:secret); or set DRYDOCK_MAAS_API_KEY
+    #[arg(long, global = true, value_name = "FILE")]
+    pub maas_api_key_file: Option<PathBuf>,
     /// Log line format on stderr
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -101,6 +107,30 @@ pub struct DesignArgs {
 pub enum Outcome {
     Clean,
     Findings,
+}
+
+/// The MAAS connection scripts get by default. The key comes from a file or the
+/// environment, never from the command line (where `ps` would show it).
+pub fn maas_defaults(global: &Global) -> anyhow::Result<crate::runtime::bindings::MaasDefaults> {
+    use crate::maas::ApiKey;
+    let key = match (&global.maas_api_key_file, std::env::var("DRYDOCK_MAAS_API_KEY")) {
+        (Some(file), _) => {
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| anyhow::anyhow!("--maas-api-key-file {}: {e}", file.display()))?;
+            Some(
+                ApiKey::parse(&text)
+                    .map_err(|e| anyhow::anyhow!("--maas-api-key-file {}: {e}", file.display()))?,
+            )
+        }
+        (None, Ok(text)) => {
+            Some(ApiKey::parse(&text).map_err(|e| anyhow::anyhow!("DRYDOCK_MAAS_API_KEY: {e}"))?)
+        }
+        (None, Err(_)) => None,
+    };
+    Ok(crate::runtime::bindings::MaasDefaults {
+        url: global.maas_url.clone(),
+        api_key: key,
+    })
 }
 
 fn init_logging(format: LogFormat) {

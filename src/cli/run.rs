@@ -90,7 +90,7 @@ pub fn run_task(journal: &Journal, task: TaskRecord, global: &Global) -> anyhow:
     };
     let files = task.design.as_ref().map(|d| d.files.clone()).unwrap_or_default();
     let site = crate::design::load_texts(&files)?;
-    let (task, outcome) = execute(journal, task, |rt| {
+    let (task, outcome) = execute(journal, task, global, |rt| {
         let ctx = rt.action_context(&name, site, &options)?;
         let result = rt.run_action(&name, ctx)?;
         rt.to_json(result)

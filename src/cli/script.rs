@@ -33,11 +33,11 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
 }
 
 /// Runs (or re-runs) a script task from its stored source.
-pub fn run_task(journal: &Journal, task: TaskRecord, _global: &Global) -> anyhow::Result<Outcome> {
+pub fn run_task(journal: &Journal, task: TaskRecord, global: &Global) -> anyhow::Result<Outcome> {
     let Work::Script { file, source, args } = task.work.clone() else {
         bail!("task {} is not a script", task.id);
     };
-    let (task, outcome) = execute(journal, task, |rt| {
+    let (task, outcome) = execute(journal, task, global, |rt| {
         let result = rt.run_chunk(&file, &source, args)?;
         rt.to_json(result)
     })?;

@@ -93,6 +93,11 @@ impl Runtime {
         &self.lua
     }
 
+    /// What `drydock.maas.connect{}` uses when a script gives no url or key.
+    pub fn set_maas_defaults(&self, defaults: bindings::MaasDefaults) {
+        self.lua.set_app_data(defaults);
+    }
+
     /// Journals this runtime's steps under `ctx`'s task.
     pub fn set_task(&self, ctx: TaskContext) {
         self.lua.set_app_data(ctx);

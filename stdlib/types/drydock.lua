@@ -14,6 +14,8 @@ error('Cannot require a meta file')
 ---@field log drydock.loglib Logging into drydock's log, tagged with the calling script line.
 ---@field task drydock.tasklib journaled steps and concurrency
 ---@field fs drydock.fslib file reads and writes (scripts have no `io`)
+---@field maas drydock.maaslib MAAS API 2.0 clients
+---@field error drydock.errorlib helpers for caught errors
 drydock = {}
 
 --- Marks `t` (or a new empty table) to serialize as a JSON array, even when empty; returns it.

@@ -5,12 +5,14 @@
 mod design;
 mod fs;
 mod log;
+mod maas;
 mod stock;
 mod task;
 
 use mlua::{Lua, LuaSerdeExt, Table, Value};
 
 pub use design::Design;
+pub use maas::MaasDefaults;
 
 /// Records for scripts: JSON null becomes nil.
 fn plain() -> mlua::serde::SerializeOptions {
@@ -67,12 +69,19 @@ pub fn install(lua: &Lua) -> mlua::Result<()> {
         ("log", log::module(lua)?),
         ("task", task::module(lua)?),
         ("fs", fs::module(lua)?),
+        ("maas", maas::module(lua)?),
     ] {
         let module = readonly(lua, &format!("drydock.{name}"), module)?;
         loaded.set(format!("drydock.{name}"), module.clone())?;
         dd.set(name, module)?;
     }
     dd.set("stock", stock::function(lua)?)?;
+    let error = lua.create_table()?;
+    error.set(
+        "info",
+        lua.create_function(|lua, e: mlua::Error| maas::error_info(lua, e))?,
+    )?;
+    dd.set("error", readonly(lua, "drydock.error", error)?)?;
     dd.set(
         "sleep",
         lua.create_async_function(|_, seconds: f64| async move {
