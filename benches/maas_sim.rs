@@ -17,13 +17,21 @@ fn throughput(rt: &tokio::runtime::Runtime, client: &Client, concurrency: usize,
             let c = client.clone();
             async move {
                 if post {
-                    c.post("fabrics/", None, &[("name".into(), format!("f{concurrency}-{i}"))]).await
+                    c.post(
+                        "fabrics/",
+                        None,
+                        &[("name".into(), format!("f{concurrency}-{i}"))],
+                    )
+                    .await
                 } else {
                     c.get("machines/", None, &[]).await
                 }
             }
         });
-        let results: Vec<_> = futures_util::stream::iter(calls).buffer_unordered(concurrency).collect().await;
+        let results: Vec<_> = futures_util::stream::iter(calls)
+            .buffer_unordered(concurrency)
+            .collect()
+            .await;
         assert!(results.iter().all(Result::is_ok), "every request succeeds");
     });
     REQUESTS as f64 / started.elapsed().as_secs_f64()
@@ -44,9 +52,17 @@ fn main() {
     let site = drydock::design::load(&[format!("{root}/examples/site").into()]).expect("example site");
     let sim = Sim::start(SimOptions::default(), Some(&site)).expect("sim");
     let client = Client::new(sim.url(), sim.key().clone(), ClientOptions::default()).expect("client");
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    println!("{REQUESTS} requests each, one client (one thread), simulator on 2 threads, example site (9 machines)");
-    println!("{:>12} {:>22} {:>22}", "concurrency", "GET machines/ req/s", "POST fabrics/ req/s");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    println!(
+        "{REQUESTS} requests each, one client (one thread), simulator on 2 threads, example site (9 machines)"
+    );
+    println!(
+        "{:>12} {:>22} {:>22}",
+        "concurrency", "GET machines/ req/s", "POST fabrics/ req/s"
+    );
     for concurrency in [1, 16, 256] {
         let get = throughput(&rt, &client, concurrency, false);
         let post = throughput(&rt, &client, concurrency, true);
@@ -80,7 +96,12 @@ fn main() {
     std::io::BufRead::read_line(&mut out, &mut line).expect("banner");
     let ready = started.elapsed();
     std::thread::sleep(Duration::from_millis(200));
-    println!("sim with 10,000 machines: ready in {:.2} s, RSS {:.1} MiB ({})", ready.as_secs_f64(), rss_kib(child.id()) as f64 / 1024.0, line.trim());
+    println!(
+        "sim with 10,000 machines: ready in {:.2} s, RSS {:.1} MiB ({})",
+        ready.as_secs_f64(),
+        rss_kib(child.id()) as f64 / 1024.0,
+        line.trim()
+    );
     let _ = child.kill();
     let _ = child.wait();
 }

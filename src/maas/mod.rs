@@ -2,6 +2,7 @@
 //! name the call and carry MAAS's answer.
 
 pub mod auth;
+pub mod calls;
 pub mod client;
 pub mod error;
 pub mod key;

@@ -4,6 +4,7 @@
 use mlua::{Lua, LuaSerdeExt, Table, UserData, UserDataMethods, Value};
 
 use super::plain;
+use crate::maas::calls::{self, Call};
 use crate::maas::{ApiKey, Client, ClientOptions, MaasError};
 
 /// Where `connect{}` takes its defaults from: `--maas-url`, `--maas-api-key-file`,
@@ -51,6 +52,21 @@ fn result(lua: &Lua, r: Result<serde_json::Value, MaasError>) -> mlua::Result<Va
     lua.to_value_with(&r.map_err(mlua::Error::external)?, plain())
 }
 
+/// A typed call: its parameters checked against what MAAS accepts for it.
+async fn call(lua: &Lua, client: &Client, c: Call, args: &[&str], p: Option<Table>) -> mlua::Result<Value> {
+    let p = params(p)?;
+    if let Some((bad, _)) = p.iter().find(|(k, _)| !c.accepts(k)) {
+        return Err(mlua::Error::runtime(format!(
+            "{} {}: MAAS takes no parameter {bad} (it takes: {})",
+            c.method,
+            c.path,
+            c.params.join(", ")
+        )));
+    }
+    let method = reqwest::Method::from_bytes(c.method.as_bytes()).map_err(mlua::Error::external)?;
+    result(lua, client.call(method, &c.path_with(args), c.op, &p).await)
+}
+
 impl UserData for MaasClient {
     fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
         m.add_async_method(
@@ -75,19 +91,16 @@ impl UserData for MaasClient {
             result(&lua, this.0.delete(&path).await)
         });
         m.add_async_method("version", |lua, this, ()| async move {
-            result(&lua, this.0.get("version/", None, &[]).await)
+            call(&lua, &this.0, calls::VERSION, &[], None).await
         });
         m.add_async_method("machines", |lua, this, filter: Option<Table>| async move {
-            result(&lua, this.0.get("machines/", None, &params(filter)?).await)
+            call(&lua, &this.0, calls::MACHINES, &[], filter).await
         });
         m.add_async_method("machine", |lua, this, system_id: String| async move {
-            result(
-                &lua,
-                this.0.get(&format!("machines/{system_id}/"), None, &[]).await,
-            )
+            call(&lua, &this.0, calls::MACHINE, &[&system_id], None).await
         });
         m.add_async_method("fabrics", |lua, this, ()| async move {
-            result(&lua, this.0.get("fabrics/", None, &[]).await)
+            call(&lua, &this.0, calls::FABRICS, &[], None).await
         });
         m.add_meta_method("__tostring", |_, this, ()| {
             Ok(format!("maas client {}", this.0.base()))

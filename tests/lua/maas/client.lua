@@ -11,6 +11,8 @@ for _, m in ipairs(machines) do names[m.hostname] = m.system_id end
 assert(names.cmp01 and names.ctl01)
 assert(#maas:machines({ hostname = { "ctl01" } }) == 1)
 assert(maas:machine(names.cmp01).status_name == "New")
+local okf, errf = pcall(maas.machines, maas, { hostnames = { "x" } })
+assert(not okf and tostring(errf):match("MAAS takes no parameter hostnames"), tostring(errf))
 
 local fabric = maas:post("fabrics/", nil, { name = "pxe", description = "PXE" })
 assert(fabric.name == "pxe" and fabric.vlans[1].vid == 0)
