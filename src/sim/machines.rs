@@ -11,10 +11,24 @@ use crate::design::site::Site;
 use crate::maas::MachineStatus;
 
 const TEMPLATE: &str = include_str!("machine.json");
+const DISK_TEMPLATE: &str = include_str!("blockdevice.json");
 
 fn template() -> &'static Value {
     static T: OnceLock<Value> = OnceLock::new();
     T.get_or_init(|| serde_json::from_str(TEMPLATE).unwrap_or(Value::Null))
+}
+
+fn disk_template() -> &'static Value {
+    static T: OnceLock<Value> = OnceLock::new();
+    T.get_or_init(|| serde_json::from_str(DISK_TEMPLATE).unwrap_or(Value::Null))
+}
+
+/// A disk as commissioning would find it.
+#[derive(Debug, Clone)]
+pub struct Disk {
+    pub id: u64,
+    pub name: String,
+    pub size: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -32,6 +46,7 @@ pub struct Machine {
     pub status: MachineStatus,
     pub power_type: String,
     pub nics: Vec<Nic>,
+    pub disks: Vec<Disk>,
 }
 
 /// Six lowercase letters and digits derived from the name, like MAAS's system ids.
@@ -88,7 +103,27 @@ impl Machine {
                         }
                     })
                     .collect();
+                // One 500 GB disk per physical device the design names (sda when none).
+                let mut names: Vec<String> = node
+                    .config
+                    .storage_devices
+                    .iter()
+                    .map(|d| d.name.clone())
+                    .collect();
+                if names.is_empty() {
+                    names.push("sda".into());
+                }
+                let disks = names
+                    .into_iter()
+                    .enumerate()
+                    .map(|(k, name)| Disk {
+                        id: (i * 16 + k + 1) as u64,
+                        name,
+                        size: 500_000_000_000,
+                    })
+                    .collect();
                 Machine {
+                    disks,
                     system_id: system_id(&node.name),
                     hostname: node.name.clone(),
                     domain: "maas".into(),
@@ -115,6 +150,23 @@ impl Machine {
             v
         };
         let nics: Vec<Value> = self.nics.iter().map(nic).collect();
+        let disks: Vec<Value> = self
+            .disks
+            .iter()
+            .map(|d| {
+                let mut v = disk_template().clone();
+                v["id"] = json!(d.id);
+                v["name"] = json!(d.name);
+                v["path"] = json!(format!("/dev/disk/by-dname/{}", d.name));
+                v["size"] = json!(d.size);
+                v["available_size"] = json!(d.size);
+                v["system_id"] = json!(id);
+                v["resource_uri"] = json!(format!("/MAAS/api/2.0/nodes/{id}/blockdevices/{}/", d.id));
+                v
+            })
+            .collect();
+        m["physicalblockdevice_set"] = Value::Array(disks.clone());
+        m["blockdevice_set"] = Value::Array(disks);
         m["system_id"] = json!(id);
         m["hostname"] = json!(self.hostname);
         m["fqdn"] = json!(format!("{}.{}", self.hostname, self.domain));

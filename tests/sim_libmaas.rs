@@ -1,0 +1,55 @@
+//! python-libmaas (an independent MAAS client, from PyPI) logs in to the simulator with its
+//! key and reads machines, fabrics, VLANs, and a machine's interfaces and block devices; a
+//! wrong key is refused. `.ci/run` installs it in a venv and sets DRYDOCK_TEST_PYTHON.
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+use drydock::sim::{Sim, SimOptions};
+
+fn python() -> String {
+    let python = std::env::var("DRYDOCK_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let ok = Command::new(&python)
+        .args(["-c", "import maas.client"])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        ok,
+        "python-libmaas is not installed for {python}: run `python3 -m venv target/ci-venv && target/ci-venv/bin/pip install python-libmaas` and set DRYDOCK_TEST_PYTHON=target/ci-venv/bin/python (.ci/run does this)"
+    );
+    python
+}
+
+#[test]
+fn python_libmaas_reads_the_simulated_region() {
+    let python = python();
+    let site = drydock::design::load(&[fixture("base.yaml")]).unwrap();
+    let sim = Sim::start(SimOptions::default(), Some(&site)).unwrap();
+    let out = Command::new(python)
+        .arg(repo().join("tests/python/libmaas_check.py"))
+        .arg(sim.url())
+        .arg(sim.key().expose())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "version 3.4.10",
+            "machines cmp01,ctl01",
+            "fabrics fabric-0",
+            "vlans 0",
+            "interfaces nic_pxe,nic_a,nic_b",
+            "block_devices bootdisk",
+            "wrong_key refused True",
+        ]
+    );
+}
