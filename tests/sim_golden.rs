@@ -24,6 +24,26 @@ const SERVED: &[&str] = &[
     "010-fabric-get.json",
     "011-fabric-get-unknown.json",
     "012-fabric-vlans-list.json",
+    "013-vlan-update-untagged.json",
+    "014-vlan-create-tagged.json",
+    "015-vlan-create-duplicate-vid.json",
+    "016-vlan-create-bad-vid.json",
+    "017-vlan-get-by-vid.json",
+    "018-vlan-get-by-id.json",
+    "019-vlan-update-dhcp-no-rack.json",
+    "020-spaces-create.json",
+    "021-spaces-list.json",
+    "022-subnets-create-pxe.json",
+    "023-subnets-create-with-space.json",
+    "024-vlan-update-space.json",
+    "025-subnets-create-vlan100.json",
+    "026-subnets-create-bad-cidr.json",
+    "027-subnets-create-duplicate.json",
+    "028-subnets-create-gateway-outside.json",
+    "029-subnets-list.json",
+    "030-subnet-get.json",
+    "031-subnet-get-by-cidr.json",
+    "032-subnet-update.json",
     "198-auth-none-fabrics.json",
     "202-auth-bearer.json",
     "203-auth-malformed-oauth.json",
@@ -80,6 +100,34 @@ fn same_shape(want: &Value, got: &Value, at: &str) -> Result<(), String> {
     }
 }
 
+/// Pairs each golden object that has a `resource_uri` with ours at the same place, to map
+/// `<kind>/<id>` from the recording to the simulator's.
+fn learn_ids(want: &Value, got: &Value, ids: &mut HashMap<String, String>) {
+    let key = |v: &Value| {
+        let uri = v
+            .get("resource_uri")?
+            .as_str()?
+            .strip_prefix("/MAAS/api/2.0/")?
+            .trim_end_matches('/')
+            .to_string();
+        (uri.matches('/').count() == 1).then_some(uri)
+    };
+    match (want, got) {
+        (Value::Object(a), Value::Object(b)) => {
+            if let (Some(k1), Some(k2)) = (key(want), key(got)) {
+                ids.entry(k1).or_insert(k2);
+            }
+            for (k, v) in a {
+                if let Some(w) = b.get(k) {
+                    learn_ids(v, w, ids);
+                }
+            }
+        }
+        (Value::Array(a), Value::Array(b)) => a.iter().zip(b).for_each(|(x, y)| learn_ids(x, y, ids)),
+        _ => {}
+    }
+}
+
 fn now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -123,7 +171,7 @@ fn served_golden_pairs_replay_with_the_same_status_and_shape() {
     drydock::maas::client::install_tls();
     let http = reqwest::Client::new();
     let base = sim.url().trim_end_matches("/MAAS").to_string();
-    // Golden fabric ids -> the simulator's, learnt from the creates.
+    // Golden `<kind>/<id>` -> the simulator's, learnt from every answer.
     let mut ids: HashMap<String, String> = HashMap::new();
     let mut failures = Vec::new();
     for file in SERVED {
@@ -131,7 +179,7 @@ fn served_golden_pairs_replay_with_the_same_status_and_shape() {
             serde_json::from_str(&std::fs::read_to_string(golden_dir().join(file)).unwrap()).unwrap();
         let mut path = g["path"].as_str().unwrap().to_string();
         for (from, to) in &ids {
-            path = path.replace(&format!("/fabrics/{from}/"), &format!("/fabrics/{to}/"));
+            path = path.replace(&format!("/{from}/"), &format!("/{to}/"));
         }
         let method = reqwest::Method::from_bytes(g["method"].as_str().unwrap().as_bytes()).unwrap();
         let pairs = |v: &Value| -> Vec<(String, String)> {
@@ -143,7 +191,20 @@ fn served_golden_pairs_replay_with_the_same_status_and_shape() {
                                 .iter()
                                 .map(|i| (k.clone(), i.as_str().unwrap_or_default().to_string()))
                                 .collect(),
-                            other => vec![(k.clone(), other.as_str().unwrap_or_default().to_string())],
+                            other => {
+                                let v = other.as_str().unwrap_or_default().to_string();
+                                // Form fields that name objects by id: the simulator's ids.
+                                let kind = match k.as_str() {
+                                    "vlan" => Some("vlans"),
+                                    "fabric" => Some("fabrics"),
+                                    _ => None,
+                                };
+                                let v = kind
+                                    .and_then(|kind| ids.get(&format!("{kind}/{v}")))
+                                    .and_then(|to| to.rsplit('/').next())
+                                    .map_or(v, str::to_string);
+                                vec![(k.clone(), v)]
+                            }
                         })
                         .collect()
                 })
@@ -200,9 +261,7 @@ fn served_golden_pairs_replay_with_the_same_status_and_shape() {
                     if let Err(e) = same_shape(&g["body"], &body, "body") {
                         problems.push(e);
                     }
-                    if g["method"] == "POST" && status == 200 && path.ends_with("/fabrics/") {
-                        ids.insert(g["body"]["id"].to_string(), body["id"].to_string());
-                    }
+                    learn_ids(&g["body"], &body, &mut ids);
                 }
                 Err(e) => problems.push(format!("body is not JSON: {e}")),
             }

@@ -5,7 +5,7 @@ use serde_json::json;
 use super::reply::Reply;
 use super::request::Request;
 use super::state::State;
-use super::{auth, fabrics, machines};
+use super::{auth, fabrics, machines, spaces, subnets, vlans};
 
 const DESCRIBE: &str = include_str!("describe.json");
 
@@ -39,6 +39,22 @@ pub fn handle(req: &Request, auth_header: Option<&str>, state: &mut State, base:
         ["fabrics"] => fabrics::collection(req, state),
         ["fabrics", id] => fabrics::item(req, state, id),
         ["fabrics", id, "vlans"] => fabrics::vlans(req, state, id),
+        ["fabrics", fabric, "vlans", vid] => {
+            let index = fabric
+                .parse::<u64>()
+                .ok()
+                .zip(vid.parse::<u16>().ok())
+                .and_then(|(f, vid)| state.vlans.iter().position(|v| v.fabric_id == f && v.vid == vid));
+            vlans::item(req, state, index)
+        }
+        ["vlans", id] => {
+            let index = state.vlans.iter().position(|v| v.id.to_string() == *id);
+            vlans::item(req, state, index)
+        }
+        ["spaces"] => spaces::collection(req, state),
+        ["subnets"] => subnets::collection(req, state),
+        ["subnets", id] => subnets::item(req, state, id),
+        ["subnets", net, prefix] => subnets::item(req, state, &format!("{net}/{prefix}")),
         ["machines"] => machines::collection(req, &state.machines),
         ["machines", id] => machines::item(req, &state.machines, id),
         _ => Reply::text(404, format!("Unknown API endpoint: /MAAS/api/2.0/{}.", req.path))

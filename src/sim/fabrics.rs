@@ -87,6 +87,7 @@ pub fn vlans(req: &Request, state: &mut State, fabric: &str) -> Reply {
                 .collect();
             Reply::json(200, &serde_json::Value::Array(list))
         }
+        ("POST", None) => super::vlans::create(req, state, fid),
         (_, Some(op)) => req.unrecognised(op),
         _ => Reply::text(405, String::new())
             .with_content_type("text/html; charset=utf-8")

@@ -9,7 +9,10 @@ mod fabrics;
 mod machines;
 mod reply;
 mod request;
+mod spaces;
 mod state;
+mod subnets;
+mod vlans;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

@@ -56,7 +56,13 @@ impl Reply {
 
     /// A form validation error: `{field: [message]}`, without the hash header.
     pub fn invalid(field: &str, message: &str) -> Reply {
-        Reply::compact_json(400, &serde_json::json!({ field: [message] })).without_hash()
+        let reply = Reply::compact_json(400, &serde_json::json!({ field: [message] })).without_hash();
+        // MAAS drops the charset on non-field (`__all__`) errors.
+        if field == "__all__" {
+            reply.with_content_type("application/json")
+        } else {
+            reply
+        }
     }
 
     pub fn with_content_type(mut self, ct: &str) -> Reply {

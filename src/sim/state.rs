@@ -19,6 +19,24 @@ pub struct Vlan {
 }
 
 #[derive(Debug, Clone)]
+pub struct Space {
+    pub id: u64,
+    pub name: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Subnet {
+    pub id: u64,
+    pub name: String,
+    pub description: String,
+    pub cidr: ipnet::IpNet,
+    pub vlan_id: u64,
+    pub gateway_ip: Option<String>,
+    pub dns_servers: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
 pub struct Fabric {
     pub id: u64,
     pub name: String,
@@ -50,8 +68,12 @@ pub struct State {
     pub machines: Vec<super::machines::Machine>,
     pub fabrics: Vec<Fabric>,
     pub vlans: Vec<Vlan>,
+    pub spaces: Vec<Space>,
+    pub subnets: Vec<Subnet>,
     next_fabric: u64,
     next_vlan: u64,
+    pub next_space: u64,
+    pub next_subnet: u64,
     pub nonces: HashSet<String>,
     pub requests: Vec<LoggedRequest>,
     pub planted: VecDeque<Fault>,
@@ -64,14 +86,34 @@ impl State {
             machines: Vec::new(),
             fabrics: Vec::new(),
             vlans: Vec::new(),
+            spaces: Vec::new(),
+            subnets: Vec::new(),
             next_fabric: 0,
             next_vlan: 5001,
+            next_space: 1,
+            next_subnet: 1,
             nonces: HashSet::new(),
             requests: Vec::new(),
             planted: VecDeque::new(),
         };
-        // A fresh region: fabric-0 holds the region controller's own NIC.
-        s.add_fabric(None, String::new(), None);
+        // A fresh region: fabric-0 holds the region controller's own NIC and its subnet.
+        let fabric = s.add_fabric(None, String::new(), None);
+        if let (Some(vlan), Ok(cidr)) = (
+            s.vlans.iter().find(|v| v.fabric_id == fabric),
+            "10.0.0.0/24".parse(),
+        ) {
+            let subnet = Subnet {
+                id: s.next_subnet,
+                name: "10.0.0.0/24".into(),
+                description: String::new(),
+                cidr,
+                vlan_id: vlan.id,
+                gateway_ip: Some("10.0.0.1".into()),
+                dns_servers: Vec::new(),
+            };
+            s.next_subnet += 1;
+            s.subnets.push(subnet);
+        }
         s
     }
 
@@ -123,6 +165,19 @@ impl State {
             "vid": v.vid, "mtu": v.mtu, "dhcp_on": v.dhcp_on, "external_dhcp": null, "relay_vlan": null,
             "name": v.name, "secondary_rack": null, "fabric_id": v.fabric_id, "fabric": fabric, "id": v.id,
             "space": v.space, "primary_rack": null, "resource_uri": format!("/MAAS/api/2.0/vlans/{}/", v.id),
+        })
+    }
+
+    pub fn subnet_json(&self, s: &Subnet) -> Value {
+        let vlan = self.vlans.iter().find(|v| v.id == s.vlan_id);
+        json!({
+            "name": s.name, "description": s.description,
+            "vlan": vlan.map(|v| self.vlan_json(v)).unwrap_or(Value::Null),
+            "cidr": s.cidr.to_string(), "rdns_mode": 2, "gateway_ip": s.gateway_ip, "dns_servers": s.dns_servers,
+            "allow_dns": true, "allow_proxy": true, "active_discovery": false, "managed": true,
+            "disabled_boot_architectures": [], "id": s.id,
+            "space": vlan.map(|v| v.space.clone()).unwrap_or_else(|| "undefined".into()),
+            "resource_uri": format!("/MAAS/api/2.0/subnets/{}/", s.id),
         })
     }
 

@@ -1,0 +1,126 @@
+//! Subnets: `subnets/`, `subnets/{id}/` (or `subnets/{cidr}/`).
+
+use serde_json::Value;
+
+use super::reply::Reply;
+use super::request::Request;
+use super::state::{State, Subnet};
+
+fn dns_servers(text: &str) -> Vec<String> {
+    text.split([' ', ','])
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+pub fn collection(req: &Request, state: &mut State) -> Reply {
+    match (req.method.as_str(), req.op()) {
+        ("GET", None) => Reply::json(
+            200,
+            &Value::Array(state.subnets.iter().map(|s| state.subnet_json(s)).collect()),
+        ),
+        ("POST", None) => create(req, state),
+        (_, Some(op)) => req.unrecognised(op),
+        _ => Reply::text(405, String::new())
+            .with_content_type("text/html; charset=utf-8")
+            .with_header("allow", "POST, GET"),
+    }
+}
+
+fn create(req: &Request, state: &mut State) -> Reply {
+    if req.param("space").is_some() {
+        return Reply::invalid(
+            "space",
+            "Spaces may no longer be set on subnets. Set the space on the underlying VLAN.",
+        );
+    }
+    let Some(cidr) = req
+        .param("cidr")
+        .and_then(|c| c.parse::<ipnet::IpNet>().ok())
+        .map(|c| c.trunc())
+    else {
+        return Reply::invalid("cidr", "Required format: <network>/<prefixlen>.");
+    };
+    if state.subnets.iter().any(|s| s.cidr == cidr) {
+        return Reply::invalid("cidr", "Subnet with this Cidr already exists.");
+    }
+    // The VLAN: by id, or by fabric + VID, else the default fabric's untagged VLAN.
+    let vlan = match (req.param("vlan"), req.param("fabric"), req.param("vid")) {
+        (Some(id), _, _) => state.vlans.iter().find(|v| v.id.to_string() == id),
+        (None, Some(f), vid) => {
+            let vid: u16 = vid.and_then(|v| v.parse().ok()).unwrap_or(0);
+            state
+                .vlans
+                .iter()
+                .find(|v| v.fabric_id.to_string() == f && v.vid == vid)
+        }
+        (None, None, _) => state.vlans.first(),
+    };
+    let Some(vlan_id) = vlan.map(|v| v.id) else {
+        return Reply::invalid(
+            "vlan",
+            "Select a valid choice. That choice is not one of the available choices.",
+        );
+    };
+    let gateway_ip = req
+        .param("gateway_ip")
+        .filter(|g| !g.is_empty())
+        .map(str::to_string);
+    if let Some(gw) = &gateway_ip
+        && !gw.parse::<std::net::IpAddr>().is_ok_and(|ip| cidr.contains(&ip))
+    {
+        return Reply::invalid("gateway_ip", "Gateway IP must be within CIDR range.");
+    }
+    let id = state.next_subnet;
+    state.next_subnet += 1;
+    let subnet = Subnet {
+        id,
+        name: req.param("name").map_or_else(|| cidr.to_string(), str::to_string),
+        description: req.param("description").unwrap_or_default().to_string(),
+        cidr,
+        vlan_id,
+        gateway_ip,
+        dns_servers: req.param("dns_servers").map(dns_servers).unwrap_or_default(),
+    };
+    let out = state.subnet_json(&subnet);
+    state.subnets.push(subnet);
+    Reply::json(200, &out)
+}
+
+/// One subnet by id or by CIDR (`subnets/172.16.10.0/24/`).
+pub fn item(req: &Request, state: &mut State, key: &str) -> Reply {
+    let index = state
+        .subnets
+        .iter()
+        .position(|s| s.id.to_string() == key || s.cidr.to_string() == key);
+    let Some(i) = index else {
+        return Reply::text(404, "No Subnet matches the given query.".into());
+    };
+    match (req.method.as_str(), req.op()) {
+        ("GET", None) => Reply::json(200, &state.subnet_json(&state.subnets[i])),
+        ("PUT", None) => {
+            let s = &mut state.subnets[i];
+            if let Some(name) = req.param("name") {
+                s.name = name.to_string();
+            }
+            if let Some(d) = req.param("description") {
+                s.description = d.to_string();
+            }
+            if let Some(dns) = req.param("dns_servers") {
+                s.dns_servers = dns_servers(dns);
+            }
+            if let Some(gw) = req.param("gateway_ip") {
+                s.gateway_ip = (!gw.is_empty()).then(|| gw.to_string());
+            }
+            Reply::json(200, &state.subnet_json(&state.subnets[i]))
+        }
+        ("DELETE", None) => {
+            state.subnets.remove(i);
+            Reply::text(204, String::new())
+        }
+        (_, Some(op)) => req.unrecognised(op),
+        _ => Reply::text(405, String::new())
+            .with_content_type("text/html; charset=utf-8")
+            .with_header("allow", "GET, PUT, DELETE"),
+    }
+}
