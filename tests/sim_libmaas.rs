@@ -1,5 +1,5 @@
 //! python-libmaas (an independent MAAS client, from PyPI) logs in to the simulator with its
-//! key and reads machines, fabrics, VLANs, and a machine's interfaces and block devices; a
+//! key and reads machines, fabrics, VLANs, subnets, and a machine's interfaces and block devices; a
 //! wrong key is refused. `.ci/run` installs it in a venv and sets DRYDOCK_TEST_PYTHON.
 
 mod common;
@@ -47,6 +47,7 @@ fn python_libmaas_reads_the_simulated_region() {
             "machines cmp01,ctl01",
             "fabrics fabric-0",
             "vlans 0",
+            "subnets 10.0.0.0/24",
             "interfaces nic_pxe,nic_a,nic_b",
             "block_devices bootdisk",
             "wrong_key refused True",

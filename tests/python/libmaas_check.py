@@ -16,6 +16,7 @@ def main(url, key):
     fabrics = client.fabrics.list()
     print("fabrics", ",".join(f.name for f in fabrics))
     print("vlans", ",".join(str(v.vid) for f in fabrics for v in f.vlans))
+    print("subnets", ",".join(str(s.cidr) for s in client.subnets.list()))
     first = sorted(machines, key=lambda m: m.hostname)[0]
     print("interfaces", ",".join(i.name for i in first.interfaces))
     print("block_devices", ",".join(b.name for b in first.block_devices))
