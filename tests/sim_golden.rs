@@ -44,6 +44,16 @@ const SERVED: &[&str] = &[
     "030-subnet-get.json",
     "031-subnet-get-by-cidr.json",
     "032-subnet-update.json",
+    "033-ipranges-create-reserved.json",
+    "034-ipranges-create-dynamic.json",
+    "035-ipranges-create-overlap.json",
+    "036-ipranges-create-bad-type.json",
+    "037-ipranges-list.json",
+    "041-static-routes-create.json",
+    "042-static-routes-create-duplicate.json",
+    "043-static-routes-create-bad-gateway.json",
+    "044-static-routes-list.json",
+    "045-static-route-update.json",
     "198-auth-none-fabrics.json",
     "202-auth-bearer.json",
     "203-auth-malformed-oauth.json",
@@ -197,6 +207,7 @@ fn served_golden_pairs_replay_with_the_same_status_and_shape() {
                                 let kind = match k.as_str() {
                                     "vlan" => Some("vlans"),
                                     "fabric" => Some("fabrics"),
+                                    "subnet" | "source" | "destination" => Some("subnets"),
                                     _ => None,
                                 };
                                 let v = kind

@@ -5,7 +5,7 @@ use serde_json::json;
 use super::reply::Reply;
 use super::request::Request;
 use super::state::State;
-use super::{auth, fabrics, machines, spaces, subnets, vlans};
+use super::{auth, fabrics, ipranges, machines, routes, spaces, subnets, vlans};
 
 const DESCRIBE: &str = include_str!("describe.json");
 
@@ -52,6 +52,9 @@ pub fn handle(req: &Request, auth_header: Option<&str>, state: &mut State, base:
             vlans::item(req, state, index)
         }
         ["spaces"] => spaces::collection(req, state),
+        ["ipranges"] => ipranges::collection(req, state),
+        ["static-routes"] => routes::collection(req, state),
+        ["static-routes", id] => routes::item(req, state, id),
         ["subnets"] => subnets::collection(req, state),
         ["subnets", id] => subnets::item(req, state, id),
         ["subnets", net, prefix] => subnets::item(req, state, &format!("{net}/{prefix}")),

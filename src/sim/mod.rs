@@ -6,9 +6,11 @@
 mod api;
 mod auth;
 mod fabrics;
+mod ipranges;
 mod machines;
 mod reply;
 mod request;
+mod routes;
 mod spaces;
 mod state;
 mod subnets;

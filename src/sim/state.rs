@@ -37,6 +37,25 @@ pub struct Subnet {
 }
 
 #[derive(Debug, Clone)]
+pub struct IpRange {
+    pub id: u64,
+    pub subnet_id: u64,
+    pub kind: String,
+    pub start: std::net::IpAddr,
+    pub end: std::net::IpAddr,
+    pub comment: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct StaticRoute {
+    pub id: u64,
+    pub source: u64,
+    pub destination: u64,
+    pub gateway_ip: String,
+    pub metric: i64,
+}
+
+#[derive(Debug, Clone)]
 pub struct Fabric {
     pub id: u64,
     pub name: String,
@@ -70,6 +89,8 @@ pub struct State {
     pub vlans: Vec<Vlan>,
     pub spaces: Vec<Space>,
     pub subnets: Vec<Subnet>,
+    pub ipranges: Vec<IpRange>,
+    pub routes: Vec<StaticRoute>,
     next_fabric: u64,
     next_vlan: u64,
     pub next_space: u64,
@@ -88,6 +109,8 @@ impl State {
             vlans: Vec::new(),
             spaces: Vec::new(),
             subnets: Vec::new(),
+            ipranges: Vec::new(),
+            routes: Vec::new(),
             next_fabric: 0,
             next_vlan: 5001,
             next_space: 1,
@@ -178,6 +201,31 @@ impl State {
             "disabled_boot_architectures": [], "id": s.id,
             "space": vlan.map(|v| v.space.clone()).unwrap_or_else(|| "undefined".into()),
             "resource_uri": format!("/MAAS/api/2.0/subnets/{}/", s.id),
+        })
+    }
+
+    fn subnet_json_by_id(&self, id: u64) -> Value {
+        self.subnets
+            .iter()
+            .find(|s| s.id == id)
+            .map_or(Value::Null, |s| self.subnet_json(s))
+    }
+
+    pub fn iprange_json(&self, r: &IpRange) -> Value {
+        json!({
+            "subnet": self.subnet_json_by_id(r.subnet_id), "type": r.kind,
+            "start_ip": r.start.to_string(), "end_ip": r.end.to_string(),
+            "user": {"is_superuser": true, "username": "admin", "email": "admin@example.com", "is_local": true,
+                     "resource_uri": "/MAAS/api/2.0/users/admin/"},
+            "comment": r.comment, "id": r.id, "resource_uri": format!("/MAAS/api/2.0/ipranges/{}/", r.id),
+        })
+    }
+
+    pub fn route_json(&self, r: &StaticRoute) -> Value {
+        json!({
+            "source": self.subnet_json_by_id(r.source), "destination": self.subnet_json_by_id(r.destination),
+            "gateway_ip": r.gateway_ip, "metric": r.metric, "id": r.id,
+            "resource_uri": format!("/MAAS/api/2.0/static-routes/{}/", r.id),
         })
     }
 

@@ -1,0 +1,77 @@
+//! IP ranges: `ipranges/` (reserved and dynamic ranges of a subnet).
+
+use std::net::IpAddr;
+
+use serde_json::{Value, json};
+
+use super::reply::Reply;
+use super::request::Request;
+use super::state::{IpRange, State};
+
+fn numeric(ip: IpAddr) -> u128 {
+    match ip {
+        IpAddr::V4(v) => u128::from(u32::from(v)),
+        IpAddr::V6(v) => u128::from(v),
+    }
+}
+
+pub fn collection(req: &Request, state: &mut State) -> Reply {
+    match (req.method.as_str(), req.op()) {
+        ("GET", None) => Reply::json(
+            200,
+            &Value::Array(state.ipranges.iter().map(|r| state.iprange_json(r)).collect()),
+        ),
+        ("POST", None) => create(req, state),
+        (_, Some(op)) => req.unrecognised(op),
+        _ => Reply::text(405, String::new())
+            .with_content_type("text/html; charset=utf-8")
+            .with_header("allow", "POST, GET"),
+    }
+}
+
+fn create(req: &Request, state: &mut State) -> Reply {
+    let kind = req.param("type").unwrap_or_default();
+    if kind != "reserved" && kind != "dynamic" {
+        return Reply::invalid(
+            "type",
+            &format!("Select a valid choice. {kind} is not one of the available choices."),
+        );
+    }
+    let (Some(start), Some(end)) = (
+        req.param("start_ip").and_then(|s| s.parse::<IpAddr>().ok()),
+        req.param("end_ip").and_then(|s| s.parse::<IpAddr>().ok()),
+    ) else {
+        return Reply::invalid("start_ip", "Enter a valid IPv4 or IPv6 address.");
+    };
+    let subnet = match req.param("subnet") {
+        Some(id) => state.subnets.iter().find(|s| s.id.to_string() == id),
+        None => state.subnets.iter().find(|s| s.cidr.contains(&start)),
+    };
+    let Some(subnet_id) = subnet.map(|s| s.id) else {
+        return Reply::invalid(
+            "subnet",
+            "Select a valid choice. That choice is not one of the available choices.",
+        );
+    };
+    let (lo, hi) = (numeric(start), numeric(end));
+    if state
+        .ipranges
+        .iter()
+        .any(|r| r.subnet_id == subnet_id && lo <= numeric(r.end) && numeric(r.start) <= hi)
+    {
+        let msg = format!("Requested {kind} range conflicts with an existing range.");
+        return Reply::compact_json(400, &json!({"start_ip": [msg], "end_ip": [msg]})).without_hash();
+    }
+    let id = state.ipranges.iter().map(|r| r.id).max().unwrap_or(0) + 1;
+    let range = IpRange {
+        id,
+        subnet_id,
+        kind: kind.to_string(),
+        start,
+        end,
+        comment: req.param("comment").unwrap_or_default().to_string(),
+    };
+    let out = state.iprange_json(&range);
+    state.ipranges.push(range);
+    Reply::json(200, &out)
+}
