@@ -1,6 +1,6 @@
 //! python-libmaas (an independent MAAS client, from PyPI) logs in to the simulator with its
-//! key and reads machines, fabrics, VLANs, subnets, and a machine's interfaces and block devices; a
-//! wrong key is refused. `.ci/run` installs it in a venv and sets DRYDOCK_TEST_PYTHON.
+//! key and reads machines, fabrics, VLANs, subnets, and a machine's interfaces and block devices,
+//! writes and reads back settings, an SSH key, a tag and a domain; a wrong key is refused. `.ci/run` installs it in a venv and sets DRYDOCK_TEST_PYTHON.
 
 mod common;
 
@@ -50,6 +50,10 @@ fn python_libmaas_reads_the_simulated_region() {
             "subnets 10.0.0.0/24",
             "interfaces nic_pxe,nic_a,nic_b",
             "block_devices bootdisk",
+            "config ['8.8.8.8', '8.8.4.4'] False 30 auto",
+            "ssh_keys 1",
+            "tags compute",
+            "domains cluster.example.com,maas",
             "wrong_key refused True",
         ]
     );

@@ -5,7 +5,10 @@ use serde_json::json;
 use super::reply::Reply;
 use super::request::Request;
 use super::state::State;
-use super::{auth, fabrics, ipranges, machines, routes, spaces, subnets, vlans};
+use super::{
+    auth, config, domains, fabrics, ipranges, machines, repositories, routes, spaces, sshkeys, subnets, tags,
+    vlans,
+};
 
 const DESCRIBE: &str = include_str!("describe.json");
 
@@ -36,6 +39,15 @@ pub fn handle(req: &Request, auth_header: Option<&str>, state: &mut State, base:
             &json!({"is_superuser": true, "username": "admin", "email": "admin@example.com", "is_local": true,
                     "resource_uri": "/MAAS/api/2.0/users/admin/"}),
         ),
+        ["maas"] => config::endpoint(req, &mut state.config),
+        ["account", "prefs", "sshkeys"] => sshkeys::collection(req, &mut state.ssh_keys),
+        ["account", "prefs", "sshkeys", id] => sshkeys::item(req, &mut state.ssh_keys, id),
+        ["package-repositories"] => repositories::collection(req, &mut state.repositories),
+        ["package-repositories", id] => repositories::item(req, &mut state.repositories, id),
+        ["domains"] => domains::collection(req, &mut state.domains),
+        ["domains", id] => domains::item(req, &mut state.domains, id),
+        ["tags"] => tags::collection(req, &mut state.tags),
+        ["tags", name] => tags::item(req, &mut state.tags, &state.machines, name),
         ["fabrics"] => fabrics::collection(req, state),
         ["fabrics", id] => fabrics::item(req, state, id),
         ["fabrics", id, "vlans"] => fabrics::vlans(req, state, id),

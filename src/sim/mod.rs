@@ -5,15 +5,20 @@
 
 mod api;
 mod auth;
+mod config;
+mod domains;
 mod fabrics;
 mod ipranges;
 mod machines;
 mod reply;
+mod repositories;
 mod request;
 mod routes;
 mod spaces;
+mod sshkeys;
 mod state;
 mod subnets;
+mod tags;
 mod vlans;
 
 use std::net::SocketAddr;
@@ -26,6 +31,8 @@ use axum::extract::State as Extract;
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 
 use crate::maas::ApiKey;
 pub use state::{Fault, LoggedRequest};
@@ -229,6 +236,38 @@ fn random_fault() -> Option<Fault> {
     })
 }
 
+/// The form fields of a body, URL-encoded or `multipart/form-data` (python-libmaas and the
+/// MAAS CLI send the latter).
+async fn form_fields(headers: &HeaderMap, body: Bytes) -> Result<Vec<(String, String)>, Reply> {
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let Ok(boundary) = multer::parse_boundary(content_type) else {
+        return Ok(serde_urlencoded::from_bytes(&body).unwrap_or_default());
+    };
+    let bad = |e: multer::Error| Reply::text(400, format!("Malformed multipart body: {e}")).without_hash();
+    let mut parts = multer::Multipart::with_reader(&body[..], boundary);
+    let mut form = Vec::new();
+    while let Some(field) = parts.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_string();
+        // Django decodes base64 parts, and python-libmaas encodes every field that way.
+        let base64 = field
+            .headers()
+            .get("content-transfer-encoding")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"base64"));
+        let mut value = field.bytes().await.map_err(bad)?.to_vec();
+        if base64 {
+            let compact: Vec<u8> = value.into_iter().filter(|b| !b.is_ascii_whitespace()).collect();
+            value = BASE64.decode(compact).map_err(|e| {
+                Reply::text(400, format!("Malformed base64 form field {name}: {e}")).without_hash()
+            })?;
+        }
+        form.push((name, String::from_utf8_lossy(&value).into_owned()));
+    }
+    Ok(form)
+}
+
 async fn serve_api(
     Extract(shared): Extract<Shared>,
     method: Method,
@@ -251,7 +290,11 @@ async fn serve_api(
             .without_hash()
             .into_response();
     };
-    let req = Request::new(method.as_str(), below, uri.query().unwrap_or_default(), &body);
+    let form = match form_fields(&headers, body).await {
+        Ok(form) => form,
+        Err(reply) => return reply.into_response(),
+    };
+    let req = Request::with_form(method.as_str(), below, uri.query().unwrap_or_default(), form);
     let opts = &shared.options;
     let mut delay = opts.latency;
     let mut fault = None;

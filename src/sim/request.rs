@@ -13,9 +13,17 @@ pub struct Request {
 }
 
 impl Request {
+    /// A request with a URL-encoded form body, for unit tests of the resource handlers.
+    #[cfg(test)]
     pub fn new(method: &str, path: &str, query: &str, body: &[u8]) -> Request {
+        let form = serde_urlencoded::from_bytes(body).unwrap_or_default();
+        Request::with_form(method, path, query, form)
+    }
+
+    /// A request whose form (URL-encoded or multipart) is already decoded.
+    pub fn with_form(method: &str, path: &str, query: &str, form: Vec<(String, String)>) -> Request {
         let mut params: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
-        params.extend(serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).unwrap_or_default());
+        params.extend(form);
         let mut path = path.to_string();
         let mut op = params
             .iter()
@@ -55,6 +63,14 @@ impl Request {
         self.params
             .iter()
             .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of a field given more than once (`add=a&add=b`).
+    pub fn params_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.params
+            .iter()
+            .filter(move |(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     }
 

@@ -1,0 +1,195 @@
+//! Package repositories: `package-repositories/` and `package-repositories/{id}/`. A fresh
+//! region has the Ubuntu main and ports archives.
+
+use serde_json::{Value, json};
+
+use super::reply::Reply;
+use super::request::Request;
+
+#[derive(Debug, Clone)]
+pub struct Repository {
+    pub id: u64,
+    pub name: String,
+    pub url: String,
+    pub distributions: Vec<String>,
+    pub disabled_pockets: Vec<String>,
+    pub disabled_components: Vec<String>,
+    pub disable_sources: bool,
+    pub components: Vec<String>,
+    pub arches: Vec<String>,
+    pub key: String,
+    pub enabled: bool,
+}
+
+impl Repository {
+    pub fn fresh_region() -> Vec<Repository> {
+        let archive = |id: u64, name: &str, url: &str, arches: &[&str]| Repository {
+            id,
+            name: name.into(),
+            url: url.into(),
+            distributions: Vec::new(),
+            disabled_pockets: Vec::new(),
+            disabled_components: Vec::new(),
+            disable_sources: true,
+            components: Vec::new(),
+            arches: arches.iter().map(|a| a.to_string()).collect(),
+            key: String::new(),
+            enabled: true,
+        };
+        vec![
+            archive(
+                1,
+                "main_archive",
+                "http://archive.ubuntu.com/ubuntu",
+                &["amd64", "i386"],
+            ),
+            archive(
+                2,
+                "ports_archive",
+                "http://ports.ubuntu.com/ubuntu-ports",
+                &["armhf", "arm64", "ppc64el", "s390x"],
+            ),
+        ]
+    }
+
+    fn to_json(&self) -> Value {
+        json!({"name": self.name, "url": self.url, "distributions": self.distributions,
+               "disabled_pockets": self.disabled_pockets, "disabled_components": self.disabled_components,
+               "disable_sources": self.disable_sources, "components": self.components,
+               "arches": self.arches, "key": self.key, "enabled": self.enabled, "id": self.id,
+               "resource_uri": format!("/MAAS/api/2.0/package-repositories/{}/", self.id)})
+    }
+
+    /// Applies the fields a create or update names; the rest stay as they are.
+    fn apply(&mut self, req: &Request) -> Result<(), Reply> {
+        if let Some(url) = req.param("url") {
+            if !valid_url(url) {
+                return Err(Reply::invalid(
+                    "url",
+                    "Enter a valid repository URL or PPA location.",
+                ));
+            }
+            self.url = url.to_string();
+        }
+        if let Some(name) = req.param("name") {
+            self.name = name.to_string();
+        }
+        if let Some(key) = req.param("key") {
+            self.key = key.to_string();
+        }
+        for (field, slot) in [
+            ("distributions", &mut self.distributions),
+            ("disabled_pockets", &mut self.disabled_pockets),
+            ("disabled_components", &mut self.disabled_components),
+            ("components", &mut self.components),
+            ("arches", &mut self.arches),
+        ] {
+            let given: Vec<&str> = req.params_named(field).collect();
+            if !given.is_empty() {
+                // Both repeated fields and comma-separated lists are accepted.
+                *slot = given
+                    .iter()
+                    .flat_map(|v| v.split(','))
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_string)
+                    .collect();
+            }
+        }
+        for (field, slot) in [
+            ("disable_sources", &mut self.disable_sources),
+            ("enabled", &mut self.enabled),
+        ] {
+            if let Some(v) = req.param(field) {
+                *slot = matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "on" | "yes");
+            }
+        }
+        Ok(())
+    }
+}
+
+fn valid_url(url: &str) -> bool {
+    if let Some(ppa) = url.strip_prefix("ppa:") {
+        return ppa
+            .split_once('/')
+            .is_some_and(|(o, n)| !o.is_empty() && !n.is_empty());
+    }
+    ["http://", "https://", "ftp://", "file://"]
+        .iter()
+        .find_map(|scheme| url.strip_prefix(scheme))
+        .is_some_and(|rest| !rest.is_empty() && !rest.contains(char::is_whitespace))
+}
+
+pub fn collection(req: &Request, repos: &mut Vec<Repository>) -> Reply {
+    match (req.method.as_str(), req.op()) {
+        ("GET", None) => Reply::json(
+            200,
+            &Value::Array(repos.iter().map(Repository::to_json).collect()),
+        ),
+        ("POST", None) => {
+            for field in ["name", "url"] {
+                if req.param(field).unwrap_or_default().is_empty() {
+                    return Reply::invalid(field, "This field is required.");
+                }
+            }
+            let mut repo = Repository {
+                id: repos.iter().map(|r| r.id).max().unwrap_or(0) + 1,
+                name: String::new(),
+                url: String::new(),
+                distributions: Vec::new(),
+                disabled_pockets: Vec::new(),
+                disabled_components: Vec::new(),
+                disable_sources: true,
+                components: Vec::new(),
+                arches: Vec::new(),
+                key: String::new(),
+                enabled: true,
+            };
+            if let Err(reply) = repo.apply(req) {
+                return reply;
+            }
+            if repos.iter().any(|r| r.name == repo.name) {
+                return Reply::invalid("name", "Package repository with this Name already exists.");
+            }
+            let out = repo.to_json();
+            repos.push(repo);
+            Reply::json(200, &out)
+        }
+        (_, Some(op)) => req.unrecognised(op),
+        _ => Reply::text(405, String::new())
+            .with_content_type("text/html; charset=utf-8")
+            .with_header("allow", "POST, GET"),
+    }
+}
+
+pub fn item(req: &Request, repos: &mut Vec<Repository>, id: &str) -> Reply {
+    let Some(i) = repos.iter().position(|r| r.id.to_string() == id) else {
+        return Reply::text(404, "No PackageRepository matches the given query.".into());
+    };
+    match (req.method.as_str(), req.op()) {
+        ("GET", None) => Reply::json(200, &repos[i].to_json()),
+        ("PUT", None) => {
+            let mut updated = repos[i].clone();
+            if let Err(reply) = updated.apply(req) {
+                return reply;
+            }
+            if repos
+                .iter()
+                .enumerate()
+                .any(|(j, r)| j != i && r.name == updated.name)
+            {
+                return Reply::invalid("name", "Package repository with this Name already exists.");
+            }
+            repos[i] = updated;
+            Reply::json(200, &repos[i].to_json())
+        }
+        ("DELETE", None) => {
+            repos.remove(i);
+            Reply::text(204, String::new())
+        }
+        (_, Some(op)) => req.unrecognised(op),
+        _ => Reply::text(405, String::new())
+            .with_content_type("text/html; charset=utf-8")
+            .with_header("allow", "GET, PUT, DELETE"),
+    }
+}

@@ -1,0 +1,180 @@
+//! Machine tags: `tags/` and `tags/{name}/`, including the membership ops Drydock uses to
+//! apply a node's design tags.
+
+use serde_json::{Value, json};
+
+use super::machines::Machine;
+use super::reply::Reply;
+use super::request::Request;
+
+#[derive(Debug, Clone)]
+pub struct Tag {
+    pub name: String,
+    pub definition: String,
+    pub comment: String,
+    pub kernel_opts: String,
+    /// System ids of the machines carrying the tag.
+    pub members: Vec<String>,
+}
+
+impl Tag {
+    fn to_json(&self) -> Value {
+        json!({"name": self.name, "definition": self.definition, "comment": self.comment,
+               "kernel_opts": self.kernel_opts,
+               "resource_uri": format!("/MAAS/api/2.0/tags/{}/", self.name)})
+    }
+}
+
+/// Django's slug-like check MAAS applies to tag names.
+fn valid_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+}
+
+pub fn collection(req: &Request, tags: &mut Vec<Tag>) -> Reply {
+    match (req.method.as_str(), req.op()) {
+        ("GET", None) => Reply::json(200, &Value::Array(tags.iter().map(Tag::to_json).collect())),
+        ("POST", None) => {
+            let name = req.param("name").unwrap_or_default().to_string();
+            if name.is_empty() {
+                return Reply::invalid("name", "This field is required.");
+            }
+            if !valid_name(&name) {
+                return Reply::invalid("name", "Enter a valid value.");
+            }
+            if tags.iter().any(|t| t.name == name) {
+                return Reply::invalid("name", "Tag with this Name already exists.");
+            }
+            let text = |k: &str| req.param(k).unwrap_or_default().to_string();
+            let tag = Tag {
+                name,
+                definition: text("definition"),
+                comment: text("comment"),
+                kernel_opts: text("kernel_opts"),
+                members: Vec::new(),
+            };
+            let out = tag.to_json();
+            tags.push(tag);
+            Reply::json(200, &out)
+        }
+        (_, Some(op)) => req.unrecognised(op),
+        _ => Reply::text(405, String::new())
+            .with_content_type("text/html; charset=utf-8")
+            .with_header("allow", "POST, GET"),
+    }
+}
+
+pub fn item(req: &Request, tags: &mut Vec<Tag>, machines: &[Machine], name: &str) -> Reply {
+    let Some(i) = tags.iter().position(|t| t.name == name) else {
+        return Reply::text(404, "No Tag matches the given query.".into());
+    };
+    match (req.method.as_str(), req.op()) {
+        ("GET", None) => Reply::json(200, &tags[i].to_json()),
+        ("GET", Some("machines" | "nodes")) => {
+            let members = &tags[i].members;
+            let listed = machines
+                .iter()
+                .filter(|m| members.contains(&m.system_id))
+                .map(Machine::json)
+                .collect();
+            Reply::json(200, &Value::Array(listed))
+        }
+        ("POST", Some("update_nodes")) => {
+            let (mut added, mut removed) = (0, 0);
+            for id in req.params_named("add") {
+                if !machines.iter().any(|m| m.system_id == id) {
+                    return Reply::invalid("add", &format!("Unknown node(s): {id}."));
+                }
+                if !tags[i].members.iter().any(|m| m == id) {
+                    tags[i].members.push(id.to_string());
+                    added += 1;
+                }
+            }
+            for id in req.params_named("remove") {
+                if let Some(at) = tags[i].members.iter().position(|m| m == id) {
+                    tags[i].members.remove(at);
+                    removed += 1;
+                }
+            }
+            Reply::json(200, &json!({"added": added, "removed": removed}))
+        }
+        ("PUT", None) => {
+            let tag = &mut tags[i];
+            for (field, slot) in [
+                ("comment", &mut tag.comment),
+                ("definition", &mut tag.definition),
+                ("kernel_opts", &mut tag.kernel_opts),
+            ] {
+                if let Some(v) = req.param(field) {
+                    *slot = v.to_string();
+                }
+            }
+            Reply::json(200, &tags[i].to_json())
+        }
+        ("DELETE", None) => {
+            tags.remove(i);
+            Reply::text(204, String::new())
+        }
+        (_, Some(op)) => req.unrecognised(op),
+        _ => Reply::text(405, String::new())
+            .with_content_type("text/html; charset=utf-8")
+            .with_header("allow", "GET, PUT, DELETE"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn machines() -> Vec<Machine> {
+        let site = crate::design::load(&[std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/base.yaml"
+        ))])
+        .unwrap();
+        Machine::from_site(&site)
+    }
+
+    fn post(body: &str) -> Request {
+        Request::new("POST", "tags/", "", body.as_bytes())
+    }
+
+    #[test]
+    fn update_nodes_adds_once_and_lists_members() {
+        let machines = machines();
+        let mut tags = Vec::new();
+        assert_eq!(collection(&post("name=compute"), &mut tags).status, 200);
+        let id = machines[0].system_id.clone();
+        let add = Request::new(
+            "POST",
+            "tags/compute/",
+            "op=update_nodes",
+            format!("add={id}&add={id}").as_bytes(),
+        );
+        let reply = item(&add, &mut tags, &machines, "compute");
+        assert_eq!(reply.status, 200);
+        assert_eq!(
+            serde_json::from_str::<Value>(&reply.body_text()).unwrap(),
+            json!({"added": 1, "removed": 0})
+        );
+        let list = item(
+            &Request::new("GET", "tags/compute/", "op=machines", b""),
+            &mut tags,
+            &machines,
+            "compute",
+        );
+        let listed: Value = serde_json::from_str(&list.body_text()).unwrap();
+        assert_eq!(listed.as_array().unwrap().len(), 1);
+        assert_eq!(listed[0]["system_id"], json!(id));
+    }
+
+    #[test]
+    fn update_nodes_refuses_unknown_machines() {
+        let machines = machines();
+        let mut tags = Vec::new();
+        collection(&post("name=compute"), &mut tags);
+        let add = Request::new("POST", "tags/compute/", "op=update_nodes", b"add=nosuch");
+        let reply = item(&add, &mut tags, &machines, "compute");
+        assert_eq!(reply.status, 400);
+        assert!(tags[0].members.is_empty());
+    }
+}
