@@ -6,8 +6,8 @@ use super::reply::Reply;
 use super::request::Request;
 use super::state::State;
 use super::{
-    auth, config, domains, fabrics, ipranges, machines, repositories, routes, spaces, sshkeys, subnets, tags,
-    vlans,
+    auth, boot_resources, config, controllers, domains, fabrics, ipranges, machines, repositories, routes,
+    spaces, sshkeys, subnets, tags, vlans,
 };
 
 const DESCRIBE: &str = include_str!("describe.json");
@@ -48,6 +48,10 @@ pub fn handle(req: &Request, auth_header: Option<&str>, state: &mut State, base:
         ["domains", id] => domains::item(req, &mut state.domains, id),
         ["tags"] => tags::collection(req, &mut state.tags),
         ["tags", name] => tags::item(req, &mut state.tags, &state.machines, name),
+        ["boot-resources"] => boot_resources::collection(req, &state.boot_resources),
+        ["boot-resources", id] => boot_resources::item(req, &state.boot_resources, id),
+        ["regioncontrollers"] => controllers::regions(req, state),
+        ["rackcontrollers"] => controllers::racks(req),
         ["fabrics"] => fabrics::collection(req, state),
         ["fabrics", id] => fabrics::item(req, state, id),
         ["fabrics", id, "vlans"] => fabrics::vlans(req, state, id),

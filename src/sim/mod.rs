@@ -5,7 +5,9 @@
 
 mod api;
 mod auth;
+mod boot_resources;
 mod config;
+mod controllers;
 mod domains;
 mod fabrics;
 mod ipranges;
