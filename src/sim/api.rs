@@ -24,6 +24,9 @@ pub fn handle(req: &Request, auth_header: Option<&str>, state: &mut State, base:
     match (segments.as_slice(), req.method.as_str()) {
         (["version"], "GET") => return version(),
         (["version"], _) => return method_not_allowed("GET"),
+        (["machines"], "GET") if req.op() == Some("is_registered") => {
+            return machines::is_registered(req, &state.machines);
+        }
         (["describe"], "GET") => {
             let body = DESCRIBE.replace("http://MAAS_HOST", base);
             return Reply::text(200, body).with_content_type("application/json");
@@ -74,8 +77,8 @@ pub fn handle(req: &Request, auth_header: Option<&str>, state: &mut State, base:
         ["subnets"] => subnets::collection(req, state),
         ["subnets", id] => subnets::item(req, state, id),
         ["subnets", net, prefix] => subnets::item(req, state, &format!("{net}/{prefix}")),
-        ["machines"] => machines::collection(req, &state.machines),
-        ["machines", id] => machines::item(req, &state.machines, id),
+        ["machines"] => machines::collection(req, state),
+        ["machines", id] => machines::item(req, &mut state.machines, id),
         _ => Reply::text(404, format!("Unknown API endpoint: /MAAS/api/2.0/{}.", req.path))
             .with_content_type("text/plain; charset=utf-8")
             .without_hash(),

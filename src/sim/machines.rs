@@ -3,10 +3,12 @@
 
 use std::sync::OnceLock;
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
+use super::controllers::power_types;
 use super::reply::Reply;
 use super::request::Request;
+use super::state::State;
 use crate::design::site::Site;
 use crate::maas::MachineStatus;
 
@@ -43,8 +45,15 @@ pub struct Machine {
     pub system_id: String,
     pub hostname: String,
     pub domain: String,
+    pub architecture: String,
+    pub description: String,
+    pub cpu_count: u64,
+    /// MiB, as MAAS reports it.
+    pub memory: u64,
     pub status: MachineStatus,
     pub power_type: String,
+    /// The driver's parameters, defaults filled in, as `op=power_parameters` answers.
+    pub power_parameters: Map<String, Value>,
     pub nics: Vec<Nic>,
     pub disks: Vec<Disk>,
 }
@@ -127,6 +136,11 @@ impl Machine {
                     system_id: system_id(&node.name),
                     hostname: node.name.clone(),
                     domain: "maas".into(),
+                    architecture: "amd64/generic".into(),
+                    description: String::new(),
+                    cpu_count: 0,
+                    memory: 0,
+                    power_parameters: Map::new(),
                     status: MachineStatus::New,
                     power_type: node
                         .oob_type
@@ -173,6 +187,11 @@ impl Machine {
         m["status"] = json!(self.status.code());
         m["status_name"] = json!(self.status.name());
         m["power_type"] = json!(self.power_type);
+        m["architecture"] = json!(self.architecture);
+        m["description"] = json!(self.description);
+        m["cpu_count"] = json!(self.cpu_count);
+        m["memory"] = json!(self.memory);
+        m["domain"]["name"] = json!(self.domain);
         m["boot_interface"] = nics.first().cloned().unwrap_or(Value::Null);
         m["interface_set"] = Value::Array(nics);
         m["resource_uri"] = json!(format!("/MAAS/api/2.0/machines/{id}/"));
@@ -180,21 +199,247 @@ impl Machine {
     }
 }
 
-pub fn collection(req: &Request, machines: &[Machine]) -> Reply {
+/// `aa:bb:cc:dd:ee:ff` in lowercase, from any of MAAS's accepted spellings.
+fn normalise_mac(raw: &str) -> Option<String> {
+    let hex: String = raw.chars().filter(|c| !matches!(c, ':' | '-' | '.')).collect();
+    if hex.len() != 12 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    let hex = hex.to_ascii_lowercase();
+    Some(
+        (0..6)
+            .map(|i| &hex[i * 2..i * 2 + 2])
+            .collect::<Vec<_>>()
+            .join(":"),
+    )
+}
+
+fn owner_of<'a>(machines: &'a [Machine], mac: &str) -> Option<&'a Machine> {
+    machines.iter().find(|m| m.nics.iter().any(|n| n.mac == mac))
+}
+
+/// Architectures machines may have: those backed by a synced `generic` boot image.
+fn architectures(state: &State) -> Vec<String> {
+    let mut arches: Vec<String> = state
+        .boot_resources
+        .iter()
+        .map(|r| r.architecture.clone())
+        .filter(|a| a.ends_with("/generic"))
+        .collect();
+    arches.dedup();
+    arches
+}
+
+/// Merges `power_parameters_<name>` fields into `current` over the driver's defaults.
+/// Refuses a driver whose required parameters stay unset.
+fn power_parameters(
+    req: &Request,
+    power_type: &str,
+    current: &Map<String, Value>,
+) -> Result<Map<String, Value>, Value> {
+    let Some(driver) = power_types()
+        .as_array()
+        .and_then(|all| all.iter().find(|p| p["name"] == power_type))
+    else {
+        return Err(json!([format!(
+            "Select a valid choice. {power_type} is not one of the available choices."
+        )]));
+    };
+    let given: Vec<(&str, &str)> = req
+        .params
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("power_parameters_")?, v.as_str())))
+        .filter(|(k, _)| *k != "skip_check")
+        .collect();
+    let mut out = Map::new();
+    let mut missing = false;
+    for field in driver["fields"].as_array().into_iter().flatten() {
+        let name = field["name"].as_str().unwrap_or_default();
+        let value = match given.iter().find(|(k, _)| *k == name) {
+            Some((_, v)) if field["field_type"] == "multiple_choice" => {
+                json!(v.split(',').collect::<Vec<_>>())
+            }
+            Some((_, v)) => json!(v),
+            None => current
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| field["default"].clone()),
+        };
+        missing |= field["required"] == true && value.as_str() == Some("");
+        out.insert(name.to_string(), value);
+    }
+    let skip_check = req.param("power_parameters_skip_check") == Some("true");
+    if missing && !skip_check {
+        return Err(json!(["This field is required."]));
+    }
+    Ok(out)
+}
+
+/// A free system id: six characters, like MAAS's.
+fn fresh_system_id(machines: &[Machine]) -> String {
+    (machines.len()..)
+        .map(|n| system_id(&format!("machine-{n}")))
+        .find(|id| !machines.iter().any(|m| &m.system_id == id))
+        .unwrap_or_default()
+}
+
+fn create(req: &Request, state: &mut State) -> Reply {
+    let mut errors = Map::new();
+    let architecture = req.param("architecture").unwrap_or_default().to_string();
+    let arches = architectures(state);
+    if architecture.is_empty() {
+        errors.insert("architecture".into(), json!(["This field is required."]));
+    } else if !arches.contains(&architecture) {
+        let listed: Vec<String> = arches.iter().map(|a| format!("'{a}'")).collect();
+        errors.insert(
+            "architecture".into(),
+            json!([format!(
+                "'{architecture}' is not a valid architecture.  It should be one of: {}.",
+                listed.join(", ")
+            )]),
+        );
+    }
+    let mut macs = Vec::new();
+    let mut mac_errors = Vec::new();
+    for raw in req.params_named("mac_addresses") {
+        match normalise_mac(raw) {
+            None => mac_errors.push(format!("'{raw}' is not a valid MAC address.")),
+            Some(mac) => match owner_of(&state.machines, &mac) {
+                Some(owner) => {
+                    mac_errors.push(format!("MAC address {mac} already in use on {}.", owner.hostname))
+                }
+                None => macs.push(mac),
+            },
+        }
+    }
+    if macs.is_empty() && mac_errors.is_empty() {
+        mac_errors.push("This field is required.".into());
+    }
+    let power_type = req.param("power_type").unwrap_or("manual").to_string();
+    if !mac_errors.is_empty() {
+        errors.insert("mac_addresses".into(), json!(mac_errors));
+        if power_type == "manual" {
+            errors.insert(
+                "power_type".into(),
+                json!(["Can't set power type to manual without network interfaces"]),
+            );
+        }
+    }
+    let domain = req.param("domain").unwrap_or("maas").to_string();
+    if !state.domains.iter().any(|d| d.name == domain) {
+        errors.insert(
+            "domain".into(),
+            json!(["Select a valid choice. That choice is not one of the available choices."]),
+        );
+    }
+    let params = match power_parameters(req, &power_type, &Map::new()) {
+        Ok(params) => params,
+        Err(e) => {
+            errors.insert("power_parameters".into(), e);
+            Map::new()
+        }
+    };
+    if !errors.is_empty() {
+        return Reply::compact_json(400, &Value::Object(errors)).without_hash();
+    }
+    // An admin's new machine commissions at once, which needs images on a rack controller.
+    if !matches!(req.param("commission"), Some("false" | "0")) {
+        return Reply::text(
+            400,
+            "Ephemeral operating system ubuntu jammy is unavailable.".into(),
+        )
+        .with_content_type("text/plain; charset=utf-8")
+        .without_hash();
+    }
+    let system_id = fresh_system_id(&state.machines);
+    let mut next_nic = state
+        .machines
+        .iter()
+        .flat_map(|m| m.nics.iter().map(|n| n.id))
+        .max()
+        .unwrap_or(2);
+    let nics = macs
+        .into_iter()
+        .enumerate()
+        .map(|(i, mac)| {
+            next_nic += 1;
+            Nic {
+                id: next_nic,
+                name: format!("eth{i}"),
+                mac,
+            }
+        })
+        .collect();
+    let machine = Machine {
+        hostname: req
+            .param("hostname")
+            .map_or_else(|| format!("node-{system_id}"), str::to_string),
+        system_id,
+        domain,
+        architecture,
+        description: req.param("description").unwrap_or_default().to_string(),
+        cpu_count: 0,
+        memory: 0,
+        status: MachineStatus::New,
+        power_type,
+        power_parameters: params,
+        nics,
+        disks: Vec::new(),
+    };
+    let out = machine.json();
+    state.machines.push(machine);
+    Reply::json(200, &out)
+}
+
+/// `GET machines/` with MAAS's filters: every given field must match one of its values.
+fn list(req: &Request, machines: &[Machine]) -> Reply {
+    let mut macs = Vec::new();
+    for raw in req.params_named("mac_address") {
+        match normalise_mac(raw) {
+            Some(mac) => macs.push(mac),
+            None => return Reply::invalid("mac_address", &format!("'{raw}' is not a valid MAC address.")),
+        }
+    }
+    let hostnames: Vec<&str> = req.params_named("hostname").collect();
+    let ids: Vec<&str> = req.params_named("id").collect();
+    let domains: Vec<&str> = req.params_named("domain").collect();
+    let listed: Vec<Value> = machines
+        .iter()
+        .filter(|m| hostnames.is_empty() || hostnames.contains(&m.hostname.as_str()))
+        .filter(|m| ids.is_empty() || ids.contains(&m.system_id.as_str()))
+        .filter(|m| domains.is_empty() || domains.contains(&m.domain.as_str()))
+        .filter(|m| macs.is_empty() || m.nics.iter().any(|n| macs.contains(&n.mac)))
+        .map(Machine::json)
+        .collect();
+    Reply::json(200, &Value::Array(listed))
+}
+
+/// `GET machines/?op=is_registered`, which MAAS answers without credentials so that booting
+/// machines can ask. A machine still New does not count.
+pub fn is_registered(req: &Request, machines: &[Machine]) -> Reply {
+    let Some(raw) = req.param("mac_address") else {
+        return Reply::text(400, "No provided mac_address!".into()).without_hash();
+    };
+    let Some(mac) = normalise_mac(raw) else {
+        return Reply::invalid("mac_address", &format!("'{raw}' is not a valid MAC address."));
+    };
+    let registered = owner_of(machines, &mac).is_some_and(|m| m.status != MachineStatus::New);
+    Reply::json(200, &json!(registered))
+}
+
+pub fn collection(req: &Request, state: &mut State) -> Reply {
     match (req.method.as_str(), req.op()) {
-        ("GET", None) => {
-            let wanted: Vec<&str> = req
-                .params
+        ("GET", None) => list(req, &state.machines),
+        ("POST", None) => create(req, state),
+        ("GET", Some("power_parameters")) => {
+            let ids: Vec<&str> = req.params_named("id").collect();
+            let all: Map<String, Value> = state
+                .machines
                 .iter()
-                .filter(|(k, _)| k == "hostname")
-                .map(|(_, v)| v.as_str())
+                .filter(|m| ids.is_empty() || ids.contains(&m.system_id.as_str()))
+                .map(|m| (m.system_id.clone(), Value::Object(m.power_parameters.clone())))
                 .collect();
-            let list: Vec<Value> = machines
-                .iter()
-                .filter(|m| wanted.is_empty() || wanted.contains(&m.hostname.as_str()))
-                .map(Machine::json)
-                .collect();
-            Reply::json(200, &Value::Array(list))
+            Reply::json(200, &Value::Object(all))
         }
         (_, Some(op)) => req.unrecognised(op),
         _ => Reply::text(405, String::new())
@@ -203,16 +448,66 @@ pub fn collection(req: &Request, machines: &[Machine]) -> Reply {
     }
 }
 
-pub fn item(req: &Request, machines: &[Machine], id: &str) -> Reply {
-    let Some(m) = machines.iter().find(|m| m.system_id == id) else {
+fn update(req: &Request, machine: &mut Machine) -> Reply {
+    let mut updated = machine.clone();
+    if let Some(h) = req.param("hostname") {
+        updated.hostname = h.to_string();
+    }
+    if let Some(d) = req.param("description") {
+        updated.description = d.to_string();
+    }
+    for (field, slot) in [
+        ("cpu_count", &mut updated.cpu_count),
+        ("memory", &mut updated.memory),
+    ] {
+        if let Some(v) = req.param(field) {
+            match v.parse() {
+                Ok(n) => *slot = n,
+                Err(_) => return Reply::invalid(field, "Enter a whole number."),
+            }
+        }
+    }
+    let power_type_changes = req.param("power_type").is_some_and(|t| t != machine.power_type);
+    if let Some(t) = req.param("power_type") {
+        updated.power_type = t.to_string();
+    }
+    let touches_power =
+        power_type_changes || req.params.iter().any(|(k, _)| k.starts_with("power_parameters_"));
+    if touches_power {
+        let current = if power_type_changes {
+            Map::new()
+        } else {
+            machine.power_parameters.clone()
+        };
+        match power_parameters(req, &updated.power_type, &current) {
+            Ok(p) => updated.power_parameters = p,
+            Err(e) => {
+                return Reply::compact_json(400, &json!({ "power_parameters": e })).without_hash();
+            }
+        }
+    }
+    *machine = updated;
+    Reply::json(200, &machine.json())
+}
+
+pub fn item(req: &Request, machines: &mut Vec<Machine>, id: &str) -> Reply {
+    let Some(i) = machines.iter().position(|m| m.system_id == id) else {
         return Reply::text(404, "No Machine matches the given query.".into());
     };
     match (req.method.as_str(), req.op()) {
-        ("GET", None) => Reply::json(200, &m.json()),
+        ("GET", None) => Reply::json(200, &machines[i].json()),
+        ("GET", Some("power_parameters")) => {
+            Reply::json(200, &Value::Object(machines[i].power_parameters.clone()))
+        }
+        ("PUT", None) => update(req, &mut machines[i]),
+        ("DELETE", None) => {
+            machines.remove(i);
+            Reply::text(204, String::new())
+        }
         (_, Some(op)) => req.unrecognised(op),
         _ => Reply::text(405, String::new())
             .with_content_type("text/html; charset=utf-8")
-            .with_header("allow", "GET, POST, PUT, DELETE"),
+            .with_header("allow", "DELETE, POST, GET, PUT"),
     }
 }
 
@@ -245,5 +540,81 @@ mod tests {
             "every MAAS field is there"
         );
         assert_ne!(machines[0].system_id, machines[1].system_id);
+    }
+}
+
+#[cfg(test)]
+mod lifecycle_tests {
+    use super::*;
+    use crate::maas::ApiKey;
+
+    fn state() -> State {
+        State::new(
+            ApiKey::parse("aaaaaaaaaaaaaaaaaa:bbbbbbbbbbbbbbbbbb:cccccccccccccccccccccccccccccccc").unwrap(),
+        )
+    }
+
+    fn post(body: &str) -> Request {
+        Request::new("POST", "machines/", "", body.as_bytes())
+    }
+
+    #[test]
+    fn macs_are_accepted_in_any_spelling_and_stored_canonically() {
+        assert_eq!(
+            normalise_mac("52-54-00-AA-00-01").as_deref(),
+            Some("52:54:00:aa:00:01")
+        );
+        assert_eq!(
+            normalise_mac("5254.00aa.0001").as_deref(),
+            Some("52:54:00:aa:00:01")
+        );
+        assert_eq!(normalise_mac("nope"), None);
+        let mut s = state();
+        let created = collection(
+            &post("architecture=amd64/generic&mac_addresses=52-54-00-AA-00-01&commission=false"),
+            &mut s,
+        );
+        assert_eq!(created.status, 200);
+        let dup = collection(
+            &post("architecture=amd64/generic&mac_addresses=52:54:00:aa:00:01&commission=false"),
+            &mut s,
+        );
+        assert_eq!(dup.status, 400);
+        assert!(dup.body_text().contains("already in use on"));
+    }
+
+    #[test]
+    fn power_parameters_keep_defaults_and_merge_updates() {
+        let mut s = state();
+        let created = collection(
+            &post(
+                "architecture=amd64/generic&mac_addresses=52:54:00:bb:00:01&power_type=ipmi&power_parameters_power_address=10.0.0.9&commission=false",
+            ),
+            &mut s,
+        );
+        assert_eq!(created.status, 200, "{}", created.body_text());
+        let m = &s.machines[0];
+        assert_eq!(m.power_parameters["power_driver"], json!("LAN_2_0"));
+        assert_eq!(m.power_parameters["workaround_flags"], json!(["opensesspriv"]));
+        let id = m.system_id.clone();
+        let put = Request::new("PUT", "machines/x/", "", b"power_parameters_power_user=admin");
+        assert_eq!(item(&put, &mut s.machines, &id).status, 200);
+        assert_eq!(s.machines[0].power_parameters["power_address"], json!("10.0.0.9"));
+        assert_eq!(s.machines[0].power_parameters["power_user"], json!("admin"));
+        let redfish = Request::new(
+            "PUT",
+            "machines/x/",
+            "",
+            b"power_type=redfish&power_parameters_power_address=10.0.0.9",
+        );
+        assert_eq!(
+            item(&redfish, &mut s.machines, &id).status,
+            400,
+            "redfish needs a user and password"
+        );
+        assert_eq!(
+            s.machines[0].power_type, "ipmi",
+            "a refused update changes nothing"
+        );
     }
 }

@@ -80,6 +80,7 @@ impl Request {
             400,
             format!("Unrecognised signature: method={} op={op}", self.method),
         )
+        .with_content_type("text/plain; charset=utf-8")
         .without_hash()
     }
 }
