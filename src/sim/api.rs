@@ -6,8 +6,8 @@ use super::reply::Reply;
 use super::request::Request;
 use super::state::State;
 use super::{
-    auth, boot_resources, config, controllers, domains, fabrics, ipranges, machines, repositories, routes,
-    spaces, sshkeys, subnets, tags, vlans,
+    auth, boot_resources, config, controllers, domains, fabrics, interfaces, ipranges, machines,
+    repositories, routes, spaces, sshkeys, subnets, tags, vlans,
 };
 
 const DESCRIBE: &str = include_str!("describe.json");
@@ -50,7 +50,7 @@ pub fn handle(req: &Request, auth_header: Option<&str>, state: &mut State, base:
         ["domains"] => domains::collection(req, &mut state.domains),
         ["domains", id] => domains::item(req, &mut state.domains, id),
         ["tags"] => tags::collection(req, &mut state.tags),
-        ["tags", name] => tags::item(req, &mut state.tags, &state.machines, name),
+        ["tags", name] => tags::item(req, state, name),
         ["boot-resources"] => boot_resources::collection(req, &state.boot_resources),
         ["boot-resources", id] => boot_resources::item(req, &state.boot_resources, id),
         ["regioncontrollers"] => controllers::regions(req, state),
@@ -78,7 +78,9 @@ pub fn handle(req: &Request, auth_header: Option<&str>, state: &mut State, base:
         ["subnets", id] => subnets::item(req, state, id),
         ["subnets", net, prefix] => subnets::item(req, state, &format!("{net}/{prefix}")),
         ["machines"] => machines::collection(req, state),
-        ["machines", id] => machines::item(req, &mut state.machines, id),
+        ["machines", id] => machines::item(req, state, id),
+        ["nodes", id, "interfaces"] => interfaces::collection(req, state, id),
+        ["nodes", id, "interfaces", iface] => interfaces::item(req, state, id, iface),
         _ => Reply::text(404, format!("Unknown API endpoint: /MAAS/api/2.0/{}.", req.path))
             .with_content_type("text/plain; charset=utf-8")
             .without_hash(),

@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 use serde_json::{Map, Value, json};
 
 use super::controllers::power_types;
+use super::interfaces::Interface;
 use super::reply::Reply;
 use super::request::Request;
 use super::state::State;
@@ -18,6 +19,11 @@ const DISK_TEMPLATE: &str = include_str!("blockdevice.json");
 fn template() -> &'static Value {
     static T: OnceLock<Value> = OnceLock::new();
     T.get_or_init(|| serde_json::from_str(TEMPLATE).unwrap_or(Value::Null))
+}
+
+/// A physical interface as a real region lists it, for the fields the simulator does not model.
+pub fn interface_template() -> &'static Value {
+    &template()["interface_set"][0]
 }
 
 fn disk_template() -> &'static Value {
@@ -34,13 +40,6 @@ pub struct Disk {
 }
 
 #[derive(Debug, Clone)]
-pub struct Nic {
-    pub id: u64,
-    pub name: String,
-    pub mac: String,
-}
-
-#[derive(Debug, Clone)]
 pub struct Machine {
     pub system_id: String,
     pub hostname: String,
@@ -54,7 +53,7 @@ pub struct Machine {
     pub power_type: String,
     /// The driver's parameters, defaults filled in, as `op=power_parameters` answers.
     pub power_parameters: Map<String, Value>,
-    pub nics: Vec<Nic>,
+    pub interfaces: Vec<Interface>,
     pub disks: Vec<Disk>,
 }
 
@@ -105,11 +104,7 @@ impl Machine {
                             ),
                         };
                         next_nic += 1;
-                        Nic {
-                            id: next_nic,
-                            name,
-                            mac,
-                        }
+                        Interface::physical(next_nic, name, mac)
                     })
                     .collect();
                 // One 500 GB disk per physical device the design names (sda when none).
@@ -145,25 +140,28 @@ impl Machine {
                     power_type: node
                         .oob_type
                         .map_or("manual".to_string(), |t| t.as_str().to_string()),
-                    nics,
+                    interfaces: nics,
                 }
             })
             .collect()
     }
 
-    pub fn json(&self) -> Value {
+    /// The BMC's address, which MAAS records as an IP address of its own.
+    fn bmc_address(&self) -> Option<&str> {
+        self.power_parameters
+            .get("power_address")
+            .and_then(Value::as_str)
+            .filter(|a| !a.is_empty())
+    }
+
+    pub fn json(&self, state: &State) -> Value {
         let mut m = template().clone();
         let id = &self.system_id;
-        let nic = |n: &Nic| {
-            let mut v = template()["interface_set"][0].clone();
-            v["id"] = json!(n.id);
-            v["name"] = json!(n.name);
-            v["mac_address"] = json!(n.mac);
-            v["system_id"] = json!(id);
-            v["resource_uri"] = json!(format!("/MAAS/api/2.0/nodes/{id}/interfaces/{}/", n.id));
-            v
-        };
-        let nics: Vec<Value> = self.nics.iter().map(nic).collect();
+        let nics: Vec<Value> = self
+            .interfaces
+            .iter()
+            .map(|i| i.to_json(state, id, &self.interfaces))
+            .collect();
         let disks: Vec<Value> = self
             .disks
             .iter()
@@ -215,7 +213,9 @@ fn normalise_mac(raw: &str) -> Option<String> {
 }
 
 fn owner_of<'a>(machines: &'a [Machine], mac: &str) -> Option<&'a Machine> {
-    machines.iter().find(|m| m.nics.iter().any(|n| n.mac == mac))
+    machines
+        .iter()
+        .find(|m| m.interfaces.iter().any(|n| n.mac == mac))
 }
 
 /// Architectures machines may have: those backed by a synced `generic` boot image.
@@ -355,7 +355,7 @@ fn create(req: &Request, state: &mut State) -> Reply {
     let mut next_nic = state
         .machines
         .iter()
-        .flat_map(|m| m.nics.iter().map(|n| n.id))
+        .flat_map(|m| m.interfaces.iter().map(|n| n.id))
         .max()
         .unwrap_or(2);
     let nics = macs
@@ -363,11 +363,7 @@ fn create(req: &Request, state: &mut State) -> Reply {
         .enumerate()
         .map(|(i, mac)| {
             next_nic += 1;
-            Nic {
-                id: next_nic,
-                name: format!("eth{i}"),
-                mac,
-            }
+            Interface::physical(next_nic, format!("eth{i}"), mac)
         })
         .collect();
     let machine = Machine {
@@ -383,16 +379,19 @@ fn create(req: &Request, state: &mut State) -> Reply {
         status: MachineStatus::New,
         power_type,
         power_parameters: params,
-        nics,
+        interfaces: nics,
         disks: Vec::new(),
     };
-    let out = machine.json();
+    if machine.bmc_address().is_some() {
+        state.next_ip_id();
+    }
     state.machines.push(machine);
+    let out = state.machines.last().map_or(Value::Null, |m| m.json(state));
     Reply::json(200, &out)
 }
 
 /// `GET machines/` with MAAS's filters: every given field must match one of its values.
-fn list(req: &Request, machines: &[Machine]) -> Reply {
+fn list(req: &Request, state: &State) -> Reply {
     let mut macs = Vec::new();
     for raw in req.params_named("mac_address") {
         match normalise_mac(raw) {
@@ -403,13 +402,14 @@ fn list(req: &Request, machines: &[Machine]) -> Reply {
     let hostnames: Vec<&str> = req.params_named("hostname").collect();
     let ids: Vec<&str> = req.params_named("id").collect();
     let domains: Vec<&str> = req.params_named("domain").collect();
-    let listed: Vec<Value> = machines
+    let listed: Vec<Value> = state
+        .machines
         .iter()
         .filter(|m| hostnames.is_empty() || hostnames.contains(&m.hostname.as_str()))
         .filter(|m| ids.is_empty() || ids.contains(&m.system_id.as_str()))
         .filter(|m| domains.is_empty() || domains.contains(&m.domain.as_str()))
-        .filter(|m| macs.is_empty() || m.nics.iter().any(|n| macs.contains(&n.mac)))
-        .map(Machine::json)
+        .filter(|m| macs.is_empty() || m.interfaces.iter().any(|n| macs.contains(&n.mac)))
+        .map(|m| m.json(state))
         .collect();
     Reply::json(200, &Value::Array(listed))
 }
@@ -429,7 +429,7 @@ pub fn is_registered(req: &Request, machines: &[Machine]) -> Reply {
 
 pub fn collection(req: &Request, state: &mut State) -> Reply {
     match (req.method.as_str(), req.op()) {
-        ("GET", None) => list(req, &state.machines),
+        ("GET", None) => list(req, state),
         ("POST", None) => create(req, state),
         ("GET", Some("power_parameters")) => {
             let ids: Vec<&str> = req.params_named("id").collect();
@@ -448,7 +448,8 @@ pub fn collection(req: &Request, state: &mut State) -> Reply {
     }
 }
 
-fn update(req: &Request, machine: &mut Machine) -> Reply {
+fn update(req: &Request, state: &mut State, i: usize) -> Reply {
+    let machine = &state.machines[i];
     let mut updated = machine.clone();
     if let Some(h) = req.param("hostname") {
         updated.hostname = h.to_string();
@@ -486,22 +487,25 @@ fn update(req: &Request, machine: &mut Machine) -> Reply {
             }
         }
     }
-    *machine = updated;
-    Reply::json(200, &machine.json())
+    if updated.bmc_address().is_some() && updated.bmc_address() != state.machines[i].bmc_address() {
+        state.next_ip_id();
+    }
+    state.machines[i] = updated;
+    Reply::json(200, &state.machines[i].json(state))
 }
 
-pub fn item(req: &Request, machines: &mut Vec<Machine>, id: &str) -> Reply {
-    let Some(i) = machines.iter().position(|m| m.system_id == id) else {
+pub fn item(req: &Request, state: &mut State, id: &str) -> Reply {
+    let Some(i) = state.machines.iter().position(|m| m.system_id == id) else {
         return Reply::text(404, "No Machine matches the given query.".into());
     };
     match (req.method.as_str(), req.op()) {
-        ("GET", None) => Reply::json(200, &machines[i].json()),
+        ("GET", None) => Reply::json(200, &state.machines[i].json(state)),
         ("GET", Some("power_parameters")) => {
-            Reply::json(200, &Value::Object(machines[i].power_parameters.clone()))
+            Reply::json(200, &Value::Object(state.machines[i].power_parameters.clone()))
         }
-        ("PUT", None) => update(req, &mut machines[i]),
+        ("PUT", None) => update(req, state, i),
         ("DELETE", None) => {
-            machines.remove(i);
+            state.machines.remove(i);
             Reply::text(204, String::new())
         }
         (_, Some(op)) => req.unrecognised(op),
@@ -522,9 +526,13 @@ mod tests {
             "/tests/fixtures/base.yaml"
         ))])
         .unwrap();
-        let machines = Machine::from_site(&site);
-        assert_eq!(machines.len(), 2);
-        let m = machines[0].json();
+        let key = crate::maas::ApiKey::parse(
+            "aaaaaaaaaaaaaaaaaa:bbbbbbbbbbbbbbbbbb:cccccccccccccccccccccccccccccccc",
+        );
+        let mut state = State::new(key.unwrap());
+        state.machines = Machine::from_site(&site);
+        assert_eq!(state.machines.len(), 2);
+        let m = state.machines[0].json(&state);
         assert_eq!(m["hostname"], "cmp01");
         assert_eq!(m["status_name"], "New");
         assert_eq!(m["power_type"], "redfish");
@@ -539,7 +547,7 @@ mod tests {
             m.as_object().unwrap().len(),
             "every MAAS field is there"
         );
-        assert_ne!(machines[0].system_id, machines[1].system_id);
+        assert_ne!(state.machines[0].system_id, state.machines[1].system_id);
     }
 }
 
@@ -598,7 +606,7 @@ mod lifecycle_tests {
         assert_eq!(m.power_parameters["workaround_flags"], json!(["opensesspriv"]));
         let id = m.system_id.clone();
         let put = Request::new("PUT", "machines/x/", "", b"power_parameters_power_user=admin");
-        assert_eq!(item(&put, &mut s.machines, &id).status, 200);
+        assert_eq!(item(&put, &mut s, &id).status, 200);
         assert_eq!(s.machines[0].power_parameters["power_address"], json!("10.0.0.9"));
         assert_eq!(s.machines[0].power_parameters["power_user"], json!("admin"));
         let redfish = Request::new(
@@ -608,7 +616,7 @@ mod lifecycle_tests {
             b"power_type=redfish&power_parameters_power_address=10.0.0.9",
         );
         assert_eq!(
-            item(&redfish, &mut s.machines, &id).status,
+            item(&redfish, &mut s, &id).status,
             400,
             "redfish needs a user and password"
         );

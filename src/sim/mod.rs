@@ -10,6 +10,7 @@ mod config;
 mod controllers;
 mod domains;
 mod fabrics;
+mod interfaces;
 mod ipranges;
 mod machines;
 mod reply;

@@ -101,6 +101,9 @@ pub struct State {
     next_vlan: u64,
     pub next_space: u64,
     pub next_subnet: u64,
+    /// Ids of MAAS's StaticIPAddress rows: interface links and BMC addresses share them,
+    /// and the region's own NIC holds the first few.
+    ip_ids: u64,
     pub nonces: HashSet<String>,
     pub requests: Vec<LoggedRequest>,
     pub planted: VecDeque<Fault>,
@@ -127,6 +130,7 @@ impl State {
             next_vlan: 5001,
             next_space: 1,
             next_subnet: 1,
+            ip_ids: 5,
             nonces: HashSet::new(),
             requests: Vec::new(),
             planted: VecDeque::new(),
@@ -185,6 +189,12 @@ impl State {
             space: "undefined".into(),
         });
         id
+    }
+
+    /// A fresh address id, for a new interface link or BMC address.
+    pub fn next_ip_id(&mut self) -> u64 {
+        self.ip_ids += 1;
+        self.ip_ids
     }
 
     pub fn fabric(&self, id: u64) -> Option<&Fabric> {

@@ -3,9 +3,9 @@
 
 use serde_json::{Value, json};
 
-use super::machines::Machine;
 use super::reply::Reply;
 use super::request::Request;
+use super::state::State;
 
 #[derive(Debug, Clone)]
 pub struct Tag {
@@ -63,42 +63,43 @@ pub fn collection(req: &Request, tags: &mut Vec<Tag>) -> Reply {
     }
 }
 
-pub fn item(req: &Request, tags: &mut Vec<Tag>, machines: &[Machine], name: &str) -> Reply {
-    let Some(i) = tags.iter().position(|t| t.name == name) else {
+pub fn item(req: &Request, state: &mut State, name: &str) -> Reply {
+    let Some(i) = state.tags.iter().position(|t| t.name == name) else {
         return Reply::text(404, "No Tag matches the given query.".into());
     };
     match (req.method.as_str(), req.op()) {
-        ("GET", None) => Reply::json(200, &tags[i].to_json()),
+        ("GET", None) => Reply::json(200, &state.tags[i].to_json()),
         ("GET", Some("machines" | "nodes")) => {
-            let members = &tags[i].members;
-            let listed = machines
+            let members = &state.tags[i].members;
+            let listed = state
+                .machines
                 .iter()
                 .filter(|m| members.contains(&m.system_id))
-                .map(Machine::json)
+                .map(|m| m.json(state))
                 .collect();
             Reply::json(200, &Value::Array(listed))
         }
         ("POST", Some("update_nodes")) => {
             let (mut added, mut removed) = (0, 0);
             for id in req.params_named("add") {
-                if !machines.iter().any(|m| m.system_id == id) {
+                if !state.machines.iter().any(|m| m.system_id == id) {
                     return Reply::invalid("add", &format!("Unknown node(s): {id}."));
                 }
-                if !tags[i].members.iter().any(|m| m == id) {
-                    tags[i].members.push(id.to_string());
+                if !state.tags[i].members.iter().any(|m| m == id) {
+                    state.tags[i].members.push(id.to_string());
                     added += 1;
                 }
             }
             for id in req.params_named("remove") {
-                if let Some(at) = tags[i].members.iter().position(|m| m == id) {
-                    tags[i].members.remove(at);
+                if let Some(at) = state.tags[i].members.iter().position(|m| m == id) {
+                    state.tags[i].members.remove(at);
                     removed += 1;
                 }
             }
             Reply::json(200, &json!({"added": added, "removed": removed}))
         }
         ("PUT", None) => {
-            let tag = &mut tags[i];
+            let tag = &mut state.tags[i];
             for (field, slot) in [
                 ("comment", &mut tag.comment),
                 ("definition", &mut tag.definition),
@@ -108,10 +109,10 @@ pub fn item(req: &Request, tags: &mut Vec<Tag>, machines: &[Machine], name: &str
                     *slot = v.to_string();
                 }
             }
-            Reply::json(200, &tags[i].to_json())
+            Reply::json(200, &state.tags[i].to_json())
         }
         ("DELETE", None) => {
-            tags.remove(i);
+            state.tags.remove(i);
             Reply::text(204, String::new())
         }
         (_, Some(op)) => req.unrecognised(op),
@@ -125,13 +126,19 @@ pub fn item(req: &Request, tags: &mut Vec<Tag>, machines: &[Machine], name: &str
 mod tests {
     use super::*;
 
-    fn machines() -> Vec<Machine> {
+    /// A region holding the base fixture's machines.
+    fn state() -> State {
         let site = crate::design::load(&[std::path::PathBuf::from(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/fixtures/base.yaml"
         ))])
         .unwrap();
-        Machine::from_site(&site)
+        let key = crate::maas::ApiKey::parse(
+            "aaaaaaaaaaaaaaaaaa:bbbbbbbbbbbbbbbbbb:cccccccccccccccccccccccccccccccc",
+        );
+        let mut state = State::new(key.unwrap());
+        state.machines = crate::sim::machines::Machine::from_site(&site);
+        state
     }
 
     fn post(body: &str) -> Request {
@@ -140,17 +147,16 @@ mod tests {
 
     #[test]
     fn update_nodes_adds_once_and_lists_members() {
-        let machines = machines();
-        let mut tags = Vec::new();
-        assert_eq!(collection(&post("name=compute"), &mut tags).status, 200);
-        let id = machines[0].system_id.clone();
+        let mut s = state();
+        assert_eq!(collection(&post("name=compute"), &mut s.tags).status, 200);
+        let id = s.machines[0].system_id.clone();
         let add = Request::new(
             "POST",
             "tags/compute/",
             "op=update_nodes",
             format!("add={id}&add={id}").as_bytes(),
         );
-        let reply = item(&add, &mut tags, &machines, "compute");
+        let reply = item(&add, &mut s, "compute");
         assert_eq!(reply.status, 200);
         assert_eq!(
             serde_json::from_str::<Value>(&reply.body_text()).unwrap(),
@@ -158,8 +164,7 @@ mod tests {
         );
         let list = item(
             &Request::new("GET", "tags/compute/", "op=machines", b""),
-            &mut tags,
-            &machines,
+            &mut s,
             "compute",
         );
         let listed: Value = serde_json::from_str(&list.body_text()).unwrap();
@@ -169,12 +174,11 @@ mod tests {
 
     #[test]
     fn update_nodes_refuses_unknown_machines() {
-        let machines = machines();
-        let mut tags = Vec::new();
-        collection(&post("name=compute"), &mut tags);
+        let mut s = state();
+        collection(&post("name=compute"), &mut s.tags);
         let add = Request::new("POST", "tags/compute/", "op=update_nodes", b"add=nosuch");
-        let reply = item(&add, &mut tags, &machines, "compute");
+        let reply = item(&add, &mut s, "compute");
         assert_eq!(reply.status, 400);
-        assert!(tags[0].members.is_empty());
+        assert!(s.tags[0].members.is_empty());
     }
 }
