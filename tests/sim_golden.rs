@@ -130,6 +130,25 @@ const SERVED: &[&str] = &[
     "119-interface-link-subnet-wrong-vlan.json",
     "120-interfaces-list-after.json",
     "121-interface-get-unknown.json",
+    "122-blockdevices-list-empty.json",
+    "123-blockdevices-create-sda.json",
+    "124-blockdevices-create-sdb.json",
+    "125-blockdevices-create-sdc.json",
+    "126-blockdevice-set-boot-disk-new.json",
+    "127-machine-get-ready.json",
+    "128-blockdevices-list.json",
+    "129-blockdevice-get.json",
+    "130-blockdevice-set-boot-disk.json",
+    "131-partitions-create-boot.json",
+    "132-partitions-create-root.json",
+    "133-partitions-create-too-big.json",
+    "134-partitions-list.json",
+    "135-partition-format.json",
+    "136-partition-mount.json",
+    "137-partition-format-root.json",
+    "138-partition-mount-root.json",
+    "139-partition-mount-relative.json",
+    "140-partition-get.json",
     "198-auth-none-fabrics.json",
     "202-auth-bearer.json",
     "203-auth-malformed-oauth.json",
@@ -407,6 +426,15 @@ fn served_golden_pairs_replay_with_the_same_status_and_shape() {
         };
         if note.contains("replayed") {
             send();
+        }
+        // The recording region's machine was moved to Ready in its database; ours through `_sim/`.
+        if note.contains("set to Ready out of band") {
+            let system_id = path.trim_end_matches('/').rsplit('/').next().unwrap();
+            let control = format!("{base}/_sim/machines/{system_id}");
+            let done = rt
+                .block_on(http.post(control).form(&[("status", "Ready")]).send())
+                .unwrap();
+            assert_eq!(done.status(), 200, "{file}: _sim/machines refused");
         }
         let resp = send();
         let status = resp.status().as_u16();

@@ -6,8 +6,8 @@ use super::reply::Reply;
 use super::request::Request;
 use super::state::State;
 use super::{
-    auth, boot_resources, config, controllers, domains, fabrics, interfaces, ipranges, machines,
-    repositories, routes, spaces, sshkeys, subnets, tags, vlans,
+    auth, blockdevices, boot_resources, config, controllers, domains, fabrics, interfaces, ipranges,
+    machines, repositories, routes, spaces, sshkeys, subnets, tags, vlans,
 };
 
 const DESCRIBE: &str = include_str!("describe.json");
@@ -79,6 +79,12 @@ pub fn handle(req: &Request, auth_header: Option<&str>, state: &mut State, base:
         ["subnets", net, prefix] => subnets::item(req, state, &format!("{net}/{prefix}")),
         ["machines"] => machines::collection(req, state),
         ["machines", id] => machines::item(req, state, id),
+        ["nodes", id, "blockdevices"] => blockdevices::collection(req, state, id),
+        ["nodes", id, "blockdevices", disk] => blockdevices::item(req, state, id, disk),
+        ["nodes", id, "blockdevices", disk, "partitions"] => blockdevices::partitions(req, state, id, disk),
+        ["nodes", id, "blockdevices", disk, "partition", p] => {
+            blockdevices::partition(req, state, id, disk, p)
+        }
         ["nodes", id, "interfaces"] => interfaces::collection(req, state, id),
         ["nodes", id, "interfaces", iface] => interfaces::item(req, state, id, iface),
         _ => Reply::text(404, format!("Unknown API endpoint: /MAAS/api/2.0/{}.", req.path))

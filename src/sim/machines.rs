@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 
 use serde_json::{Map, Value, json};
 
+use super::blockdevices::BlockDevice;
 use super::controllers::power_types;
 use super::interfaces::Interface;
 use super::reply::Reply;
@@ -14,7 +15,6 @@ use crate::design::site::Site;
 use crate::maas::MachineStatus;
 
 const TEMPLATE: &str = include_str!("machine.json");
-const DISK_TEMPLATE: &str = include_str!("blockdevice.json");
 
 fn template() -> &'static Value {
     static T: OnceLock<Value> = OnceLock::new();
@@ -24,19 +24,6 @@ fn template() -> &'static Value {
 /// A physical interface as a real region lists it, for the fields the simulator does not model.
 pub fn interface_template() -> &'static Value {
     &template()["interface_set"][0]
-}
-
-fn disk_template() -> &'static Value {
-    static T: OnceLock<Value> = OnceLock::new();
-    T.get_or_init(|| serde_json::from_str(DISK_TEMPLATE).unwrap_or(Value::Null))
-}
-
-/// A disk as commissioning would find it.
-#[derive(Debug, Clone)]
-pub struct Disk {
-    pub id: u64,
-    pub name: String,
-    pub size: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -54,7 +41,9 @@ pub struct Machine {
     /// The driver's parameters, defaults filled in, as `op=power_parameters` answers.
     pub power_parameters: Map<String, Value>,
     pub interfaces: Vec<Interface>,
-    pub disks: Vec<Disk>,
+    pub disks: Vec<BlockDevice>,
+    /// The disk chosen with `set_boot_disk`; MAAS otherwise boots from the first.
+    pub boot_disk: Option<u64>,
 }
 
 /// Six lowercase letters and digits derived from the name, like MAAS's system ids.
@@ -120,14 +109,11 @@ impl Machine {
                 let disks = names
                     .into_iter()
                     .enumerate()
-                    .map(|(k, name)| Disk {
-                        id: (i * 16 + k + 1) as u64,
-                        name,
-                        size: 500_000_000_000,
-                    })
+                    .map(|(k, name)| BlockDevice::physical((i * 16 + k + 1) as u64, name, 500_000_000_000))
                     .collect();
                 Machine {
                     disks,
+                    boot_disk: None,
                     system_id: system_id(&node.name),
                     hostname: node.name.clone(),
                     domain: "maas".into(),
@@ -162,21 +148,12 @@ impl Machine {
             .iter()
             .map(|i| i.to_json(state, id, &self.interfaces))
             .collect();
-        let disks: Vec<Value> = self
-            .disks
-            .iter()
-            .map(|d| {
-                let mut v = disk_template().clone();
-                v["id"] = json!(d.id);
-                v["name"] = json!(d.name);
-                v["path"] = json!(format!("/dev/disk/by-dname/{}", d.name));
-                v["size"] = json!(d.size);
-                v["available_size"] = json!(d.size);
-                v["system_id"] = json!(id);
-                v["resource_uri"] = json!(format!("/MAAS/api/2.0/nodes/{id}/blockdevices/{}/", d.id));
-                v
-            })
-            .collect();
+        let disks: Vec<Value> = self.disks.iter().map(|d| d.to_json(id)).collect();
+        let boot = self
+            .boot_disk
+            .and_then(|b| self.disks.iter().position(|d| d.id == b))
+            .unwrap_or(0);
+        m["boot_disk"] = disks.get(boot).cloned().unwrap_or(Value::Null);
         m["physicalblockdevice_set"] = Value::Array(disks.clone());
         m["blockdevice_set"] = Value::Array(disks);
         m["system_id"] = json!(id);
@@ -381,6 +358,7 @@ fn create(req: &Request, state: &mut State) -> Reply {
         power_parameters: params,
         interfaces: nics,
         disks: Vec::new(),
+        boot_disk: None,
     };
     if machine.bmc_address().is_some() {
         state.next_ip_id();

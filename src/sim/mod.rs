@@ -5,6 +5,7 @@
 
 mod api;
 mod auth;
+mod blockdevices;
 mod boot_resources;
 mod config;
 mod controllers;
@@ -102,6 +103,7 @@ impl Sim {
         let app = Router::new()
             .route("/_sim/requests", get(requests))
             .route("/_sim/faults", post(plant))
+            .route("/_sim/machines/{system_id}", post(set_machine))
             .fallback(serve_api)
             .with_state(shared);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -193,6 +195,30 @@ async fn plant(Extract(shared): Extract<Shared>, body: Bytes) -> Response {
         s.planted.extend(std::iter::repeat_n(fault, count));
     }
     Reply::text(200, "OK".into()).into_response()
+}
+
+/// `POST /_sim/machines/{system_id}` with `status=Ready`: moves a machine to a lifecycle
+/// state directly, as an operator fixing MAAS's database would.
+async fn set_machine(
+    Extract(shared): Extract<Shared>,
+    axum::extract::Path(system_id): axum::extract::Path<String>,
+    body: Bytes,
+) -> Response {
+    let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let wanted = form.iter().find(|(k, _)| k == "status").map(|(_, v)| v.as_str());
+    let Some(status) = wanted.and_then(crate::maas::MachineStatus::from_name) else {
+        return Reply::text(400, format!("give status=<MAAS status name>, not {wanted:?}")).into_response();
+    };
+    let Ok(mut s) = shared.state.lock() else {
+        return Reply::text(500, "simulator state is poisoned".into()).into_response();
+    };
+    match s.machines.iter_mut().find(|m| m.system_id == system_id) {
+        Some(m) => {
+            m.status = status;
+            Reply::text(200, "OK".into()).into_response()
+        }
+        None => Reply::text(404, format!("no machine {system_id}")).into_response(),
+    }
 }
 
 fn fault_reply(fault: &Fault) -> Response {
