@@ -7,7 +7,7 @@ use super::request::Request;
 use super::state::State;
 use super::{
     auth, blockdevices, boot_resources, config, controllers, domains, fabrics, interfaces, ipranges,
-    machines, repositories, routes, spaces, sshkeys, subnets, tags, vlans,
+    machines, repositories, routes, spaces, sshkeys, subnets, tags, vlans, volumegroups,
 };
 
 const DESCRIBE: &str = include_str!("describe.json");
@@ -85,6 +85,8 @@ pub fn handle(req: &Request, auth_header: Option<&str>, state: &mut State, base:
         ["nodes", id, "blockdevices", disk, "partition", p] => {
             blockdevices::partition(req, state, id, disk, p)
         }
+        ["nodes", id, "volume-groups"] => volumegroups::collection(req, state, id),
+        ["nodes", id, "volume-group", vg] => volumegroups::item(req, state, id, vg),
         ["nodes", id, "interfaces"] => interfaces::collection(req, state, id),
         ["nodes", id, "interfaces", iface] => interfaces::item(req, state, id, iface),
         _ => Reply::text(404, format!("Unknown API endpoint: /MAAS/api/2.0/{}.", req.path))

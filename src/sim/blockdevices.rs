@@ -16,10 +16,27 @@ const TABLE_SPACE: u64 = 6 * 1024 * 1024;
 #[derive(Debug, Clone)]
 pub struct Filesystem {
     pub fstype: String,
-    pub label: String,
+    /// Null for an LVM physical volume, as MAAS shows it.
+    pub label: Option<String>,
     pub uuid: String,
     pub mount_point: Option<String>,
     pub mount_options: Option<String>,
+    /// For an `lvm-pv`: the volume group it belongs to.
+    pub volume_group: Option<String>,
+}
+
+impl Filesystem {
+    /// The LVM physical-volume marker a device gets when it joins a volume group.
+    pub fn lvm_pv(volume_group: &str, seed: &str) -> Filesystem {
+        Filesystem {
+            fstype: "lvm-pv".into(),
+            label: None,
+            uuid: uuid(seed),
+            mount_point: None,
+            mount_options: None,
+            volume_group: Some(volume_group.to_string()),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -42,10 +59,12 @@ pub struct BlockDevice {
     pub id_path: String,
     pub partitions: Vec<Partition>,
     pub filesystem: Option<Filesystem>,
+    /// A logical volume: the id of its volume group.
+    pub volume_group: Option<u64>,
 }
 
 /// A stable UUID-shaped string from a seed, so answers do not change between runs.
-fn uuid(seed: &str) -> String {
+pub fn uuid(seed: &str) -> String {
     let mut h: u128 = 0x6c62272e07bb014262b821756295c58d;
     for b in seed.bytes() {
         h = (h ^ u128::from(b)).wrapping_mul(0x0000000001000000000000000000013b);
@@ -68,13 +87,18 @@ fn filesystem_json(fs: &Option<Filesystem>) -> Value {
     })
 }
 
-fn used_for(fs: &Option<Filesystem>, partitioned: bool) -> String {
+fn used_for(fs: &Option<Filesystem>, partitions: usize) -> String {
     match fs {
+        Some(Filesystem {
+            volume_group: Some(vg),
+            ..
+        }) => format!("LVM volume for {vg}"),
         Some(f) => match &f.mount_point {
             Some(at) => format!("{} formatted filesystem mounted at {at}", f.fstype),
             None => format!("Unmounted {} formatted filesystem", f.fstype),
         },
-        None if partitioned => "GPT partitioned with partitions".into(),
+        None if partitions == 1 => "GPT partitioned with 1 partition".into(),
+        None if partitions > 1 => format!("GPT partitioned with {partitions} partitions"),
         None => "Unused".into(),
     }
 }
@@ -91,7 +115,13 @@ impl BlockDevice {
             id_path: String::new(),
             partitions: Vec::new(),
             filesystem: None,
+            volume_group: None,
         }
+    }
+
+    /// Size rounded down to MAAS's alignment.
+    pub fn aligned(size: u64) -> u64 {
+        size / ALIGNMENT * ALIGNMENT
     }
 
     fn used_size(&self) -> u64 {
@@ -102,7 +132,7 @@ impl BlockDevice {
         }
     }
 
-    fn available_size(&self) -> u64 {
+    pub fn available_size(&self) -> u64 {
         if self.filesystem.is_some() {
             return 0;
         }
@@ -110,13 +140,13 @@ impl BlockDevice {
         usable.saturating_sub(self.partitions.iter().map(|p| p.size).sum())
     }
 
-    fn partition_json(&self, system_id: &str, index: usize, p: &Partition) -> Value {
+    pub fn partition_json(&self, system_id: &str, index: usize, p: &Partition) -> Value {
         json!({"uuid": p.uuid, "size": p.size, "bootable": p.bootable, "tags": [], "system_id": system_id,
                "filesystem": filesystem_json(&p.filesystem), "device_id": self.id, "id": p.id,
                "type": "partition",
                // Part 1 is the boot partition MAAS adds itself.
                "path": format!("/dev/disk/by-dname/{}-part{}", self.name, index + 2),
-               "used_for": used_for(&p.filesystem, false),
+               "used_for": used_for(&p.filesystem, 0),
                "resource_uri": format!("/MAAS/api/2.0/nodes/{system_id}/blockdevices/{}/partition/{}", self.id, p.id)})
     }
 
@@ -127,16 +157,29 @@ impl BlockDevice {
             .enumerate()
             .map(|(i, p)| self.partition_json(system_id, i, p))
             .collect();
-        json!({"firmware_version": null, "name": self.name, "id_path": self.id_path,
+        let mut v = json!({"firmware_version": null, "name": self.name, "id_path": self.id_path,
                "partition_table_type": if self.partitions.is_empty() { Value::Null } else { json!("GPT") },
                "tags": [], "model": self.model, "id": self.id, "uuid": null,
                "path": format!("/dev/disk/by-dname/{}", self.name),
-               "used_for": used_for(&self.filesystem, !self.partitions.is_empty()),
+               "used_for": used_for(&self.filesystem, self.partitions.len()),
                "available_size": self.available_size(), "system_id": system_id, "partitions": partitions,
                "type": "physical", "used_size": self.used_size(), "size": self.size,
                "filesystem": filesystem_json(&self.filesystem), "serial": self.serial,
                "block_size": self.block_size, "storage_pool": null, "numa_node": 0,
-               "resource_uri": format!("/MAAS/api/2.0/nodes/{system_id}/blockdevices/{}/", self.id)})
+               "resource_uri": format!("/MAAS/api/2.0/nodes/{system_id}/blockdevices/{}/", self.id)});
+        if self.volume_group.is_some() {
+            // A logical volume has no hardware identity, and a UUID of its own.
+            if let Some(fields) = v.as_object_mut() {
+                fields.remove("firmware_version");
+            }
+            for field in ["id_path", "model", "serial", "numa_node"] {
+                v[field] = Value::Null;
+            }
+            v["type"] = json!("virtual");
+            v["block_size"] = json!(4096);
+            v["uuid"] = json!(uuid(&format!("{system_id}/lv/{}", self.id)));
+        }
+        v
     }
 }
 
@@ -235,10 +278,11 @@ fn format(req: &Request, seed: &str) -> Result<Filesystem, Reply> {
     }
     Ok(Filesystem {
         fstype: fstype.to_string(),
-        label: req.param("label").unwrap_or_default().to_string(),
+        label: Some(req.param("label").unwrap_or_default().to_string()),
         uuid: req.param("uuid").map_or_else(|| uuid(seed), str::to_string),
         mount_point: None,
         mount_options: None,
+        volume_group: None,
     })
 }
 
@@ -273,7 +317,7 @@ fn filesystem_op(req: &Request, op: &str, slot: &mut Option<Filesystem>, seed: &
                 return Some(Reply::invalid("mount_point", "Enter a valid value."));
             }
             fs.mount_point = Some(at.to_string());
-            fs.mount_options = req.param("mount_options").map(str::to_string);
+            fs.mount_options = Some(req.param("mount_options").unwrap_or_default().to_string());
         }
         "unmount" => {
             let Some(fs) = slot.as_mut().filter(|f| f.mount_point.is_some()) else {
@@ -332,6 +376,14 @@ pub fn item(req: &Request, state: &mut State, system_id: &str, id: &str) -> Repl
         }
         ("DELETE", None) => {
             let disk = &machine.disks[d];
+            if disk.filesystem.as_ref().is_some_and(|f| f.volume_group.is_some()) {
+                return Reply::text(
+                    400,
+                    "Cannot delete block device because its part of a volume group.".into(),
+                )
+                .with_content_type("text/plain; charset=utf-8")
+                .without_hash();
+            }
             let mounted = disk.filesystem.as_ref().is_some_and(|f| f.mount_point.is_some());
             if mounted || !disk.partitions.is_empty() {
                 return Reply::text(

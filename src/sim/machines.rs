@@ -11,6 +11,7 @@ use super::interfaces::Interface;
 use super::reply::Reply;
 use super::request::Request;
 use super::state::State;
+use super::volumegroups::VolumeGroup;
 use crate::design::site::Site;
 use crate::maas::MachineStatus;
 
@@ -44,6 +45,7 @@ pub struct Machine {
     pub disks: Vec<BlockDevice>,
     /// The disk chosen with `set_boot_disk`; MAAS otherwise boots from the first.
     pub boot_disk: Option<u64>,
+    pub volume_groups: Vec<VolumeGroup>,
 }
 
 /// Six lowercase letters and digits derived from the name, like MAAS's system ids.
@@ -114,6 +116,7 @@ impl Machine {
                 Machine {
                     disks,
                     boot_disk: None,
+                    volume_groups: Vec::new(),
                     system_id: system_id(&node.name),
                     hostname: node.name.clone(),
                     domain: "maas".into(),
@@ -154,7 +157,22 @@ impl Machine {
             .and_then(|b| self.disks.iter().position(|d| d.id == b))
             .unwrap_or(0);
         m["boot_disk"] = disks.get(boot).cloned().unwrap_or(Value::Null);
-        m["physicalblockdevice_set"] = Value::Array(disks.clone());
+        let of_kind = |lv: bool| -> Vec<Value> {
+            self.disks
+                .iter()
+                .filter(|d| d.volume_group.is_some() == lv)
+                .map(|d| d.to_json(id))
+                .collect()
+        };
+        m["physicalblockdevice_set"] = Value::Array(of_kind(false));
+        m["virtualblockdevice_set"] = Value::Array(of_kind(true));
+        // The machine view only points at its volume groups.
+        m["volume_groups"] = Value::Array(
+            self.volume_groups
+                .iter()
+                .map(|vg| json!({"system_id": id, "id": vg.id, "__incomplete__": true}))
+                .collect(),
+        );
         m["blockdevice_set"] = Value::Array(disks);
         m["system_id"] = json!(id);
         m["hostname"] = json!(self.hostname);
@@ -359,6 +377,7 @@ fn create(req: &Request, state: &mut State) -> Reply {
         interfaces: nics,
         disks: Vec::new(),
         boot_disk: None,
+        volume_groups: Vec::new(),
     };
     if machine.bmc_address().is_some() {
         state.next_ip_id();

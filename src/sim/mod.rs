@@ -24,6 +24,7 @@ mod state;
 mod subnets;
 mod tags;
 mod vlans;
+mod volumegroups;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
