@@ -163,6 +163,15 @@ const SERVED: &[&str] = &[
     "152-volume-group-get.json",
     "153-machine-get-custom-storage.json",
     "154-blockdevice-delete-in-use.json",
+    "155-set-storage-layout-flat.json",
+    "156-set-storage-layout-lvm.json",
+    "157-set-storage-layout-bad.json",
+    "158-blockdevices-list-after-lvm.json",
+    "159-volume-groups-list-after-lvm.json",
+    "160-tag-update-nodes.json",
+    "161-tag-update-nodes-unknown.json",
+    "162-tag-nodes.json",
+    "163-tag-machines.json",
     "198-auth-none-fabrics.json",
     "202-auth-bearer.json",
     "203-auth-malformed-oauth.json",
@@ -239,6 +248,7 @@ fn our_form_id(field: &str, value: String, ids: &HashMap<String, String>) -> Str
         "fabric" => "fabrics",
         "subnet" | "source" | "destination" => "subnets",
         "parent" | "parents" => "interfaces",
+        "add" | "remove" => "machines",
         _ => return value,
     };
     ids.get(&format!("{kind}/{value}"))

@@ -11,6 +11,7 @@ use super::interfaces::Interface;
 use super::reply::Reply;
 use super::request::Request;
 use super::state::State;
+use super::storage_layouts;
 use super::volumegroups::VolumeGroup;
 use crate::design::site::Site;
 use crate::maas::MachineStatus;
@@ -166,6 +167,14 @@ impl Machine {
         };
         m["physicalblockdevice_set"] = Value::Array(of_kind(false));
         m["virtualblockdevice_set"] = Value::Array(of_kind(true));
+        m["tag_names"] = json!(
+            state
+                .tags
+                .iter()
+                .filter(|t| t.members.contains(id))
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>()
+        );
         // The machine view only points at its volume groups.
         m["volume_groups"] = Value::Array(
             self.volume_groups
@@ -491,6 +500,25 @@ fn update(req: &Request, state: &mut State, i: usize) -> Reply {
     Reply::json(200, &state.machines[i].json(state))
 }
 
+/// Unused ids for a new partition, block device and volume group, across the region.
+fn fresh_storage_ids(state: &State) -> (u64, u64, u64) {
+    let disks = || state.machines.iter().flat_map(|m| m.disks.iter());
+    let partition = disks()
+        .flat_map(|d| d.partitions.iter().map(|p| p.id))
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let disk = disks().map(|d| d.id).max().unwrap_or(0) + 1;
+    let vg = state
+        .machines
+        .iter()
+        .flat_map(|m| m.volume_groups.iter().map(|v| v.id))
+        .max()
+        .unwrap_or(0)
+        + 1;
+    (partition, disk, vg)
+}
+
 pub fn item(req: &Request, state: &mut State, id: &str) -> Reply {
     let Some(i) = state.machines.iter().position(|m| m.system_id == id) else {
         return Reply::text(404, "No Machine matches the given query.".into());
@@ -501,6 +529,13 @@ pub fn item(req: &Request, state: &mut State, id: &str) -> Reply {
             Reply::json(200, &Value::Object(state.machines[i].power_parameters.clone()))
         }
         ("PUT", None) => update(req, state, i),
+        ("POST", Some("set_storage_layout")) => {
+            let ids = fresh_storage_ids(state);
+            match storage_layouts::apply(req, &mut state.machines[i], ids) {
+                Ok(()) => Reply::json(200, &state.machines[i].json(state)),
+                Err(reply) => reply,
+            }
+        }
         ("DELETE", None) => {
             state.machines.remove(i);
             Reply::text(204, String::new())

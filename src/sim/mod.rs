@@ -21,6 +21,7 @@ mod routes;
 mod spaces;
 mod sshkeys;
 mod state;
+mod storage_layouts;
 mod subnets;
 mod tags;
 mod vlans;

@@ -81,11 +81,10 @@ pub fn item(req: &Request, state: &mut State, name: &str) -> Reply {
         }
         ("POST", Some("update_nodes")) => {
             let (mut added, mut removed) = (0, 0);
+            // MAAS counts unknown system ids as neither added nor removed.
             for id in req.params_named("add") {
-                if !state.machines.iter().any(|m| m.system_id == id) {
-                    return Reply::invalid("add", &format!("Unknown node(s): {id}."));
-                }
-                if !state.tags[i].members.iter().any(|m| m == id) {
+                let known = state.machines.iter().any(|m| m.system_id == id);
+                if known && !state.tags[i].members.iter().any(|m| m == id) {
                     state.tags[i].members.push(id.to_string());
                     added += 1;
                 }
@@ -173,12 +172,16 @@ mod tests {
     }
 
     #[test]
-    fn update_nodes_refuses_unknown_machines() {
+    fn update_nodes_ignores_unknown_machines() {
         let mut s = state();
         collection(&post("name=compute"), &mut s.tags);
         let add = Request::new("POST", "tags/compute/", "op=update_nodes", b"add=nosuch");
         let reply = item(&add, &mut s, "compute");
-        assert_eq!(reply.status, 400);
+        assert_eq!(reply.status, 200);
+        assert_eq!(
+            serde_json::from_str::<Value>(&reply.body_text()).unwrap(),
+            json!({"added": 0, "removed": 0})
+        );
         assert!(s.tags[0].members.is_empty());
     }
 }
