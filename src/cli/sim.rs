@@ -20,6 +20,13 @@ pub struct Args {
     /// connection, or extra latency
     #[arg(long, default_value_t = 0.0, value_name = "P")]
     pub fault_rate: f64,
+    /// How many times faster than a real region machines commission, deploy and release
+    #[arg(long, default_value_t = 1.0, value_name = "X")]
+    pub speed: f64,
+    /// Serve a region without a rack controller: nothing can boot and BMCs are unreachable,
+    /// as on a region whose rack is down
+    #[arg(long)]
+    pub no_rack: bool,
 }
 
 pub fn run(args: &Args, _global: &Global) -> anyhow::Result<Outcome> {
@@ -29,11 +36,19 @@ pub fn run(args: &Args, _global: &Global) -> anyhow::Result<Outcome> {
             args.fault_rate
         );
     }
+    if !(args.speed.is_finite() && args.speed > 0.0) {
+        anyhow::bail!(
+            "--speed is a positive factor (10 = ten times faster), not {}",
+            args.speed
+        );
+    }
     let site = crate::design::load(&args.design.paths)?;
     let options = SimOptions {
         listen: args.listen,
         latency: Duration::from_millis(args.latency),
         fault_rate: args.fault_rate,
+        rack: !args.no_rack,
+        speed: args.speed,
     };
     let sim = Sim::start(options, Some(&site))
         .map_err(|e| anyhow::anyhow!("cannot serve on {}: {e}", args.listen))?;

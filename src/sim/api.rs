@@ -7,13 +7,15 @@ use super::request::Request;
 use super::state::State;
 use super::{
     auth, blockdevices, boot_resources, config, controllers, domains, fabrics, interfaces, ipranges,
-    machines, repositories, routes, spaces, sshkeys, subnets, tags, vlans, volumegroups,
+    lifecycle, machines, repositories, routes, spaces, sshkeys, subnets, tags, vlans, volumegroups,
 };
 
 const DESCRIBE: &str = include_str!("describe.json");
 
-/// Answers one request below `/MAAS/api/2.0/`. `base` is the simulator's `http://host:port`.
-pub fn handle(req: &Request, auth_header: Option<&str>, state: &mut State, base: &str, now: u64) -> Reply {
+/// Answers one request below `/MAAS/api/2.0/`. `base` is the simulator's `http://host:port`;
+/// `now_ms` is the wall clock in milliseconds since the epoch.
+pub fn handle(req: &Request, auth_header: Option<&str>, state: &mut State, base: &str, now_ms: u64) -> Reply {
+    lifecycle::advance(state, now_ms);
     let segments: Vec<&str> = req
         .path
         .trim_end_matches('/')
@@ -33,7 +35,7 @@ pub fn handle(req: &Request, auth_header: Option<&str>, state: &mut State, base:
         }
         _ => {}
     }
-    if let Err(reply) = auth::check(auth_header, state, now) {
+    if let Err(reply) = auth::check(auth_header, state, now_ms / 1000) {
         return reply;
     }
     match segments.as_slice() {
@@ -78,7 +80,7 @@ pub fn handle(req: &Request, auth_header: Option<&str>, state: &mut State, base:
         ["subnets", id] => subnets::item(req, state, id),
         ["subnets", net, prefix] => subnets::item(req, state, &format!("{net}/{prefix}")),
         ["machines"] => machines::collection(req, state),
-        ["machines", id] => machines::item(req, state, id),
+        ["machines", id] => machines::item(req, state, id, now_ms),
         ["nodes", id, "blockdevices"] => blockdevices::collection(req, state, id),
         ["nodes", id, "blockdevices", disk] => blockdevices::item(req, state, id, disk),
         ["nodes", id, "blockdevices", disk, "partitions"] => blockdevices::partitions(req, state, id, disk),

@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 use super::blockdevices::BlockDevice;
 use super::controllers::power_types;
 use super::interfaces::Interface;
+use super::lifecycle::{self, Pending};
 use super::reply::Reply;
 use super::request::Request;
 use super::state::State;
@@ -47,6 +48,15 @@ pub struct Machine {
     /// The disk chosen with `set_boot_disk`; MAAS otherwise boots from the first.
     pub boot_disk: Option<u64>,
     pub volume_groups: Vec<VolumeGroup>,
+    /// The user that allocated it (always `admin` here), if any.
+    pub owner: Option<String>,
+    /// `on`, `off` or `unknown`, as MAAS reports it.
+    pub power_state: &'static str,
+    pub osystem: String,
+    pub distro_series: String,
+    pub workload_annotations: Map<String, Value>,
+    /// A timed transition under way (commissioning, deploying, releasing).
+    pub pending: Option<Pending>,
 }
 
 /// Six lowercase letters and digits derived from the name, like MAAS's system ids.
@@ -118,6 +128,12 @@ impl Machine {
                     disks,
                     boot_disk: None,
                     volume_groups: Vec::new(),
+                    owner: None,
+                    power_state: "unknown",
+                    osystem: String::new(),
+                    distro_series: String::new(),
+                    workload_annotations: Map::new(),
+                    pending: None,
                     system_id: system_id(&node.name),
                     hostname: node.name.clone(),
                     domain: "maas".into(),
@@ -167,6 +183,12 @@ impl Machine {
         };
         m["physicalblockdevice_set"] = Value::Array(of_kind(false));
         m["virtualblockdevice_set"] = Value::Array(of_kind(true));
+        m["owner"] = json!(self.owner);
+        m["power_state"] = json!(self.power_state);
+        m["osystem"] = json!(self.osystem);
+        m["distro_series"] = json!(self.distro_series);
+        m["workload_annotations"] = Value::Object(self.workload_annotations.clone());
+        m["owner_data"] = Value::Object(self.workload_annotations.clone());
         m["tag_names"] = json!(
             state
                 .tags
@@ -387,6 +409,12 @@ fn create(req: &Request, state: &mut State) -> Reply {
         disks: Vec::new(),
         boot_disk: None,
         volume_groups: Vec::new(),
+        owner: None,
+        power_state: "unknown",
+        osystem: String::new(),
+        distro_series: String::new(),
+        workload_annotations: Map::new(),
+        pending: None,
     };
     if machine.bmc_address().is_some() {
         state.next_ip_id();
@@ -437,6 +465,16 @@ pub fn collection(req: &Request, state: &mut State) -> Reply {
     match (req.method.as_str(), req.op()) {
         ("GET", None) => list(req, state),
         ("POST", None) => create(req, state),
+        ("POST", Some("allocate")) => lifecycle::allocate(req, state),
+        ("GET", Some("list_allocated")) => {
+            let mine = state
+                .machines
+                .iter()
+                .filter(|m| m.owner.is_some())
+                .map(|m| m.json(state))
+                .collect();
+            Reply::json(200, &Value::Array(mine))
+        }
         ("GET", Some("power_parameters")) => {
             let ids: Vec<&str> = req.params_named("id").collect();
             let all: Map<String, Value> = state
@@ -519,10 +557,13 @@ fn fresh_storage_ids(state: &State) -> (u64, u64, u64) {
     (partition, disk, vg)
 }
 
-pub fn item(req: &Request, state: &mut State, id: &str) -> Reply {
+pub fn item(req: &Request, state: &mut State, id: &str, now_ms: u64) -> Reply {
     let Some(i) = state.machines.iter().position(|m| m.system_id == id) else {
         return Reply::text(404, "No Machine matches the given query.".into());
     };
+    if let Some(reply) = req.op().and_then(|op| lifecycle::op(req, state, i, op, now_ms)) {
+        return reply;
+    }
     match (req.method.as_str(), req.op()) {
         ("GET", None) => Reply::json(200, &state.machines[i].json(state)),
         ("GET", Some("power_parameters")) => {
@@ -638,7 +679,7 @@ mod lifecycle_tests {
         assert_eq!(m.power_parameters["workaround_flags"], json!(["opensesspriv"]));
         let id = m.system_id.clone();
         let put = Request::new("PUT", "machines/x/", "", b"power_parameters_power_user=admin");
-        assert_eq!(item(&put, &mut s, &id).status, 200);
+        assert_eq!(item(&put, &mut s, &id, 0).status, 200);
         assert_eq!(s.machines[0].power_parameters["power_address"], json!("10.0.0.9"));
         assert_eq!(s.machines[0].power_parameters["power_user"], json!("admin"));
         let redfish = Request::new(
@@ -648,7 +689,7 @@ mod lifecycle_tests {
             b"power_type=redfish&power_parameters_power_address=10.0.0.9",
         );
         assert_eq!(
-            item(&redfish, &mut s, &id).status,
+            item(&redfish, &mut s, &id, 0).status,
             400,
             "redfish needs a user and password"
         );

@@ -13,6 +13,7 @@ mod domains;
 mod fabrics;
 mod interfaces;
 mod ipranges;
+mod lifecycle;
 mod machines;
 mod reply;
 mod repositories;
@@ -56,6 +57,11 @@ pub struct SimOptions {
     /// Probability that an API request meets a random fault (503 with Retry-After, 500,
     /// extra latency, a dropped connection).
     pub fault_rate: f64,
+    /// Whether a rack controller with synced images is registered, so machines can boot
+    /// (commission, deploy) and BMCs answer. The captured region had none.
+    pub rack: bool,
+    /// How much faster than a real region lifecycle phases complete.
+    pub speed: f64,
 }
 
 impl Default for SimOptions {
@@ -64,6 +70,8 @@ impl Default for SimOptions {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             latency: Duration::ZERO,
             fault_rate: 0.0,
+            rack: true,
+            speed: 1.0,
         }
     }
 }
@@ -94,6 +102,8 @@ impl Sim {
         let base = format!("http://{addr}");
         let key = ApiKey::generate();
         let mut state = State::new(key.clone());
+        state.rack = options.rack;
+        state.speed = options.speed;
         if let Some(site) = design {
             state.machines = machines::Machine::from_site(site);
         }
@@ -159,10 +169,10 @@ impl Drop for Sim {
     }
 }
 
-fn now() -> u64 {
+fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 async fn requests(Extract(shared): Extract<Shared>) -> Response {
@@ -356,7 +366,7 @@ async fn serve_api(
         ),
         None => {
             let reply = match shared.state.lock() {
-                Ok(mut s) => api::handle(&req, auth, &mut s, &shared.base, now()),
+                Ok(mut s) => api::handle(&req, auth, &mut s, &shared.base, now_ms()),
                 Err(_) => Reply::text(500, "simulator state is poisoned".into()),
             };
             (reply.status, reply.into_response())

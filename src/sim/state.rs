@@ -104,6 +104,9 @@ pub struct State {
     /// Ids of MAAS's StaticIPAddress rows: interface links and BMC addresses share them,
     /// and the region's own NIC holds the first few.
     ip_ids: u64,
+    /// See `SimOptions::rack` and `SimOptions::speed`.
+    pub rack: bool,
+    pub speed: f64,
     pub nonces: HashSet<String>,
     pub requests: Vec<LoggedRequest>,
     pub planted: VecDeque<Fault>,
@@ -131,6 +134,8 @@ impl State {
             next_space: 1,
             next_subnet: 1,
             ip_ids: 5,
+            rack: true,
+            speed: 1.0,
             nonces: HashSet::new(),
             requests: Vec::new(),
             planted: VecDeque::new(),

@@ -51,14 +51,12 @@ pub fn apply(req: &Request, machine: &mut Machine, ids: (u64, u64, u64)) -> Resu
         )
         .without_hash());
     }
-    if !matches!(machine.status, MachineStatus::Ready | MachineStatus::Allocated) {
+    if machine.status != MachineStatus::Ready {
         return Err(Reply::text(
             409,
-            format!(
-                "Cannot change the storage layout on a machine that is {}.",
-                machine.status.name()
-            ),
+            "Cannot change the storage layout on a machine that is not Ready.".into(),
         )
+        .with_content_type("text/plain; charset=utf-8")
         .without_hash());
     }
     let root_size = size_param(req, "root_size")?;
