@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 const SERVED: &[&str] = &[
     "001-version.json",
     "002-version-signed.json",
+    "003-account-list-tokens.json",
     "004-users-whoami.json",
     "005-fabrics-list-fresh.json",
     "006-fabrics-create-pxe.json",
@@ -216,8 +217,23 @@ const SERVED: &[&str] = &[
     "210-auth-nonce-replay.json",
     "219-unknown-endpoint.json",
     "220-api-1.0-gone.json",
+    "221-unknown-op-collection.json",
     "222-version-wrong-method.json",
     "223-fabrics-wrong-method.json",
+    "224-vlan-delete-in-use.json",
+    "225-fabric-delete-in-use.json",
+    "226-space-delete.json",
+    "227-static-route-delete.json",
+    "228-iprange-delete.json",
+    "229-subnet-delete-with-static-ip.json",
+    "230-fabric-delete-after-subnets.json",
+    "231-sshkey-delete.json",
+    "232-tag-delete.json",
+    "233-tag-get-deleted.json",
+    "234-machine-delete.json",
+    "235-machine-get-deleted.json",
+    "236-fabric-create-delete.json",
+    "237-fabrics-list-final.json",
 ];
 
 /// Pairs before which the recording region's machine (recorded system id) was set to Ready

@@ -73,6 +73,12 @@ pub fn handle(req: &Request, auth_header: Option<&str>, state: &mut State, base:
             vlans::item(req, state, index)
         }
         ["spaces"] => spaces::collection(req, state),
+        ["spaces", id] => spaces::item(req, state, id),
+        ["ipranges", id] => ipranges::item(req, state, id),
+        ["account"] if req.op() == Some("list_authorisation_tokens") => Reply::json(
+            200,
+            &json!([{"name": "MAAS consumer", "token": state.key.expose()}]),
+        ),
         ["ipranges"] => ipranges::collection(req, state),
         ["static-routes"] => routes::collection(req, state),
         ["static-routes", id] => routes::item(req, state, id),

@@ -58,6 +58,28 @@ pub fn item(req: &Request, state: &mut State, id: &str) -> Reply {
         }
         ("DELETE", None) => {
             let fid = state.fabrics[index].id;
+            let present: Vec<String> = state
+                .subnets
+                .iter()
+                .filter(|s| {
+                    state
+                        .vlans
+                        .iter()
+                        .any(|v| v.id == s.vlan_id && v.fabric_id == fid)
+                })
+                .map(|s| s.cidr.to_string())
+                .collect();
+            if !present.is_empty() {
+                return Reply::text(
+                    400,
+                    format!(
+                        "Can't delete fabric; the following subnets are still present: {}",
+                        present.join(", ")
+                    ),
+                )
+                .with_content_type("text/plain; charset=utf-8")
+                .without_hash();
+            }
             state.fabrics.remove(index);
             state.vlans.retain(|v| v.fabric_id != fid);
             Reply::text(204, String::new())

@@ -75,3 +75,26 @@ fn create(req: &Request, state: &mut State) -> Reply {
     state.ipranges.push(range);
     Reply::json(200, &out)
 }
+
+pub fn item(req: &Request, state: &mut State, id: &str) -> Reply {
+    let Some(i) = state.ipranges.iter().position(|r| r.id.to_string() == id) else {
+        return Reply::text(404, "No IPRange matches the given query.".into());
+    };
+    match (req.method.as_str(), req.op()) {
+        ("GET", None) => Reply::json(200, &state.iprange_json(&state.ipranges[i])),
+        ("PUT", None) => {
+            if let Some(c) = req.param("comment") {
+                state.ipranges[i].comment = c.to_string();
+            }
+            Reply::json(200, &state.iprange_json(&state.ipranges[i]))
+        }
+        ("DELETE", None) => {
+            state.ipranges.remove(i);
+            Reply::text(204, String::new())
+        }
+        (_, Some(op)) => req.unrecognised(op),
+        _ => Reply::text(405, String::new())
+            .with_content_type("text/html; charset=utf-8")
+            .with_header("allow", "GET, PUT, DELETE"),
+    }
+}

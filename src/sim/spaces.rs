@@ -70,3 +70,48 @@ pub fn collection(req: &Request, state: &mut State) -> Reply {
             .with_header("allow", "POST, GET"),
     }
 }
+
+pub fn item(req: &Request, state: &mut State, id: &str) -> Reply {
+    let Some(i) = state
+        .spaces
+        .iter()
+        .position(|s| s.id.to_string() == id || s.name == id)
+    else {
+        return Reply::text(404, "No Space matches the given query.".into());
+    };
+    match (req.method.as_str(), req.op()) {
+        ("GET", None) => Reply::json(200, &json_of(state, &state.spaces[i])),
+        ("PUT", None) => {
+            if let Some(d) = req.param("description") {
+                state.spaces[i].description = d.to_string();
+            }
+            if let Some(name) = req.param("name") {
+                if state
+                    .spaces
+                    .iter()
+                    .enumerate()
+                    .any(|(j, s)| j != i && s.name == name)
+                {
+                    return Reply::invalid("name", "Space with this Name already exists.");
+                }
+                let old = std::mem::replace(&mut state.spaces[i].name, name.to_string());
+                for v in state.vlans.iter_mut().filter(|v| v.space == old) {
+                    v.space = name.to_string();
+                }
+            }
+            Reply::json(200, &json_of(state, &state.spaces[i]))
+        }
+        ("DELETE", None) => {
+            // Its VLANs fall back to no space.
+            let gone = state.spaces.remove(i);
+            for v in state.vlans.iter_mut().filter(|v| v.space == gone.name) {
+                v.space = "undefined".into();
+            }
+            Reply::text(204, String::new())
+        }
+        (_, Some(op)) => req.unrecognised(op),
+        _ => Reply::text(405, String::new())
+            .with_content_type("text/html; charset=utf-8")
+            .with_header("allow", "GET, PUT, DELETE"),
+    }
+}

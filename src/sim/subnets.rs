@@ -115,7 +115,13 @@ pub fn item(req: &Request, state: &mut State, key: &str) -> Reply {
             Reply::json(200, &state.subnet_json(&state.subnets[i]))
         }
         ("DELETE", None) => {
-            state.subnets.remove(i);
+            // MAAS 3.4 deletes a subnet in use; its ranges, routes and links go with it.
+            let gone = state.subnets.remove(i).id;
+            state.ipranges.retain(|r| r.subnet_id != gone);
+            state.routes.retain(|r| r.source != gone && r.destination != gone);
+            for iface in state.machines.iter_mut().flat_map(|m| m.interfaces.iter_mut()) {
+                iface.links.retain(|l| l.subnet_id != Some(gone));
+            }
             Reply::text(204, String::new())
         }
         (_, Some(op)) => req.unrecognised(op),
