@@ -23,6 +23,7 @@ mod spaces;
 mod sshkeys;
 mod state;
 mod storage_layouts;
+mod subnet_usage;
 mod subnets;
 mod tags;
 mod vlans;

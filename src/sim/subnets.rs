@@ -5,6 +5,7 @@ use serde_json::Value;
 use super::reply::Reply;
 use super::request::Request;
 use super::state::{State, Subnet};
+use super::subnet_usage;
 
 fn dns_servers(text: &str) -> Vec<String> {
     text.split([' ', ','])
@@ -98,6 +99,15 @@ pub fn item(req: &Request, state: &mut State, key: &str) -> Reply {
     };
     match (req.method.as_str(), req.op()) {
         ("GET", None) => Reply::json(200, &state.subnet_json(&state.subnets[i])),
+        ("GET", Some("reserved_ip_ranges")) => {
+            Reply::json(200, &subnet_usage::reserved_json(state, &state.subnets[i]))
+        }
+        ("GET", Some("unreserved_ip_ranges")) => {
+            Reply::json(200, &subnet_usage::unreserved_json(state, &state.subnets[i]))
+        }
+        ("GET", Some("statistics")) => {
+            Reply::json(200, &subnet_usage::statistics_json(state, &state.subnets[i]))
+        }
         ("PUT", None) => {
             let s = &mut state.subnets[i];
             if let Some(name) = req.param("name") {
