@@ -210,6 +210,9 @@ const SERVED: &[&str] = &[
     "195-machine-release-ipmi.json",
     "196-machine-get-ipmi-after-release.json",
     "198-auth-none-fabrics.json",
+    "199-auth-none-machines.json",
+    "200-auth-none-machine.json",
+    "201-auth-none-post-machines.json",
     "202-auth-bearer.json",
     "203-auth-malformed-oauth.json",
     "204-auth-oauth-missing-signature.json",
@@ -217,7 +220,9 @@ const SERVED: &[&str] = &[
     "206-auth-unknown-token.json",
     "207-auth-wrong-secret.json",
     "208-auth-expired-timestamp.json",
+    "209-auth-nonce-first.json",
     "210-auth-nonce-replay.json",
+    "211-auth-bad-timestamp.json",
     "219-unknown-endpoint.json",
     "220-api-1.0-gone.json",
     "221-unknown-op-collection.json",
@@ -443,6 +448,10 @@ fn adapt_header(recorded: &str, sim: &Sim, note: &str) -> String {
     if let Some(start) = h.find("oauth_timestamp=\"") {
         let start = start + "oauth_timestamp=\"".len();
         let end = start + h[start..].find('"').unwrap();
+        // A deliberately broken timestamp stays as recorded.
+        if !h[start..end].bytes().all(|b| b.is_ascii_digit()) {
+            return h;
+        }
         let when = if note.contains("1h old") {
             now() - 3600
         } else {

@@ -29,6 +29,12 @@ pub fn handle(req: &Request, auth_header: Option<&str>, state: &mut State, base:
         (["machines"], "GET") if req.op() == Some("is_registered") => {
             return machines::is_registered(req, &state.machines);
         }
+        // `machines/` has an anonymous twin for booting machines: without credentials a
+        // POST enlists, and anything else is an op the twin does not have.
+        (["machines"], "POST") if auth_header.is_none() && req.op().is_none() => {
+            return machines::enlist(req, state);
+        }
+        (["machines"], _) if auth_header.is_none() => return req.unrecognised(req.op().unwrap_or("None")),
         (["describe"], "GET") => {
             let body = DESCRIBE.replace("http://MAAS_HOST", base);
             return Reply::text(200, body).with_content_type("application/json");

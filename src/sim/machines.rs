@@ -448,6 +448,55 @@ fn list(req: &Request, state: &State) -> Reply {
     Reply::json(200, &Value::Array(listed))
 }
 
+/// Words for the `adjective-animal` hostnames MAAS gives machines that enlist themselves.
+const ADJECTIVES: &[&str] = &[
+    "brave", "calm", "eager", "fond", "immune", "keen", "lucky", "noble", "quick", "witty",
+];
+const ANIMALS: &[&str] = &[
+    "bull", "crow", "deer", "eel", "fox", "hare", "lynx", "mole", "owl", "wren",
+];
+
+/// `POST machines/` without credentials: a booting machine enlisting itself. MAAS answers
+/// with a short summary of the new machine, which has no power type yet.
+pub fn enlist(req: &Request, state: &mut State) -> Reply {
+    let mut form: Vec<(String, String)> = req
+        .params
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "commission" | "power_type"))
+        .cloned()
+        .collect();
+    form.push(("commission".into(), "false".into()));
+    if req.param("hostname").is_none() {
+        let n = state.machines.len();
+        let name = format!(
+            "{}-{}",
+            ADJECTIVES[n % ADJECTIVES.len()],
+            ANIMALS[(n / ADJECTIVES.len()) % ANIMALS.len()]
+        );
+        form.push(("hostname".into(), name));
+    }
+    let reply = create(&Request::with_form("POST", "machines/", "", form), state);
+    if reply.status != 200 {
+        return reply;
+    }
+    let Some(m) = state.machines.last_mut() else {
+        return reply;
+    };
+    m.power_type = String::new();
+    let id = &m.system_id;
+    Reply::json(
+        200,
+        &json!({"node_type": 0, "system_id": id, "fqdn": format!("{}.{}", m.hostname, m.domain), "status": m.status.code(),
+                "hostname": m.hostname, "status_name": m.status.name(), "power_type": m.power_type,
+                "status_message": null,
+                "domain": {"name": m.domain, "authoritative": true, "ttl": null, "is_default": true, "id": 0,
+                           "resource_record_count": 0},
+                "status_action": null, "zone": {"name": "default", "description": "", "id": 1},
+                "architecture": m.architecture, "power_state": m.power_state,
+                "resource_uri": format!("/MAAS/api/2.0/machines/{id}/")}),
+    )
+}
+
 /// `GET machines/?op=is_registered`, which MAAS answers without credentials so that booting
 /// machines can ask. A machine still New does not count.
 pub fn is_registered(req: &Request, machines: &[Machine]) -> Reply {
