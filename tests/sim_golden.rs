@@ -209,6 +209,7 @@ const SERVED: &[&str] = &[
     "194-machine-deploy-ipmi.json",
     "195-machine-release-ipmi.json",
     "196-machine-get-ipmi-after-release.json",
+    "197-commissioning-results.json",
     "198-auth-none-fabrics.json",
     "199-auth-none-machines.json",
     "200-auth-none-machine.json",

@@ -7,7 +7,7 @@ use super::request::Request;
 use super::state::State;
 use super::{
     auth, blockdevices, boot_resources, config, controllers, domains, fabrics, interfaces, ipranges,
-    lifecycle, machines, repositories, routes, spaces, sshkeys, subnets, tags, vlans, volumegroups,
+    lifecycle, machines, repositories, results, routes, spaces, sshkeys, subnets, tags, vlans, volumegroups,
 };
 
 const DESCRIBE: &str = include_str!("describe.json");
@@ -78,6 +78,7 @@ pub fn handle(req: &Request, auth_header: Option<&str>, state: &mut State, base:
             let index = state.vlans.iter().position(|v| v.id.to_string() == *id);
             vlans::item(req, state, index)
         }
+        ["commissioning-results"] => results::collection(req, state),
         ["spaces"] => spaces::collection(req, state),
         ["spaces", id] => spaces::item(req, state, id),
         ["ipranges", id] => ipranges::item(req, state, id),

@@ -30,6 +30,9 @@ pub struct Pending {
 pub fn advance(state: &mut State, now_ms: u64) {
     for m in &mut state.machines {
         if let Some(p) = m.pending.filter(|p| p.due_ms <= now_ms) {
+            if m.status == MachineStatus::Commissioning && p.to == MachineStatus::Ready {
+                m.commissioned_ms = Some(p.due_ms);
+            }
             m.status = p.to;
             m.pending = None;
             if p.to == MachineStatus::Deployed {
@@ -343,6 +346,11 @@ mod tests {
         );
         advance(&mut state, t0 + 3_000);
         assert_eq!(state.machines[i].status, MachineStatus::Ready);
+        assert_eq!(
+            state.machines[i].commissioned_ms,
+            Some(t0 + 3_000),
+            "commissioning left a result"
+        );
         let id = state.machines[i].system_id.clone();
         assert_eq!(
             allocate(

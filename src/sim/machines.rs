@@ -57,6 +57,8 @@ pub struct Machine {
     pub workload_annotations: Map<String, Value>,
     /// A timed transition under way (commissioning, deploying, releasing).
     pub pending: Option<Pending>,
+    /// When it last passed commissioning (ms since the epoch).
+    pub commissioned_ms: Option<u64>,
 }
 
 /// Six lowercase letters and digits derived from the name, like MAAS's system ids.
@@ -134,6 +136,7 @@ impl Machine {
                     distro_series: String::new(),
                     workload_annotations: Map::new(),
                     pending: None,
+                    commissioned_ms: None,
                     system_id: system_id(&node.name),
                     hostname: node.name.clone(),
                     domain: "maas".into(),
@@ -415,6 +418,7 @@ fn create(req: &Request, state: &mut State) -> Reply {
         distro_series: String::new(),
         workload_annotations: Map::new(),
         pending: None,
+        commissioned_ms: None,
     };
     if machine.bmc_address().is_some() {
         state.next_ip_id();

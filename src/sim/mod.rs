@@ -18,6 +18,7 @@ mod machines;
 mod reply;
 mod repositories;
 mod request;
+mod results;
 mod routes;
 mod spaces;
 mod sshkeys;
@@ -227,6 +228,10 @@ async fn set_machine(
     };
     match s.machines.iter_mut().find(|m| m.system_id == system_id) {
         Some(m) => {
+            // A machine put into Ready this way counts as having passed commissioning.
+            if status == crate::maas::MachineStatus::Ready && m.commissioned_ms.is_none() {
+                m.commissioned_ms = Some(now_ms());
+            }
             m.status = status;
             Reply::text(200, "OK".into()).into_response()
         }
