@@ -224,6 +224,13 @@ const SERVED: &[&str] = &[
     "209-auth-nonce-first.json",
     "210-auth-nonce-replay.json",
     "211-auth-bad-timestamp.json",
+    "212-users-create.json",
+    "213-nonadmin-fabrics-create.json",
+    "214-nonadmin-machines-list.json",
+    "215-nonadmin-machine-update.json",
+    "216-nonadmin-config-set.json",
+    "217-nonadmin-allocate.json",
+    "218-admin-release-other-users-machine.json",
     "219-unknown-endpoint.json",
     "220-api-1.0-gone.json",
     "221-unknown-op-collection.json",
@@ -509,10 +516,25 @@ fn served_golden_pairs_replay_with_the_same_status_and_shape() {
         };
         let url = format!("{base}{path}");
         let note = g["note"].as_str().unwrap_or_default();
+        // The recording signed the `nonadmin` pairs with the second user's key.
+        let signer = if file.contains("nonadmin") {
+            let key = rt
+                .block_on(async {
+                    http.get(format!("{base}/_sim/users/operator"))
+                        .send()
+                        .await?
+                        .text()
+                        .await
+                })
+                .unwrap();
+            drydock::maas::ApiKey::parse(&key).unwrap()
+        } else {
+            sim.key().clone()
+        };
         let auth = match g.get("request_headers") {
             Some(h) => h["authorization"].as_str().map(|a| adapt_header(a, &sim, note)),
             None => Some(drydock::maas::auth::authorization(
-                sim.key(),
+                &signer,
                 method.as_str(),
                 &url,
                 None,

@@ -7,7 +7,8 @@ use super::request::Request;
 use super::state::State;
 use super::{
     auth, blockdevices, boot_resources, config, controllers, domains, fabrics, interfaces, ipranges,
-    lifecycle, machines, repositories, results, routes, spaces, sshkeys, subnets, tags, vlans, volumegroups,
+    lifecycle, machines, repositories, results, routes, spaces, sshkeys, subnets, tags, users, vlans,
+    volumegroups,
 };
 
 const DESCRIBE: &str = include_str!("describe.json");
@@ -41,15 +42,17 @@ pub fn handle(req: &Request, auth_header: Option<&str>, state: &mut State, base:
         }
         _ => {}
     }
-    if let Err(reply) = auth::check(auth_header, state, now_ms / 1000) {
+    match auth::check(auth_header, state, now_ms / 1000) {
+        Ok(user) => state.caller = user,
+        Err(reply) => return reply,
+    }
+    if !state.caller_is_admin()
+        && let Some(reply) = refused_to_non_admin(req, &segments)
+    {
         return reply;
     }
     match segments.as_slice() {
-        ["users"] if req.op() == Some("whoami") => Reply::json(
-            200,
-            &json!({"is_superuser": true, "username": "admin", "email": "admin@example.com", "is_local": true,
-                    "resource_uri": "/MAAS/api/2.0/users/admin/"}),
-        ),
+        ["users"] => users::collection(req, &mut state.users, state.caller),
         ["maas"] => config::endpoint(req, &mut state.config),
         ["account", "prefs", "sshkeys"] => sshkeys::collection(req, &mut state.ssh_keys),
         ["account", "prefs", "sshkeys", id] => sshkeys::item(req, &mut state.ssh_keys, id),
@@ -107,6 +110,34 @@ pub fn handle(req: &Request, auth_header: Option<&str>, state: &mut State, base:
         _ => Reply::text(404, format!("Unknown API endpoint: /MAAS/api/2.0/{}.", req.path))
             .with_content_type("text/plain; charset=utf-8")
             .without_hash(),
+    }
+}
+
+/// What a non-admin may not do: change the region's networks, names, images or settings,
+/// or edit and delete machines (MAAS answers the latter with an empty 403).
+fn refused_to_non_admin(req: &Request, segments: &[&str]) -> Option<Reply> {
+    const ADMIN_ONLY: &[&str] = &[
+        "fabrics",
+        "vlans",
+        "spaces",
+        "subnets",
+        "ipranges",
+        "static-routes",
+        "domains",
+        "tags",
+        "package-repositories",
+        "boot-resources",
+        "maas",
+    ];
+    match (segments, req.method.as_str()) {
+        (_, "GET") => None,
+        ([first, ..], _) if ADMIN_ONLY.contains(first) => Some(users::admin_only()),
+        (["machines", _], "PUT" | "DELETE") => Some(
+            Reply::text(403, String::new())
+                .with_content_type("text/plain; charset=utf-8")
+                .without_hash(),
+        ),
+        _ => None,
     }
 }
 

@@ -35,8 +35,8 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// `Ok(())` for a valid signature; otherwise MAAS's answer.
-pub fn check(header: Option<&str>, state: &mut State, now: u64) -> Result<(), Reply> {
+/// The index in `state.users` of the signer of a valid header; otherwise MAAS's answer.
+pub fn check(header: Option<&str>, state: &mut State, now: u64) -> Result<usize, Reply> {
     let forbidden = || Reply::text(401, "Forbidden".into());
     let Some(rest) = header.and_then(|h| h.trim().strip_prefix("OAuth ")) else {
         return Err(forbidden());
@@ -61,10 +61,15 @@ pub fn check(header: Option<&str>, state: &mut State, now: u64) -> Result<(), Re
         return Err(forbidden());
     }
     let p = |k: &str| params.get(k).map(String::as_str).unwrap_or_default();
-    if p("oauth_consumer_key") != state.key.consumer_key() {
+    let Some(user) = state
+        .users
+        .iter()
+        .position(|u| u.key.consumer_key() == p("oauth_consumer_key"))
+    else {
         return Err(oauth_error("Invalid API key.".into()));
-    }
-    if p("oauth_token") != state.key.token_key() {
+    };
+    let key = &state.users[user].key;
+    if p("oauth_token") != key.token_key() {
         return Err(oauth_error(format!(
             "'Invalid access token: {}'",
             p("oauth_token")
@@ -92,14 +97,14 @@ pub fn check(header: Option<&str>, state: &mut State, now: u64) -> Result<(), Re
         return Err(oauth_error(format!("'Nonce already used: {nonce}'")));
     }
     let secret = p("oauth_signature").strip_prefix('&').unwrap_or_default();
-    if p("oauth_signature_method") != "PLAINTEXT" || !state.key.secret_is(secret) {
+    if p("oauth_signature_method") != "PLAINTEXT" || !state.users[user].key.secret_is(secret) {
         // MAAS echoes the expected signature; the simulator does not hand out its secret.
         return Err(oauth_error(
             "'Invalid signature. Expected signature base string: &<token secret>'".into(),
         ));
     }
     state.nonces.insert(nonce);
-    Ok(())
+    Ok(user)
 }
 
 #[cfg(test)]
@@ -129,7 +134,7 @@ mod tests {
             check(Some(&header("ck", "tk", "&secret", now, "n2")), &mut s, now).is_ok(),
             "raw"
         );
-        let body = |r: Result<(), Reply>| r.unwrap_err().body_text();
+        let body = |r: Result<usize, Reply>| r.unwrap_err().body_text();
         assert_eq!(body(check(None, &mut s, now)), "Forbidden");
         assert_eq!(body(check(Some("Bearer abc"), &mut s, now)), "Forbidden");
         assert_eq!(body(check(Some("OAuth garbage"), &mut s, now)), "Forbidden");

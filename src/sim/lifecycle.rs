@@ -109,9 +109,10 @@ pub fn allocate(req: &Request, state: &mut State) -> Reply {
             None => "No available machine matches constraints.".into(),
         });
     };
+    let owner = state.caller_name().to_string();
     let m = &mut state.machines[i];
     m.status = MachineStatus::Allocated;
-    m.owner = Some("admin".into());
+    m.owner = Some(owner);
     // The answer to allocate also says which constraints matched what.
     let mut out = state.machines[i].json(state);
     out["constraints_by_type"] = json!({});
@@ -165,8 +166,9 @@ pub fn op(req: &Request, state: &mut State, i: usize, op: &str, now_ms: u64) -> 
                 .map(|s| s.trim_start_matches("ubuntu/").to_string())
                 .unwrap_or_else(|| "jammy".into());
             let pending = start(state, MachineStatus::Deployed, DEPLOYING_S, now_ms);
+            let owner = state.caller_name().to_string();
             let m = &mut state.machines[i];
-            m.owner = Some("admin".into());
+            m.owner.get_or_insert(owner);
             m.status = MachineStatus::Deploying;
             m.osystem = "ubuntu".into();
             m.distro_series = if series == "22.04" { "jammy".into() } else { series };

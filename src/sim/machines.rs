@@ -440,9 +440,13 @@ fn list(req: &Request, state: &State) -> Reply {
     let hostnames: Vec<&str> = req.params_named("hostname").collect();
     let ids: Vec<&str> = req.params_named("id").collect();
     let domains: Vec<&str> = req.params_named("domain").collect();
+    // A non-admin sees the machines nobody owns and its own.
+    let me = state.caller_name();
+    let admin = state.caller_is_admin();
     let listed: Vec<Value> = state
         .machines
         .iter()
+        .filter(|m| admin || m.owner.as_deref().is_none_or(|o| o == me))
         .filter(|m| hostnames.is_empty() || hostnames.contains(&m.hostname.as_str()))
         .filter(|m| ids.is_empty() || ids.contains(&m.system_id.as_str()))
         .filter(|m| domains.is_empty() || domains.contains(&m.domain.as_str()))

@@ -27,6 +27,7 @@ mod storage_layouts;
 mod subnet_usage;
 mod subnets;
 mod tags;
+mod users;
 mod vlans;
 mod volumegroups;
 
@@ -118,6 +119,7 @@ impl Sim {
             .route("/_sim/requests", get(requests))
             .route("/_sim/faults", post(plant))
             .route("/_sim/machines/{system_id}", post(set_machine))
+            .route("/_sim/users/{username}", get(user_key))
             .fallback(serve_api)
             .with_state(shared);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -209,6 +211,20 @@ async fn plant(Extract(shared): Extract<Shared>, body: Bytes) -> Response {
         s.planted.extend(std::iter::repeat_n(fault, count));
     }
     Reply::text(200, "OK".into()).into_response()
+}
+
+/// `GET /_sim/users/{username}`: the user's API key, as MAAS's web UI would show it.
+async fn user_key(
+    Extract(shared): Extract<Shared>,
+    axum::extract::Path(username): axum::extract::Path<String>,
+) -> Response {
+    let Ok(s) = shared.state.lock() else {
+        return Reply::text(500, "simulator state is poisoned".into()).into_response();
+    };
+    match s.users.iter().find(|u| u.username == username) {
+        Some(u) => Reply::text(200, u.key.expose()).into_response(),
+        None => Reply::text(404, format!("no user {username}")).into_response(),
+    }
 }
 
 /// `POST /_sim/machines/{system_id}` with `status=Ready`: moves a machine to a lifecycle

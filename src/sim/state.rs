@@ -84,6 +84,10 @@ pub enum Fault {
 
 pub struct State {
     pub key: ApiKey,
+    /// The admin first, then users an admin added.
+    pub users: Vec<super::users::User>,
+    /// Index in `users` of who signed the request being answered.
+    pub caller: usize,
     pub machines: Vec<super::machines::Machine>,
     pub fabrics: Vec<Fabric>,
     pub vlans: Vec<Vlan>,
@@ -115,6 +119,8 @@ pub struct State {
 impl State {
     pub fn new(key: ApiKey) -> State {
         let mut s = State {
+            users: vec![super::users::User::admin(key.clone())],
+            caller: 0,
             key,
             machines: Vec::new(),
             fabrics: Vec::new(),
@@ -194,6 +200,17 @@ impl State {
             space: "undefined".into(),
         });
         id
+    }
+
+    /// The username of who signed the request being answered.
+    pub fn caller_name(&self) -> &str {
+        self.users
+            .get(self.caller)
+            .map_or("admin", |u| u.username.as_str())
+    }
+
+    pub fn caller_is_admin(&self) -> bool {
+        self.users.get(self.caller).is_some_and(|u| u.is_superuser)
     }
 
     /// A fresh address id, for a new interface link or BMC address.
