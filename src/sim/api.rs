@@ -26,7 +26,7 @@ pub fn handle(req: &Request, auth_header: Option<&str>, state: &mut State, base:
     // Anonymous by design.
     match (segments.as_slice(), req.method.as_str()) {
         (["version"], "GET") => return version(),
-        (["version"], _) => return method_not_allowed("GET"),
+        (["version"], _) => return Reply::method_not_allowed("GET"),
         (["machines"], "GET") if req.op() == Some("is_registered") => {
             return machines::is_registered(req, &state.machines);
         }
@@ -152,10 +152,4 @@ fn version() -> Reply {
             "subversion": "",
         }),
     )
-}
-
-fn method_not_allowed(allow: &str) -> Reply {
-    Reply::text(405, String::new())
-        .with_content_type("text/html; charset=utf-8")
-        .with_header("allow", allow)
 }

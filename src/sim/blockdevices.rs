@@ -183,12 +183,6 @@ impl BlockDevice {
     }
 }
 
-fn method_not_allowed(allow: &str) -> Reply {
-    Reply::text(405, String::new())
-        .with_content_type("text/html; charset=utf-8")
-        .with_header("allow", allow)
-}
-
 fn machine_index(state: &State, system_id: &str) -> Result<usize, Reply> {
     state
         .machines
@@ -261,7 +255,7 @@ pub fn collection(req: &Request, state: &mut State, system_id: &str) -> Reply {
             Reply::json(200, &out)
         }
         (_, Some(op)) => req.unrecognised(op),
-        _ => method_not_allowed("POST, GET"),
+        _ => Reply::method_not_allowed("POST, GET"),
     }
 }
 
@@ -396,7 +390,7 @@ pub fn item(req: &Request, state: &mut State, system_id: &str, id: &str) -> Repl
             Reply::text(204, String::new())
         }
         (_, Some(op)) => req.unrecognised(op),
-        _ => method_not_allowed("DELETE, POST, GET, PUT"),
+        _ => Reply::method_not_allowed("DELETE, POST, GET, PUT"),
     }
 }
 
@@ -463,7 +457,7 @@ pub fn partitions(req: &Request, state: &mut State, system_id: &str, device: &st
             Reply::json(200, &disk.partition_json(system_id, i, &disk.partitions[i]))
         }
         (_, Some(op)) => req.unrecognised(op),
-        _ => method_not_allowed("POST, GET"),
+        _ => Reply::method_not_allowed("POST, GET"),
     }
 }
 
@@ -495,7 +489,7 @@ pub fn partition(req: &Request, state: &mut State, system_id: &str, device: &str
             disk.partitions.remove(i);
             Reply::text(204, String::new())
         }
-        _ => method_not_allowed("DELETE, POST, GET"),
+        _ => Reply::method_not_allowed("DELETE, POST, GET"),
     }
 }
 
@@ -504,21 +498,8 @@ mod tests {
     use super::*;
 
     fn region_with_disk() -> (State, String) {
-        let key = crate::maas::ApiKey::parse(
-            "aaaaaaaaaaaaaaaaaa:bbbbbbbbbbbbbbbbbb:cccccccccccccccccccccccccccccccc",
-        );
-        let mut state = State::new(key.unwrap());
-        let create = Request::new(
-            "POST",
-            "machines/",
-            "",
-            b"architecture=amd64/generic&mac_addresses=52:54:00:aa:00:01&commission=false",
-        );
-        assert_eq!(
-            super::super::machines::collection(&create, &mut state).status,
-            200
-        );
-        let id = state.machines[0].system_id.clone();
+        let (mut state, id) =
+            State::with_machine("architecture=amd64/generic&mac_addresses=52:54:00:aa:00:01");
         let disk = Request::new("POST", "x", "", b"name=sda&size=500000000000&block_size=512");
         assert_eq!(collection(&disk, &mut state, &id).status, 200);
         (state, id)

@@ -51,9 +51,7 @@ pub fn collection(req: &Request, resources: &[BootResource]) -> Reply {
         // Nothing downloads in the simulator: images are always in place.
         ("GET", Some("is_importing")) => Reply::json(200, &json!(false)),
         (_, Some(op)) => req.unrecognised(op),
-        _ => Reply::text(405, String::new())
-            .with_content_type("text/html; charset=utf-8")
-            .with_header("allow", "POST, GET"),
+        _ => Reply::method_not_allowed("POST, GET"),
     }
 }
 
@@ -63,8 +61,6 @@ pub fn item(req: &Request, resources: &[BootResource], id: &str) -> Reply {
     };
     match req.method.as_str() {
         "GET" => Reply::json(200, &resource.to_json()),
-        _ => Reply::text(405, String::new())
-            .with_content_type("text/html; charset=utf-8")
-            .with_header("allow", "GET, DELETE"),
+        _ => Reply::method_not_allowed("GET, DELETE"),
     }
 }

@@ -197,9 +197,7 @@ pub fn endpoint(req: &Request, config: &mut Config) -> Reply {
         }
         (_, Some("get_config" | "set_config"), None) => Reply::invalid("name", "This field is required."),
         (_, Some(op), _) => req.unrecognised(op),
-        _ => Reply::text(405, String::new())
-            .with_content_type("text/html; charset=utf-8")
-            .with_header("allow", "POST, GET"),
+        _ => Reply::method_not_allowed("POST, GET"),
     }
 }
 

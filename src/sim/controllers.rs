@@ -37,9 +37,7 @@ pub fn regions(req: &Request, state: &State) -> Reply {
     match (req.method.as_str(), req.op()) {
         ("GET", None) => Reply::json(200, &Value::Array(vec![region(state)])),
         (_, Some(op)) => req.unrecognised(op),
-        _ => Reply::text(405, String::new())
-            .with_content_type("text/html; charset=utf-8")
-            .with_header("allow", "GET"),
+        _ => Reply::method_not_allowed("GET"),
     }
 }
 
@@ -48,9 +46,7 @@ pub fn racks(req: &Request) -> Reply {
         ("GET", None) => Reply::json(200, &Value::Array(Vec::new())),
         ("GET", Some("describe_power_types")) => Reply::json(200, power_types()),
         (_, Some(op)) => req.unrecognised(op),
-        _ => Reply::text(405, String::new())
-            .with_content_type("text/html; charset=utf-8")
-            .with_header("allow", "GET"),
+        _ => Reply::method_not_allowed("GET"),
     }
 }
 

@@ -28,9 +28,7 @@ pub fn collection(req: &Request, state: &mut State) -> Reply {
             }
         }
         (_, Some(op)) => req.unrecognised(op),
-        _ => Reply::text(405, String::new())
-            .with_content_type("text/html; charset=utf-8")
-            .with_header("allow", "POST, GET"),
+        _ => Reply::method_not_allowed("POST, GET"),
     }
 }
 
@@ -85,9 +83,7 @@ pub fn item(req: &Request, state: &mut State, id: &str) -> Reply {
             Reply::text(204, String::new())
         }
         (_, Some(op)) => req.unrecognised(op),
-        _ => Reply::text(405, String::new())
-            .with_content_type("text/html; charset=utf-8")
-            .with_header("allow", "GET, PUT, DELETE"),
+        _ => Reply::method_not_allowed("GET, PUT, DELETE"),
     }
 }
 
@@ -111,8 +107,6 @@ pub fn vlans(req: &Request, state: &mut State, fabric: &str) -> Reply {
         }
         ("POST", None) => super::vlans::create(req, state, fid),
         (_, Some(op)) => req.unrecognised(op),
-        _ => Reply::text(405, String::new())
-            .with_content_type("text/html; charset=utf-8")
-            .with_header("allow", "POST, GET"),
+        _ => Reply::method_not_allowed("POST, GET"),
     }
 }

@@ -143,12 +143,6 @@ impl Interface {
     }
 }
 
-fn method_not_allowed(allow: &str) -> Reply {
-    Reply::text(405, String::new())
-        .with_content_type("text/html; charset=utf-8")
-        .with_header("allow", allow)
-}
-
 fn list_json(state: &State, machine: usize) -> Value {
     let m = &state.machines[machine];
     Value::Array(
@@ -214,7 +208,7 @@ pub fn collection(req: &Request, state: &mut State, system_id: &str) -> Reply {
         ("POST", Some("create_bond")) => create_bond(req, state, m),
         ("POST", Some("create_vlan")) => create_vlan(req, state, m),
         (_, Some(op)) => req.unrecognised(op),
-        _ => method_not_allowed("POST, GET"),
+        _ => Reply::method_not_allowed("POST, GET"),
     }
 }
 
@@ -440,7 +434,7 @@ pub fn item(req: &Request, state: &mut State, system_id: &str, id: &str) -> Repl
         ("POST", Some("unlink_subnet")) => unlink_subnet(req, state, m, i),
         ("POST", Some("set_default_gateway")) => Reply::json(200, &one_json(state, m, iface_id)),
         (_, Some(op)) => req.unrecognised(op),
-        _ => method_not_allowed("DELETE, POST, GET, PUT"),
+        _ => Reply::method_not_allowed("DELETE, POST, GET, PUT"),
     }
 }
 
@@ -570,24 +564,11 @@ fn unlink_subnet(req: &Request, state: &mut State, m: usize, i: usize) -> Reply 
 mod tests {
     use super::*;
 
-    /// A region with one machine (two NICs) and 172.16.10.0/24 on the default VLAN.
+    /// A region with one machine with two NICs.
     fn region() -> (State, String) {
-        let key = crate::maas::ApiKey::parse(
-            "aaaaaaaaaaaaaaaaaa:bbbbbbbbbbbbbbbbbb:cccccccccccccccccccccccccccccccc",
-        );
-        let mut state = State::new(key.unwrap());
-        let create = Request::new(
-            "POST",
-            "machines/",
-            "",
-            b"architecture=amd64/generic&mac_addresses=52:54:00:aa:00:01&mac_addresses=52:54:00:aa:00:02&commission=false",
-        );
-        assert_eq!(
-            super::super::machines::collection(&create, &mut state).status,
-            200
-        );
-        let id = state.machines[0].system_id.clone();
-        (state, id)
+        State::with_machine(
+            "architecture=amd64/generic&mac_addresses=52:54:00:aa:00:01&mac_addresses=52:54:00:aa:00:02",
+        )
     }
 
     #[test]

@@ -308,10 +308,7 @@ mod tests {
 
     /// A region with a rack, running 60 times faster than real, and one Ready machine.
     fn region() -> (State, usize) {
-        let key = crate::maas::ApiKey::parse(
-            "aaaaaaaaaaaaaaaaaa:bbbbbbbbbbbbbbbbbb:cccccccccccccccccccccccccccccccc",
-        );
-        let mut state = State::new(key.unwrap());
+        let mut state = State::for_tests();
         state.speed = 60.0;
         let create = Request::new(
             "POST",

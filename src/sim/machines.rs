@@ -543,9 +543,7 @@ pub fn collection(req: &Request, state: &mut State) -> Reply {
             Reply::json(200, &Value::Object(all))
         }
         (_, Some(op)) => req.unrecognised(op),
-        _ => Reply::text(405, String::new())
-            .with_content_type("text/html; charset=utf-8")
-            .with_header("allow", "POST, GET"),
+        _ => Reply::method_not_allowed("POST, GET"),
     }
 }
 
@@ -639,9 +637,7 @@ pub fn item(req: &Request, state: &mut State, id: &str, now_ms: u64) -> Reply {
             Reply::text(204, String::new())
         }
         (_, Some(op)) => req.unrecognised(op),
-        _ => Reply::text(405, String::new())
-            .with_content_type("text/html; charset=utf-8")
-            .with_header("allow", "DELETE, POST, GET, PUT"),
+        _ => Reply::method_not_allowed("DELETE, POST, GET, PUT"),
     }
 }
 
@@ -656,10 +652,7 @@ mod tests {
             "/tests/fixtures/base.yaml"
         ))])
         .unwrap();
-        let key = crate::maas::ApiKey::parse(
-            "aaaaaaaaaaaaaaaaaa:bbbbbbbbbbbbbbbbbb:cccccccccccccccccccccccccccccccc",
-        );
-        let mut state = State::new(key.unwrap());
+        let mut state = State::for_tests();
         state.machines = Machine::from_site(&site);
         assert_eq!(state.machines.len(), 2);
         let m = state.machines[0].json(&state);
@@ -684,12 +677,9 @@ mod tests {
 #[cfg(test)]
 mod lifecycle_tests {
     use super::*;
-    use crate::maas::ApiKey;
 
     fn state() -> State {
-        State::new(
-            ApiKey::parse("aaaaaaaaaaaaaaaaaa:bbbbbbbbbbbbbbbbbb:cccccccccccccccccccccccccccccccc").unwrap(),
-        )
+        State::for_tests()
     }
 
     fn post(body: &str) -> Request {

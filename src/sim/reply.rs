@@ -65,6 +65,13 @@ impl Reply {
         }
     }
 
+    /// MAAS's 405: an empty HTML answer naming the methods the resource has.
+    pub fn method_not_allowed(allow: &str) -> Reply {
+        Reply::text(405, String::new())
+            .with_content_type("text/html; charset=utf-8")
+            .with_header("allow", allow)
+    }
+
     pub fn with_content_type(mut self, ct: &str) -> Reply {
         self.content_type = ct.to_string();
         self

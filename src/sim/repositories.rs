@@ -156,9 +156,7 @@ pub fn collection(req: &Request, repos: &mut Vec<Repository>) -> Reply {
             Reply::json(200, &out)
         }
         (_, Some(op)) => req.unrecognised(op),
-        _ => Reply::text(405, String::new())
-            .with_content_type("text/html; charset=utf-8")
-            .with_header("allow", "POST, GET"),
+        _ => Reply::method_not_allowed("POST, GET"),
     }
 }
 
@@ -188,8 +186,6 @@ pub fn item(req: &Request, repos: &mut Vec<Repository>, id: &str) -> Reply {
             Reply::text(204, String::new())
         }
         (_, Some(op)) => req.unrecognised(op),
-        _ => Reply::text(405, String::new())
-            .with_content_type("text/html; charset=utf-8")
-            .with_header("allow", "GET, PUT, DELETE"),
+        _ => Reply::method_not_allowed("GET, PUT, DELETE"),
     }
 }

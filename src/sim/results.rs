@@ -18,9 +18,7 @@ fn maas_time(ms: u64) -> String {
 
 pub fn collection(req: &Request, state: &State) -> Reply {
     if req.method != "GET" {
-        return Reply::text(405, String::new())
-            .with_content_type("text/html; charset=utf-8")
-            .with_header("allow", "GET");
+        return Reply::method_not_allowed("GET");
     }
     let wanted: Vec<&str> = req.params_named("system_id").collect();
     let results: Vec<Value> = state

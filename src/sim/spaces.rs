@@ -65,9 +65,7 @@ pub fn collection(req: &Request, state: &mut State) -> Reply {
             Reply::json(200, &out)
         }
         (_, Some(op)) => req.unrecognised(op),
-        _ => Reply::text(405, String::new())
-            .with_content_type("text/html; charset=utf-8")
-            .with_header("allow", "POST, GET"),
+        _ => Reply::method_not_allowed("POST, GET"),
     }
 }
 
@@ -110,8 +108,6 @@ pub fn item(req: &Request, state: &mut State, id: &str) -> Reply {
             Reply::text(204, String::new())
         }
         (_, Some(op)) => req.unrecognised(op),
-        _ => Reply::text(405, String::new())
-            .with_content_type("text/html; charset=utf-8")
-            .with_header("allow", "GET, PUT, DELETE"),
+        _ => Reply::method_not_allowed("GET, PUT, DELETE"),
     }
 }

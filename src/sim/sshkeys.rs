@@ -68,9 +68,7 @@ pub fn collection(req: &Request, keys: &mut Vec<SshKey>) -> Reply {
             Reply::json(201, &json!({"key": key, "keysource": null, "id": id}))
         }
         (_, Some(op)) => req.unrecognised(op),
-        _ => Reply::text(405, String::new())
-            .with_content_type("text/html; charset=utf-8")
-            .with_header("allow", "POST, GET"),
+        _ => Reply::method_not_allowed("POST, GET"),
     }
 }
 
@@ -84,9 +82,7 @@ pub fn item(req: &Request, keys: &mut Vec<SshKey>, id: &str) -> Reply {
             keys.remove(i);
             Reply::text(204, String::new())
         }
-        _ => Reply::text(405, String::new())
-            .with_content_type("text/html; charset=utf-8")
-            .with_header("allow", "GET, DELETE"),
+        _ => Reply::method_not_allowed("GET, DELETE"),
     }
 }
 

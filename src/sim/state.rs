@@ -286,3 +286,26 @@ impl State {
         })
     }
 }
+
+#[cfg(test)]
+impl State {
+    /// A fresh region with a fixed key, for unit tests.
+    pub fn for_tests() -> State {
+        State::new(
+            ApiKey::parse("aaaaaaaaaaaaaaaaaa:bbbbbbbbbbbbbbbbbb:cccccccccccccccccccccccccccccccc")
+                .expect("a well-formed key"),
+        )
+    }
+
+    /// A fresh region with one machine created through `POST machines/` with `form`
+    /// (`commission=false` added); the machine's system id.
+    pub fn with_machine(form: &str) -> (State, String) {
+        let mut state = State::for_tests();
+        let body = format!("{form}&commission=false");
+        let create = super::request::Request::new("POST", "machines/", "", body.as_bytes());
+        let reply = super::machines::collection(&create, &mut state);
+        assert_eq!(reply.status, 200, "{}", reply.body_text());
+        let id = state.machines[0].system_id.clone();
+        (state, id)
+    }
+}

@@ -57,9 +57,7 @@ pub fn collection(req: &Request, tags: &mut Vec<Tag>) -> Reply {
             Reply::json(200, &out)
         }
         (_, Some(op)) => req.unrecognised(op),
-        _ => Reply::text(405, String::new())
-            .with_content_type("text/html; charset=utf-8")
-            .with_header("allow", "POST, GET"),
+        _ => Reply::method_not_allowed("POST, GET"),
     }
 }
 
@@ -115,9 +113,7 @@ pub fn item(req: &Request, state: &mut State, name: &str) -> Reply {
             Reply::text(204, String::new())
         }
         (_, Some(op)) => req.unrecognised(op),
-        _ => Reply::text(405, String::new())
-            .with_content_type("text/html; charset=utf-8")
-            .with_header("allow", "GET, PUT, DELETE"),
+        _ => Reply::method_not_allowed("GET, PUT, DELETE"),
     }
 }
 
@@ -132,10 +128,7 @@ mod tests {
             "/tests/fixtures/base.yaml"
         ))])
         .unwrap();
-        let key = crate::maas::ApiKey::parse(
-            "aaaaaaaaaaaaaaaaaa:bbbbbbbbbbbbbbbbbb:cccccccccccccccccccccccccccccccc",
-        );
-        let mut state = State::new(key.unwrap());
+        let mut state = State::for_tests();
         state.machines = crate::sim::machines::Machine::from_site(&site);
         state
     }

@@ -66,8 +66,6 @@ pub fn collection(req: &Request, users: &mut Vec<User>, caller: usize) -> Reply 
             Reply::json(200, &out)
         }
         (_, Some(op)) => req.unrecognised(op),
-        _ => Reply::text(405, String::new())
-            .with_content_type("text/html; charset=utf-8")
-            .with_header("allow", "POST, GET"),
+        _ => Reply::method_not_allowed("POST, GET"),
     }
 }

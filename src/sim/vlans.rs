@@ -4,12 +4,6 @@ use super::reply::Reply;
 use super::request::Request;
 use super::state::State;
 
-fn allow(methods: &str) -> Reply {
-    Reply::text(405, String::new())
-        .with_content_type("text/html; charset=utf-8")
-        .with_header("allow", methods)
-}
-
 pub fn create(req: &Request, state: &mut State, fabric_id: u64) -> Reply {
     let vid = match req.param("vid").map(|v| v.trim().parse::<i64>()) {
         Some(Ok(v)) if (0..=4094).contains(&v) => v as u16,
@@ -88,6 +82,6 @@ pub fn item(req: &Request, state: &mut State, index: Option<usize>) -> Reply {
             Reply::text(204, String::new())
         }
         (_, Some(op)) => req.unrecognised(op),
-        _ => allow("GET, PUT, DELETE"),
+        _ => Reply::method_not_allowed("GET, PUT, DELETE"),
     }
 }

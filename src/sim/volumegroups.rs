@@ -103,12 +103,6 @@ fn machine_index(state: &State, system_id: &str) -> Result<usize, Reply> {
         .ok_or_else(|| Reply::text(404, "No Node matches the given query.".into()))
 }
 
-fn method_not_allowed(allow: &str) -> Reply {
-    Reply::text(405, String::new())
-        .with_content_type("text/html; charset=utf-8")
-        .with_header("allow", allow)
-}
-
 pub fn collection(req: &Request, state: &mut State, system_id: &str) -> Reply {
     let m = match machine_index(state, system_id) {
         Ok(m) => m,
@@ -126,7 +120,7 @@ pub fn collection(req: &Request, state: &mut State, system_id: &str) -> Reply {
         }
         ("POST", None) => create(req, state, m),
         (_, Some(op)) => req.unrecognised(op),
-        _ => method_not_allowed("POST, GET"),
+        _ => Reply::method_not_allowed("POST, GET"),
     }
 }
 
@@ -301,7 +295,7 @@ pub fn item(req: &Request, state: &mut State, system_id: &str, id: &str) -> Repl
             Reply::text(204, String::new())
         }
         (_, Some(op)) => req.unrecognised(op),
-        _ => method_not_allowed("DELETE, POST, GET, PUT"),
+        _ => Reply::method_not_allowed("DELETE, POST, GET, PUT"),
     }
 }
 
@@ -311,21 +305,8 @@ mod tests {
 
     #[test]
     fn a_volume_group_keeps_4mib_per_pv_and_refuses_oversized_volumes() {
-        let key = crate::maas::ApiKey::parse(
-            "aaaaaaaaaaaaaaaaaa:bbbbbbbbbbbbbbbbbb:cccccccccccccccccccccccccccccccc",
-        );
-        let mut state = State::new(key.unwrap());
-        let create = Request::new(
-            "POST",
-            "machines/",
-            "",
-            b"architecture=amd64/generic&mac_addresses=52:54:00:aa:00:01&commission=false",
-        );
-        assert_eq!(
-            super::super::machines::collection(&create, &mut state).status,
-            200
-        );
-        let id = state.machines[0].system_id.clone();
+        let (mut state, id) =
+            State::with_machine("architecture=amd64/generic&mac_addresses=52:54:00:aa:00:01");
         let disk = Request::new("POST", "x", "", b"name=sdb&size=500000000000&block_size=512");
         assert_eq!(
             super::super::blockdevices::collection(&disk, &mut state, &id).status,
