@@ -183,14 +183,6 @@ impl BlockDevice {
     }
 }
 
-fn machine_index(state: &State, system_id: &str) -> Result<usize, Reply> {
-    state
-        .machines
-        .iter()
-        .position(|m| m.system_id == system_id)
-        .ok_or_else(|| Reply::text(404, "No Node matches the given query.".into()))
-}
-
 fn number(req: &Request, field: &str) -> Result<Option<u64>, Reply> {
     req.param(field)
         .map(|v| {
@@ -201,7 +193,7 @@ fn number(req: &Request, field: &str) -> Result<Option<u64>, Reply> {
 }
 
 pub fn collection(req: &Request, state: &mut State, system_id: &str) -> Reply {
-    let m = match machine_index(state, system_id) {
+    let m = match state.machine_index(system_id) {
         Ok(m) => m,
         Err(reply) => return reply,
     };
@@ -326,7 +318,7 @@ fn filesystem_op(req: &Request, op: &str, slot: &mut Option<Filesystem>, seed: &
 }
 
 pub fn item(req: &Request, state: &mut State, system_id: &str, id: &str) -> Reply {
-    let m = match machine_index(state, system_id) {
+    let m = match state.machine_index(system_id) {
         Ok(m) => m,
         Err(reply) => return reply,
     };
@@ -395,7 +387,7 @@ pub fn item(req: &Request, state: &mut State, system_id: &str, id: &str) -> Repl
 }
 
 pub fn partitions(req: &Request, state: &mut State, system_id: &str, device: &str) -> Reply {
-    let m = match machine_index(state, system_id) {
+    let m = match state.machine_index(system_id) {
         Ok(m) => m,
         Err(reply) => return reply,
     };
@@ -462,7 +454,7 @@ pub fn partitions(req: &Request, state: &mut State, system_id: &str, device: &st
 }
 
 pub fn partition(req: &Request, state: &mut State, system_id: &str, device: &str, id: &str) -> Reply {
-    let m = match machine_index(state, system_id) {
+    let m = match state.machine_index(system_id) {
         Ok(m) => m,
         Err(reply) => return reply,
     };

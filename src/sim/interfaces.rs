@@ -200,8 +200,9 @@ fn mtu_param(req: &Request) -> Result<Option<u64>, Reply> {
 }
 
 pub fn collection(req: &Request, state: &mut State, system_id: &str) -> Reply {
-    let Some(m) = state.machines.iter().position(|m| m.system_id == system_id) else {
-        return Reply::text(404, "No Node matches the given query.".into());
+    let m = match state.machine_index(system_id) {
+        Ok(m) => m,
+        Err(reply) => return reply,
     };
     match (req.method.as_str(), req.op()) {
         ("GET", None) => Reply::json(200, &list_json(state, m)),

@@ -74,6 +74,33 @@ fn system_id(name: &str) -> String {
 }
 
 impl Machine {
+    /// A New machine with nothing known about it yet.
+    pub fn new(system_id: String, hostname: String) -> Machine {
+        Machine {
+            system_id,
+            hostname,
+            domain: "maas".into(),
+            architecture: "amd64/generic".into(),
+            description: String::new(),
+            cpu_count: 0,
+            memory: 0,
+            status: MachineStatus::New,
+            power_type: "manual".into(),
+            power_parameters: Map::new(),
+            interfaces: Vec::new(),
+            disks: Vec::new(),
+            boot_disk: None,
+            volume_groups: Vec::new(),
+            owner: None,
+            power_state: "unknown",
+            osystem: String::new(),
+            distro_series: String::new(),
+            workload_annotations: Map::new(),
+            pending: None,
+            commissioned_ms: None,
+        }
+    }
+
     /// One machine per BaremetalNode; NICs from the node's interface slaves (the boot MAC,
     /// if given, on the first), other MACs made up from the node's position.
     pub fn from_site(site: &Site) -> Vec<Machine> {
@@ -128,28 +155,11 @@ impl Machine {
                     .collect();
                 Machine {
                     disks,
-                    boot_disk: None,
-                    volume_groups: Vec::new(),
-                    owner: None,
-                    power_state: "unknown",
-                    osystem: String::new(),
-                    distro_series: String::new(),
-                    workload_annotations: Map::new(),
-                    pending: None,
-                    commissioned_ms: None,
-                    system_id: system_id(&node.name),
-                    hostname: node.name.clone(),
-                    domain: "maas".into(),
-                    architecture: "amd64/generic".into(),
-                    description: String::new(),
-                    cpu_count: 0,
-                    memory: 0,
-                    power_parameters: Map::new(),
-                    status: MachineStatus::New,
                     power_type: node
                         .oob_type
                         .map_or("manual".to_string(), |t| t.as_str().to_string()),
                     interfaces: nics,
+                    ..Machine::new(system_id(&node.name), node.name.clone())
                 }
             })
             .collect()
@@ -395,30 +405,17 @@ fn create(req: &Request, state: &mut State) -> Reply {
             Interface::physical(next_nic, format!("eth{i}"), mac)
         })
         .collect();
+    let hostname = req
+        .param("hostname")
+        .map_or_else(|| format!("node-{system_id}"), str::to_string);
     let machine = Machine {
-        hostname: req
-            .param("hostname")
-            .map_or_else(|| format!("node-{system_id}"), str::to_string),
-        system_id,
         domain,
         architecture,
         description: req.param("description").unwrap_or_default().to_string(),
-        cpu_count: 0,
-        memory: 0,
-        status: MachineStatus::New,
         power_type,
         power_parameters: params,
         interfaces: nics,
-        disks: Vec::new(),
-        boot_disk: None,
-        volume_groups: Vec::new(),
-        owner: None,
-        power_state: "unknown",
-        osystem: String::new(),
-        distro_series: String::new(),
-        workload_annotations: Map::new(),
-        pending: None,
-        commissioned_ms: None,
+        ..Machine::new(system_id, hostname)
     };
     if machine.bmc_address().is_some() {
         state.next_ip_id();

@@ -202,6 +202,14 @@ impl State {
         id
     }
 
+    /// The machine a `nodes/{system_id}/...` path names, or MAAS's 404.
+    pub fn machine_index(&self, system_id: &str) -> Result<usize, super::reply::Reply> {
+        self.machines
+            .iter()
+            .position(|m| m.system_id == system_id)
+            .ok_or_else(|| super::reply::Reply::text(404, "No Node matches the given query.".into()))
+    }
+
     /// The username of who signed the request being answered.
     pub fn caller_name(&self) -> &str {
         self.users

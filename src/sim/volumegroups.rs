@@ -95,16 +95,8 @@ impl VolumeGroup {
     }
 }
 
-fn machine_index(state: &State, system_id: &str) -> Result<usize, Reply> {
-    state
-        .machines
-        .iter()
-        .position(|m| m.system_id == system_id)
-        .ok_or_else(|| Reply::text(404, "No Node matches the given query.".into()))
-}
-
 pub fn collection(req: &Request, state: &mut State, system_id: &str) -> Reply {
-    let m = match machine_index(state, system_id) {
+    let m = match state.machine_index(system_id) {
         Ok(m) => m,
         Err(reply) => return reply,
     };
@@ -215,7 +207,7 @@ fn create(req: &Request, state: &mut State, m: usize) -> Reply {
 }
 
 pub fn item(req: &Request, state: &mut State, system_id: &str, id: &str) -> Reply {
-    let m = match machine_index(state, system_id) {
+    let m = match state.machine_index(system_id) {
         Ok(m) => m,
         Err(reply) => return reply,
     };
