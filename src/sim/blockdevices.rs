@@ -317,17 +317,21 @@ fn filesystem_op(req: &Request, op: &str, slot: &mut Option<Filesystem>, seed: &
     None
 }
 
-pub fn item(req: &Request, state: &mut State, system_id: &str, id: &str) -> Reply {
-    let m = match state.machine_index(system_id) {
-        Ok(m) => m,
-        Err(reply) => return reply,
-    };
-    let Some(d) = state.machines[m]
+/// The machine and disk a `nodes/{system_id}/blockdevices/{id}/` path names, or MAAS's 404.
+fn disk_index(state: &State, system_id: &str, device: &str) -> Result<(usize, usize), Reply> {
+    let m = state.machine_index(system_id)?;
+    let d = state.machines[m]
         .disks
         .iter()
-        .position(|d| d.id.to_string() == id)
-    else {
-        return Reply::text(404, "No BlockDevice matches the given query.".into());
+        .position(|d| d.id.to_string() == device)
+        .ok_or_else(|| Reply::text(404, "No BlockDevice matches the given query.".into()))?;
+    Ok((m, d))
+}
+
+pub fn item(req: &Request, state: &mut State, system_id: &str, id: &str) -> Reply {
+    let (m, d) = match disk_index(state, system_id, id) {
+        Ok(found) => found,
+        Err(reply) => return reply,
     };
     let status = state.machines[m].status;
     let machine = &mut state.machines[m];
@@ -387,8 +391,8 @@ pub fn item(req: &Request, state: &mut State, system_id: &str, id: &str) -> Repl
 }
 
 pub fn partitions(req: &Request, state: &mut State, system_id: &str, device: &str) -> Reply {
-    let m = match state.machine_index(system_id) {
-        Ok(m) => m,
+    let (m, d) = match disk_index(state, system_id, device) {
+        Ok(found) => found,
         Err(reply) => return reply,
     };
     let next_id = state
@@ -398,13 +402,7 @@ pub fn partitions(req: &Request, state: &mut State, system_id: &str, device: &st
         .max()
         .unwrap_or(0)
         + 1;
-    let Some(disk) = state.machines[m]
-        .disks
-        .iter_mut()
-        .find(|d| d.id.to_string() == device)
-    else {
-        return Reply::text(404, "No BlockDevice matches the given query.".into());
-    };
+    let disk = &mut state.machines[m].disks[d];
     match (req.method.as_str(), req.op()) {
         ("GET", None) => {
             let list = disk
@@ -454,17 +452,11 @@ pub fn partitions(req: &Request, state: &mut State, system_id: &str, device: &st
 }
 
 pub fn partition(req: &Request, state: &mut State, system_id: &str, device: &str, id: &str) -> Reply {
-    let m = match state.machine_index(system_id) {
-        Ok(m) => m,
+    let (m, d) = match disk_index(state, system_id, device) {
+        Ok(found) => found,
         Err(reply) => return reply,
     };
-    let Some(disk) = state.machines[m]
-        .disks
-        .iter_mut()
-        .find(|d| d.id.to_string() == device)
-    else {
-        return Reply::text(404, "No BlockDevice matches the given query.".into());
-    };
+    let disk = &mut state.machines[m].disks[d];
     let Some(i) = disk.partitions.iter().position(|p| p.id.to_string() == id) else {
         return Reply::text(404, "No Partition matches the given query.".into());
     };
