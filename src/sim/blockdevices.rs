@@ -229,13 +229,7 @@ pub fn collection(req: &Request, state: &mut State, system_id: &str) -> Reply {
                     return Reply::invalid(field, "This field is required.");
                 }
             }
-            let id = state
-                .machines
-                .iter()
-                .flat_map(|m| m.disks.iter().map(|d| d.id))
-                .max()
-                .unwrap_or(0)
-                + 1;
+            let id = state.next_disk_id();
             let mut disk = BlockDevice::physical(id, name, size.unwrap_or_default());
             disk.block_size = block_size.unwrap_or(512);
             let text = |k: &str| req.param(k).unwrap_or_default().to_string();
@@ -395,13 +389,7 @@ pub fn partitions(req: &Request, state: &mut State, system_id: &str, device: &st
         Ok(found) => found,
         Err(reply) => return reply,
     };
-    let next_id = state
-        .machines
-        .iter()
-        .flat_map(|m| m.disks.iter().flat_map(|d| d.partitions.iter().map(|p| p.id)))
-        .max()
-        .unwrap_or(0)
-        + 1;
+    let next_id = state.next_partition_id();
     let disk = &mut state.machines[m].disks[d];
     match (req.method.as_str(), req.op()) {
         ("GET", None) => {

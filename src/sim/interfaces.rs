@@ -161,16 +161,6 @@ fn one_json(state: &State, machine: usize, iface: u64) -> Value {
         .map_or(Value::Null, |i| i.to_json(state, &m.system_id, &m.interfaces))
 }
 
-fn next_interface_id(state: &State) -> u64 {
-    state
-        .machines
-        .iter()
-        .flat_map(|m| m.interfaces.iter().map(|i| i.id))
-        .max()
-        .unwrap_or(2)
-        + 1
-}
-
 fn vlan_param(state: &State, req: &Request) -> Result<Option<u64>, Reply> {
     match req.param("vlan") {
         None | Some("") => Ok(None),
@@ -298,7 +288,7 @@ fn create_bond(req: &Request, state: &mut State, m: usize) -> Reply {
         "bond_xmit_hash_policy".into(),
         text("bond_xmit_hash_policy", "layer2"),
     );
-    let id = next_interface_id(state);
+    let id = state.next_interface_id();
     let link = link_up(state);
     let vlan = vlan.or_else(|| {
         state.machines[m]
@@ -365,7 +355,7 @@ fn create_vlan(req: &Request, state: &mut State, m: usize) -> Reply {
         Ok(mtu) => mtu.unwrap_or(u64::from(vlan.mtu)),
         Err(reply) => return reply,
     };
-    let id = next_interface_id(state);
+    let id = state.next_interface_id();
     let link = link_up(state);
     let mut params = Map::new();
     params.insert("mtu".into(), json!(mtu));

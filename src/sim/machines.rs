@@ -391,19 +391,11 @@ fn create(req: &Request, state: &mut State) -> Reply {
         .without_hash();
     }
     let system_id = fresh_system_id(&state.machines);
-    let mut next_nic = state
-        .machines
-        .iter()
-        .flat_map(|m| m.interfaces.iter().map(|n| n.id))
-        .max()
-        .unwrap_or(2);
+    let first_nic = state.next_interface_id();
     let nics = macs
         .into_iter()
         .enumerate()
-        .map(|(i, mac)| {
-            next_nic += 1;
-            Interface::physical(next_nic, format!("eth{i}"), mac)
-        })
+        .map(|(i, mac)| Interface::physical(first_nic + i as u64, format!("eth{i}"), mac))
         .collect();
     let hostname = req
         .param("hostname")
@@ -590,25 +582,6 @@ fn update(req: &Request, state: &mut State, i: usize) -> Reply {
     Reply::json(200, &state.machines[i].json(state))
 }
 
-/// Unused ids for a new partition, block device and volume group, across the region.
-fn fresh_storage_ids(state: &State) -> (u64, u64, u64) {
-    let disks = || state.machines.iter().flat_map(|m| m.disks.iter());
-    let partition = disks()
-        .flat_map(|d| d.partitions.iter().map(|p| p.id))
-        .max()
-        .unwrap_or(0)
-        + 1;
-    let disk = disks().map(|d| d.id).max().unwrap_or(0) + 1;
-    let vg = state
-        .machines
-        .iter()
-        .flat_map(|m| m.volume_groups.iter().map(|v| v.id))
-        .max()
-        .unwrap_or(0)
-        + 1;
-    (partition, disk, vg)
-}
-
 pub fn item(req: &Request, state: &mut State, id: &str, now_ms: u64) -> Reply {
     let Some(i) = state.machines.iter().position(|m| m.system_id == id) else {
         return Reply::text(404, "No Machine matches the given query.".into());
@@ -623,7 +596,11 @@ pub fn item(req: &Request, state: &mut State, id: &str, now_ms: u64) -> Reply {
         }
         ("PUT", None) => update(req, state, i),
         ("POST", Some("set_storage_layout")) => {
-            let ids = fresh_storage_ids(state);
+            let ids = (
+                state.next_partition_id(),
+                state.next_disk_id(),
+                state.next_volume_group_id(),
+            );
             match storage_layouts::apply(req, &mut state.machines[i], ids) {
                 Ok(()) => Reply::json(200, &state.machines[i].json(state)),
                 Err(reply) => reply,

@@ -202,6 +202,37 @@ impl State {
         id
     }
 
+    /// A free interface id: one past the highest in the region (the region's own NIC is 2).
+    pub fn next_interface_id(&self) -> u64 {
+        let ids = self
+            .machines
+            .iter()
+            .flat_map(|m| m.interfaces.iter().map(|i| i.id));
+        ids.max().unwrap_or(2) + 1
+    }
+
+    /// A free block device id (disks and logical volumes share them).
+    pub fn next_disk_id(&self) -> u64 {
+        let ids = self.machines.iter().flat_map(|m| m.disks.iter().map(|d| d.id));
+        ids.max().unwrap_or(0) + 1
+    }
+
+    pub fn next_partition_id(&self) -> u64 {
+        let ids = self
+            .machines
+            .iter()
+            .flat_map(|m| m.disks.iter().flat_map(|d| d.partitions.iter().map(|p| p.id)));
+        ids.max().unwrap_or(0) + 1
+    }
+
+    pub fn next_volume_group_id(&self) -> u64 {
+        let ids = self
+            .machines
+            .iter()
+            .flat_map(|m| m.volume_groups.iter().map(|v| v.id));
+        ids.max().unwrap_or(0) + 1
+    }
+
     /// The machine a `nodes/{system_id}/...` path names, or MAAS's 404.
     pub fn machine_index(&self, system_id: &str) -> Result<usize, super::reply::Reply> {
         self.machines

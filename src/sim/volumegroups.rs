@@ -122,13 +122,7 @@ fn create(req: &Request, state: &mut State, m: usize) -> Reply {
     if name.is_empty() {
         return Reply::invalid("name", "This field is required.");
     }
-    let id = state
-        .machines
-        .iter()
-        .flat_map(|m| m.volume_groups.iter().map(|vg| vg.id))
-        .max()
-        .unwrap_or(0)
-        + 1;
+    let id = state.next_volume_group_id();
     let machine = &mut state.machines[m];
     let mut devices = Vec::new();
     for raw in req.params_named("block_devices") {
@@ -211,13 +205,7 @@ pub fn item(req: &Request, state: &mut State, system_id: &str, id: &str) -> Repl
         Ok(m) => m,
         Err(reply) => return reply,
     };
-    let next_disk = state
-        .machines
-        .iter()
-        .flat_map(|m| m.disks.iter().map(|d| d.id))
-        .max()
-        .unwrap_or(0)
-        + 1;
+    let next_disk = state.next_disk_id();
     let machine = &mut state.machines[m];
     let Some(v) = machine
         .volume_groups
