@@ -107,9 +107,7 @@ pub fn handle(req: &Request, auth_header: Option<&str>, state: &mut State, base:
         ["nodes", id, "volume-group", vg] => volumegroups::item(req, state, id, vg),
         ["nodes", id, "interfaces"] => interfaces::collection(req, state, id),
         ["nodes", id, "interfaces", iface] => interfaces::item(req, state, id, iface),
-        _ => Reply::text(404, format!("Unknown API endpoint: /MAAS/api/2.0/{}.", req.path))
-            .with_content_type("text/plain; charset=utf-8")
-            .without_hash(),
+        _ => Reply::plain_error(404, format!("Unknown API endpoint: /MAAS/api/2.0/{}.", req.path)),
     }
 }
 
@@ -132,11 +130,7 @@ fn refused_to_non_admin(req: &Request, segments: &[&str]) -> Option<Reply> {
     match (segments, req.method.as_str()) {
         (_, "GET") => None,
         ([first, ..], _) if ADMIN_ONLY.contains(first) => Some(users::admin_only()),
-        (["machines", _], "PUT" | "DELETE") => Some(
-            Reply::text(403, String::new())
-                .with_content_type("text/plain; charset=utf-8")
-                .without_hash(),
-        ),
+        (["machines", _], "PUT" | "DELETE") => Some(Reply::plain_error(403, String::new())),
         _ => None,
     }
 }

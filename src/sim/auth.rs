@@ -77,15 +77,13 @@ pub fn check(header: Option<&str>, state: &mut State, now: u64) -> Result<usize,
     }
     let Ok(timestamp) = p("oauth_timestamp").parse::<u64>() else {
         // MAAS's OAuth library fails outright on this.
-        return Err(Reply::text(
+        return Err(Reply::plain_error(
             500,
             format!(
                 "invalid literal for int() with base 10: '{}'",
                 p("oauth_timestamp")
             ),
-        )
-        .with_content_type("text/plain; charset=utf-8")
-        .without_hash());
+        ));
     };
     if timestamp + TIMESTAMP_WINDOW < now {
         return Err(oauth_error(format!(

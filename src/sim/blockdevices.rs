@@ -333,12 +333,10 @@ pub fn item(req: &Request, state: &mut State, system_id: &str, id: &str) -> Repl
         ("GET", None) => Reply::json(200, &machine.disks[d].to_json(system_id)),
         ("POST", Some("set_boot_disk")) => {
             if status != MachineStatus::Ready {
-                return Reply::text(
+                return Reply::plain_error(
                     409,
                     "Cannot set as boot disk because the machine is not Ready.".into(),
-                )
-                .with_content_type("text/plain; charset=utf-8")
-                .without_hash();
+                );
             }
             machine.boot_disk = Some(machine.disks[d].id);
             Reply::text(200, "OK".into())
@@ -361,12 +359,10 @@ pub fn item(req: &Request, state: &mut State, system_id: &str, id: &str) -> Repl
         ("DELETE", None) => {
             let disk = &machine.disks[d];
             if disk.filesystem.as_ref().is_some_and(|f| f.volume_group.is_some()) {
-                return Reply::text(
+                return Reply::plain_error(
                     400,
                     "Cannot delete block device because its part of a volume group.".into(),
-                )
-                .with_content_type("text/plain; charset=utf-8")
-                .without_hash();
+                );
             }
             let mounted = disk.filesystem.as_ref().is_some_and(|f| f.mount_point.is_some());
             if mounted || !disk.partitions.is_empty() {

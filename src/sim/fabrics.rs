@@ -68,15 +68,13 @@ pub fn item(req: &Request, state: &mut State, id: &str) -> Reply {
                 .map(|s| s.cidr.to_string())
                 .collect();
             if !present.is_empty() {
-                return Reply::text(
+                return Reply::plain_error(
                     400,
                     format!(
                         "Can't delete fabric; the following subnets are still present: {}",
                         present.join(", ")
                     ),
-                )
-                .with_content_type("text/plain; charset=utf-8")
-                .without_hash();
+                );
             }
             state.fabrics.remove(index);
             state.vlans.retain(|v| v.fabric_id != fid);

@@ -45,25 +45,11 @@ pub fn advance(state: &mut State, now_ms: u64) {
     }
 }
 
-fn conflict(message: String) -> Reply {
-    Reply::text(409, message)
-        .with_content_type("text/plain; charset=utf-8")
-        .without_hash()
-}
-
-fn bad(message: &str) -> Reply {
-    Reply::text(400, message.to_string())
-        .with_content_type("text/plain; charset=utf-8")
-        .without_hash()
-}
-
 fn unreachable_bmc(m: &Machine) -> Reply {
-    Reply::text(
+    Reply::plain_error(
         503,
         format!("No rack controllers can access the BMC of node {}", m.hostname),
     )
-    .with_content_type("text/plain; charset=utf-8")
-    .without_hash()
 }
 
 fn start(state: &State, to: MachineStatus, seconds: f64, now_ms: u64) -> Pending {
@@ -104,10 +90,13 @@ pub fn allocate(req: &Request, state: &mut State) -> Reply {
             })
     });
     let Some(i) = found else {
-        return conflict(match system_id {
-            Some(id) => format!("No machine with system ID {id} available."),
-            None => "No available machine matches constraints.".into(),
-        });
+        return Reply::plain_error(
+            409,
+            match system_id {
+                Some(id) => format!("No machine with system ID {id} available."),
+                None => "No available machine matches constraints.".into(),
+            },
+        );
     };
     let owner = state.caller_name().to_string();
     let m = &mut state.machines[i];
@@ -127,17 +116,23 @@ pub fn op(req: &Request, state: &mut State, i: usize, op: &str, now_ms: u64) -> 
     let reply = match (req.method.as_str(), op) {
         ("POST", "commission") => {
             if !rack {
-                return Some(bad("Ephemeral operating system ubuntu jammy is unavailable."));
+                return Some(Reply::plain_error(
+                    400,
+                    "Ephemeral operating system ubuntu jammy is unavailable.".into(),
+                ));
             }
             let allowed = matches!(
                 status,
                 MachineStatus::New | MachineStatus::Ready | MachineStatus::Broken
             ) || status.is_failure();
             if !allowed {
-                return Some(conflict(format!(
-                    "Cannot commission node in its current state ('{}').",
-                    status.name()
-                )));
+                return Some(Reply::plain_error(
+                    409,
+                    format!(
+                        "Cannot commission node in its current state ('{}').",
+                        status.name()
+                    ),
+                ));
             }
             let pending = start(state, MachineStatus::Ready, COMMISSIONING_S, now_ms);
             let m = &mut state.machines[i];
@@ -148,18 +143,22 @@ pub fn op(req: &Request, state: &mut State, i: usize, op: &str, now_ms: u64) -> 
         }
         ("POST", "deploy") => {
             if status == MachineStatus::New {
-                return Some(conflict(
+                return Some(Reply::plain_error(
+                    409,
                     "Can't deploy a machine that is in the 'New' state".into(),
                 ));
             }
             if !matches!(status, MachineStatus::Ready | MachineStatus::Allocated) {
-                return Some(conflict(format!(
-                    "Can't deploy a machine that is in the '{}' state",
-                    status.name()
-                )));
+                return Some(Reply::plain_error(
+                    409,
+                    format!("Can't deploy a machine that is in the '{}' state", status.name()),
+                ));
             }
             if !rack {
-                return Some(bad("Deployment operating system ubuntu jammy is unavailable."));
+                return Some(Reply::plain_error(
+                    400,
+                    "Deployment operating system ubuntu jammy is unavailable.".into(),
+                ));
             }
             let series = req
                 .param("distro_series")
@@ -188,10 +187,13 @@ pub fn op(req: &Request, state: &mut State, i: usize, op: &str, now_ms: u64) -> 
                     | MachineStatus::Broken
             ) || status.is_failure();
             if !releasable {
-                return Some(conflict(format!(
-                    "Machine cannot be released in its current state ('{}').",
-                    status.name()
-                )));
+                return Some(Reply::plain_error(
+                    409,
+                    format!(
+                        "Machine cannot be released in its current state ('{}').",
+                        status.name()
+                    ),
+                ));
             }
             let manual = state.machines[i].power_type == "manual";
             if !manual && !rack {
@@ -222,11 +224,14 @@ pub fn op(req: &Request, state: &mut State, i: usize, op: &str, now_ms: u64) -> 
                 MachineStatus::Deploying => MachineStatus::Allocated,
                 MachineStatus::Releasing => MachineStatus::Ready,
                 _ => {
-                    return Some(conflict(format!(
-                        "Cannot abort in current state: node {} is in state {}.",
-                        state.machines[i].system_id,
-                        status.name()
-                    )));
+                    return Some(Reply::plain_error(
+                        409,
+                        format!(
+                            "Cannot abort in current state: node {} is in state {}.",
+                            state.machines[i].system_id,
+                            status.name()
+                        ),
+                    ));
                 }
             };
             let m = &mut state.machines[i];
@@ -236,11 +241,7 @@ pub fn op(req: &Request, state: &mut State, i: usize, op: &str, now_ms: u64) -> 
         }
         ("POST", "mark_broken") => {
             if state.machines[i].owner.is_none() && status != MachineStatus::New && !status.is_failure() {
-                return Some(
-                    Reply::text(403, String::new())
-                        .with_content_type("text/plain; charset=utf-8")
-                        .without_hash(),
-                );
+                return Some(Reply::plain_error(403, String::new()));
             }
             let m = &mut state.machines[i];
             m.status = MachineStatus::Broken;
@@ -251,14 +252,18 @@ pub fn op(req: &Request, state: &mut State, i: usize, op: &str, now_ms: u64) -> 
         }
         ("POST", "mark_fixed") => {
             if status != MachineStatus::Broken {
-                return Some(conflict("Can't mark a non-broken node as 'Ready'.".into()));
+                return Some(Reply::plain_error(
+                    409,
+                    "Can't mark a non-broken node as 'Ready'.".into(),
+                ));
             }
             state.machines[i].status = MachineStatus::Ready;
             reply_machine(state)
         }
         ("POST", "set_workload_annotations" | "set_owner_data") => {
             if state.machines[i].owner.is_none() {
-                return Some(conflict(
+                return Some(Reply::plain_error(
+                    409,
                     "Cannot set workload annotation: it hasn't been acquired.".into(),
                 ));
             }
@@ -275,7 +280,10 @@ pub fn op(req: &Request, state: &mut State, i: usize, op: &str, now_ms: u64) -> 
         }
         ("POST", "power_on") => {
             if !rack {
-                return Some(bad("Deployment operating system ubuntu jammy is unavailable."));
+                return Some(Reply::plain_error(
+                    400,
+                    "Deployment operating system ubuntu jammy is unavailable.".into(),
+                ));
             }
             state.machines[i].power_state = "on";
             reply_machine(state)

@@ -383,12 +383,10 @@ fn create(req: &Request, state: &mut State) -> Reply {
     }
     // An admin's new machine commissions at once, which needs images on a rack controller.
     if !matches!(req.param("commission"), Some("false" | "0")) {
-        return Reply::text(
+        return Reply::plain_error(
             400,
             "Ephemeral operating system ubuntu jammy is unavailable.".into(),
-        )
-        .with_content_type("text/plain; charset=utf-8")
-        .without_hash();
+        );
     }
     let system_id = fresh_system_id(&state.machines);
     let first_nic = state.next_interface_id();

@@ -348,10 +348,7 @@ async fn serve_api(
             .without_hash()
             .into_response();
         }
-        return Reply::text(404, format!("Unknown API endpoint: {path}."))
-            .with_content_type("text/plain; charset=utf-8")
-            .without_hash()
-            .into_response();
+        return Reply::plain_error(404, format!("Unknown API endpoint: {path}.")).into_response();
     };
     let form = match form_fields(&headers, body).await {
         Ok(form) => form,

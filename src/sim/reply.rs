@@ -54,6 +54,14 @@ impl Reply {
         }
     }
 
+    /// MAAS's plain-text refusal (409 wrong state, 400 bad request, 503 BMC unreachable):
+    /// with a charset and without the hash header.
+    pub fn plain_error(status: u16, message: String) -> Reply {
+        Reply::text(status, message)
+            .with_content_type("text/plain; charset=utf-8")
+            .without_hash()
+    }
+
     /// A form validation error: `{field: [message]}`, without the hash header.
     pub fn invalid(field: &str, message: &str) -> Reply {
         let reply = Reply::compact_json(400, &serde_json::json!({ field: [message] })).without_hash();

@@ -76,11 +76,9 @@ impl Request {
 
     /// MAAS's answer to an op the resource does not have.
     pub fn unrecognised(&self, op: &str) -> Reply {
-        Reply::text(
+        Reply::plain_error(
             400,
             format!("Unrecognised signature: method={} op={op}", self.method),
         )
-        .with_content_type("text/plain; charset=utf-8")
-        .without_hash()
     }
 }

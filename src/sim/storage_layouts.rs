@@ -52,12 +52,10 @@ pub fn apply(req: &Request, machine: &mut Machine, ids: (u64, u64, u64)) -> Resu
         .without_hash());
     }
     if machine.status != MachineStatus::Ready {
-        return Err(Reply::text(
+        return Err(Reply::plain_error(
             409,
             "Cannot change the storage layout on a machine that is not Ready.".into(),
-        )
-        .with_content_type("text/plain; charset=utf-8")
-        .without_hash());
+        ));
     }
     let root_size = size_param(req, "root_size")?;
     let lv_size = size_param(req, "lv_size")?;

@@ -34,9 +34,7 @@ impl User {
 
 /// MAAS's answer to a non-admin calling an admin-only method.
 pub fn admin_only() -> Reply {
-    Reply::text(403, "This method is reserved for admin users.".into())
-        .with_content_type("text/plain; charset=utf-8")
-        .without_hash()
+    Reply::plain_error(403, "This method is reserved for admin users.".into())
 }
 
 pub fn collection(req: &Request, users: &mut Vec<User>, caller: usize) -> Reply {

@@ -71,12 +71,10 @@ pub fn item(req: &Request, state: &mut State, index: Option<usize>) -> Reply {
             }
             Reply::json(200, &state.vlan_json(&state.vlans[i]))
         }
-        ("DELETE", None) if state.vlans[i].vid == 0 => Reply::text(
+        ("DELETE", None) if state.vlans[i].vid == 0 => Reply::plain_error(
             400,
             "This VLAN is the default VLAN in the fabric, it cannot be deleted.".into(),
-        )
-        .with_content_type("text/plain; charset=utf-8")
-        .without_hash(),
+        ),
         ("DELETE", None) => {
             state.vlans.remove(i);
             Reply::text(204, String::new())
