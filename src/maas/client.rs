@@ -4,8 +4,10 @@
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
+use serde::de::DeserializeOwned;
 
 use super::auth::authorization;
+use super::calls::Call;
 use super::error::{ErrorKind, MaasError};
 use super::key::ApiKey;
 use super::retry::{Outcome, RetryPolicy, parse_retry_after};
@@ -118,6 +120,32 @@ impl Client {
         self.call(Method::DELETE, path, None, &[]).await
     }
 
+    /// A typed call: its path arguments and parameter names checked before anything is sent,
+    /// its answer checked against the model (`Call::check`) and returned as MAAS sent it.
+    pub async fn send(
+        &self,
+        call: &Call,
+        args: &[&str],
+        params: &[(String, String)],
+    ) -> Result<serde_json::Value, MaasError> {
+        let path = checked_path(call, args, params)?;
+        let answer = self.call(call.verb.method(), &path, call.op, params).await?;
+        (call.check)(&answer).map_err(|e| decode_error(call, path, e))?;
+        Ok(answer)
+    }
+
+    /// A typed call read into its model type (what the generated methods call).
+    pub async fn typed<T: DeserializeOwned>(
+        &self,
+        call: &Call,
+        args: &[&str],
+        params: &[(String, String)],
+    ) -> Result<T, MaasError> {
+        let path = checked_path(call, args, params)?;
+        let answer = self.call(call.verb.method(), &path, call.op, params).await?;
+        serde_json::from_value(answer).map_err(|e| decode_error(call, path, e))
+    }
+
     /// One API call, retried under the policy. GET and DELETE send `params` in the query
     /// string; POST and PUT as a form body. `op` always goes in the query string.
     pub async fn call(
@@ -204,6 +232,52 @@ impl Client {
                 None => return Err(failure),
             }
         }
+    }
+}
+
+/// The path of a typed call, once its arguments and parameter names are known to be good.
+fn checked_path(call: &Call, args: &[&str], params: &[(String, String)]) -> Result<String, MaasError> {
+    let wanted = call.path_args().count();
+    if args.len() != wanted || args.iter().any(|a| a.is_empty() || a.contains(['?', '#', ' '])) {
+        let names: Vec<&str> = call.path_args().collect();
+        return Err(MaasError::usage(
+            call,
+            call.path.to_string(),
+            format!(
+                "{} takes {wanted} path argument(s) ({}), each non-empty, without '?', '#' or spaces; got {args:?}",
+                call.name,
+                names.join(", "),
+            ),
+        ));
+    }
+    let path = call.path_with(args);
+    if let Some((bad, _)) = params.iter().find(|(k, _)| !call.accepts(k)) {
+        let takes = if call.params.is_empty() {
+            "none".to_string()
+        } else {
+            call.params.join(", ")
+        };
+        return Err(MaasError::usage(
+            call,
+            path,
+            format!(
+                "MAAS takes no parameter {bad} for {} (it takes: {takes})",
+                call.name
+            ),
+        ));
+    }
+    Ok(path)
+}
+
+fn decode_error(call: &Call, path: String, e: serde_json::Error) -> MaasError {
+    MaasError {
+        kind: ErrorKind::Decode,
+        method: call.verb.as_str().to_string(),
+        path,
+        op: call.op.map(str::to_string),
+        status: None,
+        body: format!("the answer does not fit the {} model: {e}", call.name),
+        attempts: 1,
     }
 }
 

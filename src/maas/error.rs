@@ -13,6 +13,9 @@ pub enum ErrorKind {
     Decode,
     /// The client could not be set up (URL, TLS).
     Setup,
+    /// The caller asked for something MAAS does not take (a parameter the call lacks, a
+    /// missing path argument); nothing was sent.
+    Usage,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -30,12 +33,25 @@ pub struct MaasError {
 }
 
 impl MaasError {
+    /// An error about a call that was never sent.
+    pub fn usage(call: &crate::maas::calls::Call, path: String, message: String) -> MaasError {
+        MaasError {
+            kind: ErrorKind::Usage,
+            method: call.verb.as_str().to_string(),
+            path,
+            op: call.op.map(str::to_string),
+            status: None,
+            body: message,
+            attempts: 0,
+        }
+    }
+
     /// Whether trying again later could succeed (what `retry` helpers in scripts consult).
     pub fn retryable(&self) -> bool {
         match self.kind {
             ErrorKind::Connect | ErrorKind::Timeout => true,
             ErrorKind::Http => matches!(self.status, Some(502..=504)),
-            ErrorKind::Decode | ErrorKind::Setup => false,
+            ErrorKind::Decode | ErrorKind::Setup | ErrorKind::Usage => false,
         }
     }
 }
@@ -51,6 +67,7 @@ impl fmt::Display for MaasError {
             (ErrorKind::Connect, _) => write!(f, ": no connection")?,
             (ErrorKind::Timeout, _) => write!(f, ": timed out")?,
             (ErrorKind::Decode, _) => write!(f, ": unexpected answer")?,
+            (ErrorKind::Usage, _) => write!(f, ": not sent")?,
             _ => {}
         }
         let body = self.body.trim();

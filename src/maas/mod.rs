@@ -6,8 +6,10 @@ pub mod calls;
 pub mod client;
 pub mod error;
 pub mod key;
+pub mod resources;
 pub mod retry;
 pub mod status;
+mod text_enum;
 
 pub use client::{Client, ClientOptions};
 pub use error::{ErrorKind, MaasError};

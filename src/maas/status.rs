@@ -2,21 +2,28 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
 macro_rules! statuses {
     ($($variant:ident = $code:literal, $name:literal;)*) => {
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum MachineStatus { $($variant),* }
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+        pub enum MachineStatus {
+            #[default]
+            $($variant,)*
+            /// A code this client does not know (a newer MAAS): kept, not rejected.
+            Other(i64),
+        }
 
         impl MachineStatus {
             pub const ALL: &'static [MachineStatus] = &[$(MachineStatus::$variant),*];
 
-            pub fn code(self) -> u8 {
-                match self { $(MachineStatus::$variant => $code),* }
+            pub fn code(self) -> i64 {
+                match self { $(MachineStatus::$variant => $code,)* MachineStatus::Other(code) => code }
             }
 
             /// The `status_name` MAAS answers with.
             pub fn name(self) -> &'static str {
-                match self { $(MachineStatus::$variant => $name),* }
+                match self { $(MachineStatus::$variant => $name,)* MachineStatus::Other(_) => "Unknown" }
             }
         }
     };
@@ -49,11 +56,12 @@ statuses! {
 }
 
 impl MachineStatus {
-    pub fn from_code(code: i64) -> Option<MachineStatus> {
+    pub fn from_code(code: i64) -> MachineStatus {
         MachineStatus::ALL
             .iter()
             .copied()
-            .find(|s| i64::from(s.code()) == code)
+            .find(|s| s.code() == code)
+            .unwrap_or(MachineStatus::Other(code))
     }
 
     /// From a `status_name`, case-insensitively (Drydock compared names loosely).
@@ -67,6 +75,19 @@ impl MachineStatus {
     /// A failed state (what a poll loop stops on).
     pub fn is_failure(self) -> bool {
         self.name().starts_with("Failed") || self == MachineStatus::FailedReleasing
+    }
+}
+
+/// MAAS sends the numeric code in `status`; the name travels separately in `status_name`.
+impl Serialize for MachineStatus {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i64(self.code())
+    }
+}
+
+impl<'de> Deserialize<'de> for MachineStatus {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        i64::deserialize(d).map(MachineStatus::from_code)
     }
 }
 
@@ -84,14 +105,19 @@ mod tests {
     fn codes_and_names_round_trip() {
         assert_eq!(MachineStatus::ALL.len(), 23);
         for s in MachineStatus::ALL {
-            assert_eq!(MachineStatus::from_code(i64::from(s.code())), Some(*s));
+            assert_eq!(MachineStatus::from_code(s.code()), *s);
             assert_eq!(MachineStatus::from_name(s.name()), Some(*s));
         }
         assert_eq!(
             MachineStatus::from_name("failed DEPLOYMENT"),
             Some(MachineStatus::FailedDeployment)
         );
-        assert_eq!(MachineStatus::from_code(99), None);
+        assert_eq!(MachineStatus::from_code(99), MachineStatus::Other(99));
+        let parsed: MachineStatus = serde_json::from_str("6").unwrap();
+        assert_eq!(
+            (parsed, serde_json::to_string(&parsed).unwrap()),
+            (MachineStatus::Deployed, "6".into())
+        );
         assert!(MachineStatus::FailedReleasing.is_failure() && !MachineStatus::Deployed.is_failure());
     }
 }

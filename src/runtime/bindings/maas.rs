@@ -1,7 +1,7 @@
 //! `drydock.maas`: `connect{url=, api_key=}` returns a client handle; its methods return
 //! plain tables. Failures are Lua errors carrying the `MaasError` (see `drydock.error.info`).
 
-use mlua::{Lua, LuaSerdeExt, Table, UserData, UserDataMethods, Value};
+use mlua::{Lua, LuaSerdeExt, Table, UserData, UserDataMethods, Value, Variadic};
 
 use super::plain;
 use crate::maas::calls::{self, Call};
@@ -17,8 +17,11 @@ pub struct MaasDefaults {
 
 pub struct MaasClient(pub Client);
 
+/// Form or query fields, in order; a name may repeat.
+type Params = Vec<(String, String)>;
+
 /// `{k = v, list = {v1, v2}}` -> repeated form/query fields.
-fn params(t: Option<Table>) -> mlua::Result<Vec<(String, String)>> {
+fn params(t: Option<Table>) -> mlua::Result<Params> {
     let mut out = Vec::new();
     let Some(t) = t else { return Ok(out) };
     for pair in t.pairs::<String, Value>() {
@@ -52,33 +55,75 @@ fn result(lua: &Lua, r: Result<serde_json::Value, MaasError>) -> mlua::Result<Va
     lua.to_value_with(&r.map_err(mlua::Error::external)?, plain())
 }
 
-/// A typed call: its parameters checked against what MAAS accepts for it.
-async fn call(lua: &Lua, client: &Client, c: Call, args: &[&str], p: Option<Table>) -> mlua::Result<Value> {
-    let p = params(p)?;
-    if let Some((bad, _)) = p.iter().find(|(k, _)| !c.accepts(k)) {
-        return Err(mlua::Error::runtime(format!(
-            "{} {}: MAAS takes no parameter {bad} (it takes: {})",
-            c.method,
-            c.path,
-            c.params.join(", ")
-        )));
+/// A typed call from Lua: `client:name(path_arg..., params?)`. Path arguments may be strings
+/// or integers; the core checks their count and the parameter names.
+async fn typed(
+    lua: &Lua,
+    client: &Client,
+    call: &'static Call,
+    args: Variadic<Value>,
+) -> mlua::Result<Value> {
+    let names: Vec<&str> = call.path_args().collect();
+    let mut args = args.into_iter();
+    let mut path_args = Vec::with_capacity(names.len());
+    for name in &names {
+        let arg = match args.next() {
+            Some(Value::String(s)) => s.to_str()?.to_string(),
+            Some(Value::Integer(i)) => i.to_string(),
+            Some(Value::Number(n)) if n.fract() == 0.0 => format!("{n:.0}"),
+            other => {
+                return Err(mlua::Error::runtime(format!(
+                    "client:{}({}): {name} must be a string or an integer, got {}",
+                    call.name,
+                    names.join(", "),
+                    other.as_ref().map_or("nothing", Value::type_name)
+                )));
+            }
+        };
+        path_args.push(arg);
     }
-    let method = reqwest::Method::from_bytes(c.method.as_bytes()).map_err(mlua::Error::external)?;
-    result(lua, client.call(method, &c.path_with(args), c.op, &p).await)
+    let params = match args.next() {
+        None | Some(Value::Nil) => Vec::new(),
+        Some(Value::Table(t)) => params(Some(t))?,
+        Some(other) => {
+            return Err(mlua::Error::runtime(format!(
+                "client:{}: parameters must be a table, got {}",
+                call.name,
+                other.type_name()
+            )));
+        }
+    };
+    let path_args: Vec<&str> = path_args.iter().map(String::as_str).collect();
+    result(lua, client.send(call, &path_args, &params).await)
+}
+
+/// `client:get(path, params)` or `client:get(path, op, params)`.
+fn op_and_params(a: Value, b: Option<Table>) -> mlua::Result<(Option<String>, Params)> {
+    match a {
+        Value::Nil => Ok((None, params(b)?)),
+        Value::String(op) => Ok((Some(op.to_str()?.to_string()), params(b)?)),
+        Value::Table(t) => Ok((None, params(Some(t))?)),
+        other => Err(mlua::Error::runtime(format!(
+            "expected an op (string) or parameters (table), got {}",
+            other.type_name()
+        ))),
+    }
 }
 
 impl UserData for MaasClient {
     fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
         m.add_async_method(
             "get",
-            |lua, this, (path, op, p): (String, Option<String>, Option<Table>)| async move {
-                result(&lua, this.0.get(&path, op.as_deref(), &params(p)?).await)
+            |lua, this, (path, a, b): (String, Value, Option<Table>)| async move {
+                let (op, p) = op_and_params(a, b)?;
+                result(&lua, this.0.get(&path, op.as_deref(), &p).await)
             },
         );
         m.add_async_method(
             "post",
-            |lua, this, (path, op, p): (String, Option<String>, Option<Table>)| async move {
-                result(&lua, this.0.post(&path, op.as_deref(), &params(p)?).await)
+            |lua, this, (path, a, b): (String, Value, Option<Table>)| async move {
+                let (op, p) = op_and_params(a, b)?;
+                result(&lua, this.0.post(&path, op.as_deref(), &p).await)
             },
         );
         m.add_async_method(
@@ -90,18 +135,11 @@ impl UserData for MaasClient {
         m.add_async_method("delete", |lua, this, path: String| async move {
             result(&lua, this.0.delete(&path).await)
         });
-        m.add_async_method("version", |lua, this, ()| async move {
-            call(&lua, &this.0, calls::VERSION, &[], None).await
-        });
-        m.add_async_method("machines", |lua, this, filter: Option<Table>| async move {
-            call(&lua, &this.0, calls::MACHINES, &[], filter).await
-        });
-        m.add_async_method("machine", |lua, this, system_id: String| async move {
-            call(&lua, &this.0, calls::MACHINE, &[&system_id], None).await
-        });
-        m.add_async_method("fabrics", |lua, this, ()| async move {
-            call(&lua, &this.0, calls::FABRICS, &[], None).await
-        });
+        for call in calls::all() {
+            m.add_async_method(call.name, move |lua, this, args: Variadic<Value>| async move {
+                typed(&lua, &this.0, call, args).await
+            });
+        }
         m.add_meta_method("__tostring", |_, this, ()| {
             Ok(format!("maas client {}", this.0.base()))
         });
