@@ -73,3 +73,27 @@ fn every_binding_is_annotated() {
         "bindings without annotations in stdlib/types: {missing:?}"
     );
 }
+
+/// Each typed MAAS call is declared as a `MaasClient` method taking its path arguments, then
+/// `params` when it takes any.
+#[test]
+fn every_typed_maas_call_is_annotated_with_its_arguments() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let types = std::fs::read_to_string(root.join("stdlib/types/drydock.maas.lua")).unwrap();
+    let mut missing = Vec::new();
+    for call in drydock::maas::calls::all() {
+        let mut args: Vec<&str> = call.path_args().collect();
+        if !call.params.is_empty() {
+            args.push("params");
+        }
+        let signature = format!("function MaasClient:{}({}) end", call.name, args.join(", "));
+        if !types.contains(&signature) {
+            missing.push(signature);
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "not in stdlib/types/drydock.maas.lua:\n{}",
+        missing.join("\n")
+    );
+}

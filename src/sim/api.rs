@@ -6,9 +6,9 @@ use super::reply::Reply;
 use super::request::Request;
 use super::state::State;
 use super::{
-    auth, blockdevices, boot_resources, config, controllers, domains, fabrics, interfaces, ipranges,
-    lifecycle, machines, repositories, results, routes, spaces, sshkeys, subnets, tags, users, vlans,
-    volumegroups,
+    auth, blockdevices, boot_resources, boot_sources, config, controllers, domains, events, fabrics,
+    interfaces, ipranges, lifecycle, machines, repositories, results, routes, spaces, sshkeys, subnets, tags,
+    users, vlans, volumegroups,
 };
 
 const DESCRIBE: &str = include_str!("describe.json");
@@ -64,8 +64,18 @@ pub fn handle(req: &Request, auth_header: Option<&str>, state: &mut State, base:
         ["tags", name] => tags::item(req, state, name),
         ["boot-resources"] => boot_resources::collection(req, &state.boot_resources),
         ["boot-resources", id] => boot_resources::item(req, &state.boot_resources, id),
+        ["boot-sources"] => boot_sources::collection(req, &state.boot_sources),
+        ["boot-sources", id] => boot_sources::item(req, &state.boot_sources, id),
+        ["boot-sources", source, "selections"] => {
+            boot_sources::selections(req, &mut state.boot_sources, source)
+        }
+        ["boot-sources", source, "selections", id] => {
+            boot_sources::selection(req, &mut state.boot_sources, source, id)
+        }
         ["regioncontrollers"] => controllers::regions(req, state),
-        ["rackcontrollers"] => controllers::racks(req),
+        ["rackcontrollers"] => controllers::racks(req, state),
+        ["rackcontrollers", id] => controllers::rack_item(req, state, id),
+        ["events"] => events::endpoint(req, state),
         ["fabrics"] => fabrics::collection(req, state),
         ["fabrics", id] => fabrics::item(req, state, id),
         ["fabrics", id, "vlans"] => fabrics::vlans(req, state, id),
@@ -95,7 +105,7 @@ pub fn handle(req: &Request, auth_header: Option<&str>, state: &mut State, base:
         ["subnets"] => subnets::collection(req, state),
         ["subnets", id] => subnets::item(req, state, id),
         ["subnets", net, prefix] => subnets::item(req, state, &format!("{net}/{prefix}")),
-        ["machines"] => machines::collection(req, state),
+        ["machines"] => machines::collection(req, state, now_ms),
         ["machines", id] => machines::item(req, state, id, now_ms),
         ["nodes", id, "blockdevices"] => blockdevices::collection(req, state, id),
         ["nodes", id, "blockdevices", disk] => blockdevices::item(req, state, id, disk),
@@ -111,8 +121,8 @@ pub fn handle(req: &Request, auth_header: Option<&str>, state: &mut State, base:
     }
 }
 
-/// What a non-admin may not do: change the region's networks, names, images or settings,
-/// or edit and delete machines (MAAS answers the latter with an empty 403).
+/// What a non-admin may not do: change the region's networks, names, images, controllers or
+/// settings, or edit and delete machines (MAAS answers the latter with an empty 403).
 fn refused_to_non_admin(req: &Request, segments: &[&str]) -> Option<Reply> {
     const ADMIN_ONLY: &[&str] = &[
         "fabrics",
@@ -125,6 +135,8 @@ fn refused_to_non_admin(req: &Request, segments: &[&str]) -> Option<Reply> {
         "tags",
         "package-repositories",
         "boot-resources",
+        "boot-sources",
+        "rackcontrollers",
         "maas",
     ];
     match (segments, req.method.as_str()) {

@@ -42,6 +42,11 @@ impl BootResource {
     }
 }
 
+/// MAAS's plain-text acknowledgement of an import request.
+fn acknowledged(message: &str) -> Reply {
+    Reply::text(200, message.into()).with_content_type("text/plain; charset=utf-8")
+}
+
 pub fn collection(req: &Request, resources: &[BootResource]) -> Reply {
     match (req.method.as_str(), req.op()) {
         ("GET", None) => Reply::json(
@@ -50,6 +55,8 @@ pub fn collection(req: &Request, resources: &[BootResource]) -> Reply {
         ),
         // Nothing downloads in the simulator: images are always in place.
         ("GET", Some("is_importing")) => Reply::json(200, &json!(false)),
+        ("POST", Some("import")) => acknowledged("Import of boot resources started"),
+        ("POST", Some("stop_import")) => acknowledged("Import of boot resources is being stopped"),
         (_, Some(op)) => req.unrecognised(op),
         _ => Reply::method_not_allowed("POST, GET"),
     }
@@ -62,5 +69,33 @@ pub fn item(req: &Request, resources: &[BootResource], id: &str) -> Reply {
     match req.method.as_str() {
         "GET" => Reply::json(200, &resource.to_json()),
         _ => Reply::method_not_allowed("GET, DELETE"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn imports_start_and_stop_at_once() {
+        let resources = BootResource::fresh_region();
+        let post = |op: &str| {
+            collection(
+                &Request::new("POST", "boot-resources/", &format!("op={op}"), b""),
+                &resources,
+            )
+        };
+        let started = post("import");
+        assert_eq!(started.status, 200);
+        assert_eq!(started.body_text(), "Import of boot resources started");
+        let stopped = post("stop_import");
+        assert_eq!(stopped.status, 200);
+        assert_eq!(stopped.body_text(), "Import of boot resources is being stopped");
+        assert_eq!(post("nope").status, 400);
+        let importing = collection(
+            &Request::new("GET", "boot-resources/", "op=is_importing", b""),
+            &resources,
+        );
+        assert_eq!(importing.body_text(), "false");
     }
 }

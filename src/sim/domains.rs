@@ -32,10 +32,6 @@ impl Domain {
     }
 }
 
-fn flag(v: Option<&str>) -> Option<bool> {
-    v.map(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "on" | "yes"))
-}
-
 /// A DNS name: dot-separated labels of letters, digits and inner hyphens.
 fn valid_name(name: &str) -> bool {
     !name.is_empty()
@@ -81,7 +77,7 @@ pub fn collection(req: &Request, domains: &mut Vec<Domain>) -> Reply {
             let domain = Domain {
                 id: domains.iter().map(|d| d.id).max().unwrap_or(0) + 1,
                 name,
-                authoritative: flag(req.param("authoritative")).unwrap_or(true),
+                authoritative: req.flag("authoritative").unwrap_or(true),
                 ttl,
                 is_default: false,
             };
@@ -111,7 +107,7 @@ pub fn item(req: &Request, domains: &mut Vec<Domain>, id: &str) -> Reply {
                 }
                 domains[i].name = name;
             }
-            if let Some(a) = flag(req.param("authoritative")) {
+            if let Some(a) = req.flag("authoritative") {
                 domains[i].authoritative = a;
             }
             match ttl(req) {

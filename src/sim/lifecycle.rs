@@ -5,9 +5,12 @@
 //!
 //! Without a rack controller (the region the captures come from), anything that boots or
 //! powers a machine fails the way that region answered.
+//!
+//! Each action and each status change goes into the region's event log.
 
 use serde_json::{Value, json};
 
+use super::events::{EventLog, Level};
 use super::machines::Machine;
 use super::reply::Reply;
 use super::request::Request;
@@ -33,7 +36,10 @@ pub fn advance(state: &mut State, now_ms: u64) {
             if m.status == MachineStatus::Commissioning && p.to == MachineStatus::Ready {
                 m.commissioned_ms = Some(p.due_ms);
             }
-            m.status = p.to;
+            change_status(&mut state.events, m, p.to, p.due_ms);
+            state
+                .events
+                .record(m, Level::Info, p.to.name(), String::new(), p.due_ms);
             m.pending = None;
             if p.to == MachineStatus::Deployed {
                 m.power_state = "on";
@@ -43,6 +49,23 @@ pub fn advance(state: &mut State, now_ms: u64) {
             }
         }
     }
+}
+
+/// Moves a machine to `to`, logging the change at DEBUG as MAAS does.
+fn change_status(events: &mut EventLog, m: &mut Machine, to: MachineStatus, now_ms: u64) {
+    if m.status != to {
+        let change = format!("From '{}' to '{}'", m.status.name(), to.name());
+        m.status = to;
+        events.record(m, Level::Debug, "Node changed status", change, now_ms);
+    }
+}
+
+/// Logs a user's action on machine `i` at INFO, with the comment the request gives.
+fn record_action(req: &Request, state: &mut State, i: usize, kind: &'static str, now_ms: u64) {
+    let comment = req.param("comment").unwrap_or_default().to_string();
+    state
+        .events
+        .record(&state.machines[i], Level::Info, kind, comment, now_ms);
 }
 
 fn unreachable_bmc(m: &Machine) -> Reply {
@@ -61,7 +84,7 @@ fn start(state: &State, to: MachineStatus, seconds: f64, now_ms: u64) -> Pending
 }
 
 /// `POST machines/?op=allocate`.
-pub fn allocate(req: &Request, state: &mut State) -> Reply {
+pub fn allocate(req: &Request, state: &mut State, now_ms: u64) -> Reply {
     let wanted_tags: Vec<&str> = req
         .params_named("tags")
         .flat_map(|t| t.split(','))
@@ -100,8 +123,8 @@ pub fn allocate(req: &Request, state: &mut State) -> Reply {
     };
     let owner = state.caller_name().to_string();
     let m = &mut state.machines[i];
-    m.status = MachineStatus::Allocated;
     m.owner = Some(owner);
+    change_status(&mut state.events, m, MachineStatus::Allocated, now_ms);
     // The answer to allocate also says which constraints matched what.
     let mut out = state.machines[i].json(state);
     out["constraints_by_type"] = json!({});
@@ -135,8 +158,10 @@ pub fn op(req: &Request, state: &mut State, i: usize, op: &str, now_ms: u64) -> 
                 ));
             }
             let pending = start(state, MachineStatus::Ready, COMMISSIONING_S, now_ms);
+            record_action(req, state, i, "Commissioning", now_ms);
             let m = &mut state.machines[i];
-            m.status = MachineStatus::Commissioning;
+            m.before_commissioning = status;
+            change_status(&mut state.events, m, MachineStatus::Commissioning, now_ms);
             m.power_state = "on";
             m.pending = Some(pending);
             reply_machine(state)
@@ -166,9 +191,10 @@ pub fn op(req: &Request, state: &mut State, i: usize, op: &str, now_ms: u64) -> 
                 .unwrap_or_else(|| "jammy".into());
             let pending = start(state, MachineStatus::Deployed, DEPLOYING_S, now_ms);
             let owner = state.caller_name().to_string();
+            state.machines[i].owner.get_or_insert(owner);
+            record_action(req, state, i, "Deploying", now_ms);
             let m = &mut state.machines[i];
-            m.owner.get_or_insert(owner);
-            m.status = MachineStatus::Deploying;
+            change_status(&mut state.events, m, MachineStatus::Deploying, now_ms);
             m.osystem = "ubuntu".into();
             m.distro_series = if series == "22.04" { "jammy".into() } else { series };
             m.power_state = "on";
@@ -201,26 +227,24 @@ pub fn op(req: &Request, state: &mut State, i: usize, op: &str, now_ms: u64) -> 
             }
             let pending = (!manual && status != MachineStatus::Allocated)
                 .then(|| start(state, MachineStatus::Ready, RELEASING_S, now_ms));
+            record_action(req, state, i, "Releasing", now_ms);
             let m = &mut state.machines[i];
             m.owner = None;
             m.workload_annotations.clear();
             m.osystem.clear();
             m.distro_series.clear();
-            match pending {
-                Some(p) => {
-                    m.status = MachineStatus::Releasing;
-                    m.pending = Some(p);
-                }
-                None => {
-                    m.status = MachineStatus::Ready;
-                    m.pending = None;
-                }
-            }
+            let to = if pending.is_some() {
+                MachineStatus::Releasing
+            } else {
+                MachineStatus::Ready
+            };
+            change_status(&mut state.events, m, to, now_ms);
+            m.pending = pending;
             reply_machine(state)
         }
         ("POST", "abort") => {
             let back = match status {
-                MachineStatus::Commissioning => MachineStatus::New,
+                MachineStatus::Commissioning => state.machines[i].before_commissioning,
                 MachineStatus::Deploying => MachineStatus::Allocated,
                 MachineStatus::Releasing => MachineStatus::Ready,
                 _ => {
@@ -234,8 +258,9 @@ pub fn op(req: &Request, state: &mut State, i: usize, op: &str, now_ms: u64) -> 
                     ));
                 }
             };
+            record_action(req, state, i, "Aborted", now_ms);
             let m = &mut state.machines[i];
-            m.status = back;
+            change_status(&mut state.events, m, back, now_ms);
             m.pending = None;
             reply_machine(state)
         }
@@ -243,8 +268,9 @@ pub fn op(req: &Request, state: &mut State, i: usize, op: &str, now_ms: u64) -> 
             if state.machines[i].owner.is_none() && status != MachineStatus::New && !status.is_failure() {
                 return Some(Reply::plain_error(403, String::new()));
             }
+            record_action(req, state, i, "Marked broken", now_ms);
             let m = &mut state.machines[i];
-            m.status = MachineStatus::Broken;
+            change_status(&mut state.events, m, MachineStatus::Broken, now_ms);
             m.owner = None;
             m.workload_annotations.clear();
             m.pending = None;
@@ -257,7 +283,13 @@ pub fn op(req: &Request, state: &mut State, i: usize, op: &str, now_ms: u64) -> 
                     "Can't mark a non-broken node as 'Ready'.".into(),
                 ));
             }
-            state.machines[i].status = MachineStatus::Ready;
+            record_action(req, state, i, "Marked fixed", now_ms);
+            change_status(
+                &mut state.events,
+                &mut state.machines[i],
+                MachineStatus::Ready,
+                now_ms,
+            );
             reply_machine(state)
         }
         ("POST", "set_workload_annotations" | "set_owner_data") => {
@@ -285,6 +317,7 @@ pub fn op(req: &Request, state: &mut State, i: usize, op: &str, now_ms: u64) -> 
                     "Deployment operating system ubuntu jammy is unavailable.".into(),
                 ));
             }
+            record_action(req, state, i, "Powering on", now_ms);
             state.machines[i].power_state = "on";
             reply_machine(state)
         }
@@ -296,6 +329,7 @@ pub fn op(req: &Request, state: &mut State, i: usize, op: &str, now_ms: u64) -> 
             if !rack {
                 return Some(unreachable_bmc(&state.machines[i]));
             }
+            record_action(req, state, i, "Powering off", now_ms);
             state.machines[i].power_state = "off";
             reply_machine(state)
         }
@@ -325,7 +359,7 @@ mod tests {
             b"architecture=amd64/generic&mac_addresses=52:54:00:aa:00:01&hostname=n1&power_type=ipmi&power_parameters_power_address=10.0.0.9&commission=false",
         );
         assert_eq!(
-            super::super::machines::collection(&create, &mut state).status,
+            super::super::machines::collection(&create, &mut state, 0).status,
             200
         );
         (state, 0)
@@ -367,7 +401,8 @@ mod tests {
                     "op=allocate",
                     format!("system_id={id}").as_bytes()
                 ),
-                &mut state
+                &mut state,
+                t0 + 3_500
             )
             .status,
             200
@@ -383,6 +418,68 @@ mod tests {
         advance(&mut state, t0 + 16_000);
         assert_eq!(state.machines[i].status, MachineStatus::Ready);
         assert_eq!(state.machines[i].owner, None);
+    }
+
+    /// `(type, description)` of every logged event, oldest first.
+    fn logged(state: &State) -> Vec<(String, String)> {
+        let query = Request::new("GET", "events/", "op=query&level=DEBUG&limit=1000", b"");
+        let reply = super::super::events::endpoint(&query, state);
+        let page: Value = serde_json::from_str(&reply.body_text()).unwrap();
+        let mut events: Vec<(String, String)> = page["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["type"].as_str().unwrap().into(),
+                    e["description"].as_str().unwrap().into(),
+                )
+            })
+            .collect();
+        events.reverse();
+        events
+    }
+
+    #[test]
+    fn actions_and_status_changes_are_logged() {
+        let (mut state, i) = region();
+        let t0 = 1_000_000;
+        let run = |state: &mut State, op: &str, body: &str| {
+            let reply = super::op(&post(op, body), state, i, op, t0).unwrap();
+            assert_eq!(reply.status, 200, "{op}: {}", reply.body_text());
+        };
+        run(&mut state, "commission", "");
+        advance(&mut state, t0 + 3_000);
+        run(&mut state, "power_on", "comment=checking");
+        run(&mut state, "deploy", "");
+        run(&mut state, "mark_broken", "comment=bad disk");
+        run(&mut state, "mark_fixed", "");
+        let change = |from: &str, to: &str| {
+            (
+                "Node changed status".to_string(),
+                format!("From '{from}' to '{to}'"),
+            )
+        };
+        let info = |kind: &str, description: &str| (kind.to_string(), description.to_string());
+        assert_eq!(
+            logged(&state),
+            vec![
+                info("Commissioning", ""),
+                change("New", "Commissioning"),
+                change("Commissioning", "Ready"),
+                info("Ready", ""),
+                info("Powering on", "checking"),
+                info("Deploying", ""),
+                change("Ready", "Deploying"),
+                info("Marked broken", "bad disk"),
+                change("Deploying", "Broken"),
+                info("Marked fixed", ""),
+                change("Broken", "Ready"),
+            ]
+        );
+        let query = Request::new("GET", "events/", "op=query", b"");
+        let page = super::super::events::endpoint(&query, &state).body_text();
+        assert!(!page.contains("Node changed status"), "status changes are DEBUG");
     }
 
     #[test]

@@ -59,6 +59,8 @@ pub struct Machine {
     pub pending: Option<Pending>,
     /// When it last passed commissioning (ms since the epoch).
     pub commissioned_ms: Option<u64>,
+    /// Where an aborted commissioning returns the machine (MAAS: the status it came from).
+    pub before_commissioning: MachineStatus,
 }
 
 /// Six lowercase letters and digits derived from the name, like MAAS's system ids.
@@ -98,6 +100,7 @@ impl Machine {
             workload_annotations: Map::new(),
             pending: None,
             commissioned_ms: None,
+            before_commissioning: MachineStatus::New,
         }
     }
 
@@ -237,7 +240,7 @@ impl Machine {
 }
 
 /// `aa:bb:cc:dd:ee:ff` in lowercase, from any of MAAS's accepted spellings.
-fn normalise_mac(raw: &str) -> Option<String> {
+pub fn normalise_mac(raw: &str) -> Option<String> {
     let hex: String = raw.chars().filter(|c| !matches!(c, ':' | '-' | '.')).collect();
     if hex.len() != 12 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
         return None;
@@ -505,11 +508,11 @@ pub fn is_registered(req: &Request, machines: &[Machine]) -> Reply {
     Reply::json(200, &json!(registered))
 }
 
-pub fn collection(req: &Request, state: &mut State) -> Reply {
+pub fn collection(req: &Request, state: &mut State, now_ms: u64) -> Reply {
     match (req.method.as_str(), req.op()) {
         ("GET", None) => list(req, state),
         ("POST", None) => create(req, state),
-        ("POST", Some("allocate")) => lifecycle::allocate(req, state),
+        ("POST", Some("allocate")) => lifecycle::allocate(req, state, now_ms),
         ("GET", Some("list_allocated")) => {
             let mine = state
                 .machines
@@ -673,11 +676,13 @@ mod lifecycle_tests {
         let created = collection(
             &post("architecture=amd64/generic&mac_addresses=52-54-00-AA-00-01&commission=false"),
             &mut s,
+            0,
         );
         assert_eq!(created.status, 200);
         let dup = collection(
             &post("architecture=amd64/generic&mac_addresses=52:54:00:aa:00:01&commission=false"),
             &mut s,
+            0,
         );
         assert_eq!(dup.status, 400);
         assert!(dup.body_text().contains("already in use on"));
@@ -691,6 +696,7 @@ mod lifecycle_tests {
                 "architecture=amd64/generic&mac_addresses=52:54:00:bb:00:01&power_type=ipmi&power_parameters_power_address=10.0.0.9&commission=false",
             ),
             &mut s,
+            0,
         );
         assert_eq!(created.status, 200, "{}", created.body_text());
         let m = &s.machines[0];

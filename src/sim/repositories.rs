@@ -100,8 +100,8 @@ impl Repository {
             ("disable_sources", &mut self.disable_sources),
             ("enabled", &mut self.enabled),
         ] {
-            if let Some(v) = req.param(field) {
-                *slot = matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "on" | "yes");
+            if let Some(v) = req.flag(field) {
+                *slot = v;
             }
         }
         Ok(())

@@ -66,6 +66,13 @@ impl Request {
             .map(|(_, v)| v.as_str())
     }
 
+    /// A boolean form field read as Django reads one: `true`, `1`, `on`, `yes` (any case)
+    /// are true, anything else false; `None` when the field is absent.
+    pub fn flag(&self, name: &str) -> Option<bool> {
+        self.param(name)
+            .map(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "on" | "yes"))
+    }
+
     /// Every value of a field given more than once (`add=a&add=b`).
     pub fn params_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.params

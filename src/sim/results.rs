@@ -10,7 +10,7 @@ use super::request::Request;
 use super::state::State;
 
 /// MAAS's timestamp form: `2026-11-25T10:44:01.662`.
-fn maas_time(ms: u64) -> String {
+pub fn maas_time(ms: u64) -> String {
     let t = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms);
     let text = humantime::format_rfc3339_millis(t).to_string();
     text.trim_end_matches('Z').to_string()

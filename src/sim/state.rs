@@ -34,6 +34,11 @@ pub struct Subnet {
     pub vlan_id: u64,
     pub gateway_ip: Option<String>,
     pub dns_servers: Vec<String>,
+    pub allow_dns: bool,
+    pub allow_proxy: bool,
+    pub managed: bool,
+    /// 0 disabled, 1 enabled, 2 RFC 2317 (MAAS's default).
+    pub rdns_mode: u8,
 }
 
 #[derive(Debug, Clone)]
@@ -101,6 +106,8 @@ pub struct State {
     pub domains: Vec<super::domains::Domain>,
     pub tags: Vec<super::tags::Tag>,
     pub boot_resources: Vec<super::boot_resources::BootResource>,
+    pub boot_sources: super::boot_sources::BootSources,
+    pub events: super::events::EventLog,
     next_fabric: u64,
     next_vlan: u64,
     pub next_space: u64,
@@ -135,6 +142,8 @@ impl State {
             domains: super::domains::Domain::fresh_region(),
             tags: Vec::new(),
             boot_resources: super::boot_resources::BootResource::fresh_region(),
+            boot_sources: super::boot_sources::BootSources::fresh_region(),
+            events: super::events::EventLog::default(),
             next_fabric: 0,
             next_vlan: 5001,
             next_space: 1,
@@ -160,6 +169,10 @@ impl State {
                 vlan_id: vlan.id,
                 gateway_ip: Some("10.0.0.1".into()),
                 dns_servers: Vec::new(),
+                allow_dns: true,
+                allow_proxy: true,
+                managed: true,
+                rdns_mode: 2,
             };
             s.next_subnet += 1;
             s.subnets.push(subnet);
@@ -279,8 +292,8 @@ impl State {
         json!({
             "name": s.name, "description": s.description,
             "vlan": vlan.map(|v| self.vlan_json(v)).unwrap_or(Value::Null),
-            "cidr": s.cidr.to_string(), "rdns_mode": 2, "gateway_ip": s.gateway_ip, "dns_servers": s.dns_servers,
-            "allow_dns": true, "allow_proxy": true, "active_discovery": false, "managed": true,
+            "cidr": s.cidr.to_string(), "rdns_mode": s.rdns_mode, "gateway_ip": s.gateway_ip, "dns_servers": s.dns_servers,
+            "allow_dns": s.allow_dns, "allow_proxy": s.allow_proxy, "active_discovery": false, "managed": s.managed,
             "disabled_boot_architectures": [], "id": s.id,
             "space": vlan.map(|v| v.space.clone()).unwrap_or_else(|| "undefined".into()),
             "resource_uri": format!("/MAAS/api/2.0/subnets/{}/", s.id),
@@ -342,7 +355,7 @@ impl State {
         let mut state = State::for_tests();
         let body = format!("{form}&commission=false");
         let create = super::request::Request::new("POST", "machines/", "", body.as_bytes());
-        let reply = super::machines::collection(&create, &mut state);
+        let reply = super::machines::collection(&create, &mut state, 0);
         assert_eq!(reply.status, 200, "{}", reply.body_text());
         let id = state.machines[0].system_id.clone();
         (state, id)

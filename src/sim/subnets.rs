@@ -80,10 +80,21 @@ fn create(req: &Request, state: &mut State) -> Reply {
         vlan_id,
         gateway_ip,
         dns_servers: req.param("dns_servers").map(dns_servers).unwrap_or_default(),
+        allow_dns: req.flag("allow_dns").unwrap_or(true),
+        allow_proxy: req.flag("allow_proxy").unwrap_or(true),
+        managed: req.flag("managed").unwrap_or(true),
+        rdns_mode: rdns_mode(req).unwrap_or(2),
     };
     let out = state.subnet_json(&subnet);
     state.subnets.push(subnet);
     Reply::json(200, &out)
+}
+
+/// `rdns_mode` when given as one of MAAS's three modes.
+fn rdns_mode(req: &Request) -> Option<u8> {
+    req.param("rdns_mode")
+        .and_then(|m| m.parse().ok())
+        .filter(|m| *m <= 2)
 }
 
 /// One subnet by id or by CIDR (`subnets/172.16.10.0/24/`).
@@ -119,6 +130,18 @@ pub fn item(req: &Request, state: &mut State, key: &str) -> Reply {
             }
             if let Some(gw) = req.param("gateway_ip") {
                 s.gateway_ip = (!gw.is_empty()).then(|| gw.to_string());
+            }
+            for (field, slot) in [
+                ("allow_dns", &mut s.allow_dns),
+                ("allow_proxy", &mut s.allow_proxy),
+                ("managed", &mut s.managed),
+            ] {
+                if let Some(v) = req.flag(field) {
+                    *slot = v;
+                }
+            }
+            if let Some(mode) = rdns_mode(req) {
+                s.rdns_mode = mode;
             }
             Reply::json(200, &state.subnet_json(&state.subnets[i]))
         }

@@ -1,0 +1,80 @@
+//! Every typed call against the simulator: `tests/lua/maas/typed.lua` walks a region, its
+//! networks and a machine's whole life through `drydock.maas`, and the simulator's request
+//! log then shows each typed call made and answered with success. A call added to the client
+//! without being exercised here fails this test.
+
+mod common;
+
+use common::*;
+use drydock::maas::calls::{self, Call};
+use drydock::sim::{Sim, SimOptions};
+use serde_json::Value;
+
+/// Whether a logged request is `call`: same method, op and path shape.
+fn is_call(call: &Call, logged: &Value) -> bool {
+    let Some(path) = logged["path"]
+        .as_str()
+        .and_then(|p| p.strip_prefix("/MAAS/api/2.0/"))
+    else {
+        return false;
+    };
+    let template: Vec<&str> = call.path.split('/').collect();
+    let segments: Vec<&str> = path.split('/').collect();
+    logged["method"] == call.verb.as_str()
+        && logged["op"].as_str() == call.op
+        && template.len() == segments.len()
+        && template
+            .iter()
+            .zip(&segments)
+            .all(|(t, s)| t == s || (t.starts_with('{') && !s.is_empty()))
+}
+
+#[test]
+fn every_typed_call_succeeds_against_the_simulator() {
+    let site = drydock::design::load(&[fixture("base.yaml")]).unwrap();
+    // Fast enough that commissioning and deploying take milliseconds.
+    let options = SimOptions {
+        speed: 5000.0,
+        ..SimOptions::default()
+    };
+    let sim = Sim::start(options, Some(&site)).unwrap();
+    drydock()
+        .env("DRYDOCK_MAAS_URL", sim.url())
+        .env("DRYDOCK_MAAS_API_KEY", sim.key().expose())
+        .arg("script")
+        .arg(repo().join("tests/lua/maas/typed.lua"))
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains("\"machines\": 2"));
+
+    drydock::maas::client::install_tls();
+    let log: Vec<Value> = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            reqwest::get(sim.url().replace("/MAAS", "/_sim/requests"))
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap()
+        });
+    let failed: Vec<&Value> = log
+        .iter()
+        .filter(|r| !(200..300).contains(&r["status"].as_u64().unwrap_or(0)))
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "requests the script made that failed: {failed:#?}"
+    );
+    let untried: Vec<String> = calls::all()
+        .filter(|call| !log.iter().any(|r| is_call(call, r)))
+        .map(|call| format!("{} ({})", call.name, call.describe()))
+        .collect();
+    assert!(
+        untried.is_empty(),
+        "typed calls tests/lua/maas/typed.lua never made: {}",
+        untried.join(", ")
+    );
+}
