@@ -35,6 +35,10 @@ pub fn advance(state: &mut State, now_ms: u64) {
         if let Some(p) = m.pending.filter(|p| p.due_ms <= now_ms) {
             if m.status == MachineStatus::Commissioning && p.to == MachineStatus::Ready {
                 m.commissioned_ms = Some(p.due_ms);
+                if let Some(h) = &m.hardware {
+                    m.cpu_count = h.cpu_count;
+                    m.memory = h.memory;
+                }
             }
             change_status(&mut state.events, m, p.to, p.due_ms);
             state

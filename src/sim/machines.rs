@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 
 use super::blockdevices::BlockDevice;
 use super::controllers::power_types;
+use super::hardware::Hardware;
 use super::interfaces::Interface;
 use super::lifecycle::{self, Pending};
 use super::reply::Reply;
@@ -61,6 +62,8 @@ pub struct Machine {
     pub commissioned_ms: Option<u64>,
     /// Where an aborted commissioning returns the machine (MAAS: the status it came from).
     pub before_commissioning: MachineStatus,
+    /// What commissioning will find (design nodes with a hardware profile).
+    pub hardware: Option<Hardware>,
 }
 
 /// Six lowercase letters and digits derived from the name, like MAAS's system ids.
@@ -101,6 +104,7 @@ impl Machine {
             pending: None,
             commissioned_ms: None,
             before_commissioning: MachineStatus::New,
+            hardware: None,
         }
     }
 
@@ -156,8 +160,15 @@ impl Machine {
                     .enumerate()
                     .map(|(k, name)| BlockDevice::physical((i * 16 + k + 1) as u64, name, 500_000_000_000))
                     .collect();
+                let hardware = node
+                    .config
+                    .hardware_profile
+                    .as_deref()
+                    .and_then(|name| site.hardware_profile(name))
+                    .map(Hardware::from_profile);
                 Machine {
                     disks,
+                    hardware,
                     power_type: node
                         .oob_type
                         .map_or("manual".to_string(), |t| t.as_str().to_string()),
@@ -231,6 +242,9 @@ impl Machine {
         m["description"] = json!(self.description);
         m["cpu_count"] = json!(self.cpu_count);
         m["memory"] = json!(self.memory);
+        if let (Some(hardware), Some(_)) = (&self.hardware, self.commissioned_ms) {
+            hardware.write_into(&mut m);
+        }
         m["domain"]["name"] = json!(self.domain);
         m["boot_interface"] = nics.first().cloned().unwrap_or(Value::Null);
         m["interface_set"] = Value::Array(nics);

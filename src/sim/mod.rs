@@ -13,6 +13,7 @@ mod controllers;
 mod domains;
 mod events;
 mod fabrics;
+mod hardware;
 mod interfaces;
 mod ipranges;
 mod lifecycle;

@@ -111,7 +111,10 @@ check(maas:update_machine(id, { description = "compute" }).description == "compu
 check(maas:power_parameters_all({ id = { id } })[id] ~= nil)
 check(type(maas:power_parameters(id)) == "table")
 check(maas:commission(id, { enable_ssh = 1 }).status_name == "Commissioning")
-wait_for(id, "Ready")
+-- Commissioning finds what the node's hardware profile (gen10) describes.
+local ready = wait_for(id, "Ready")
+check(ready.cpu_count == 16 and ready.memory == 49152, ready.cpu_count, ready.memory)
+check(ready.hardware_info.system_vendor == "HPE" and ready.bios_boot_method == "uefi")
 
 local extra = maas:create_machine({
   architecture = "amd64/generic", mac_addresses = "52:54:00:ff:00:01", hostname = "extra01",
