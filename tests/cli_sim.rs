@@ -55,3 +55,127 @@ fn serves_the_example_site_with_the_printed_key() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// A `drydock sim --state FILE` process: its URL and key, read from its banner.
+struct Served {
+    child: std::process::Child,
+    url: String,
+    key: ApiKey,
+    banner: String,
+}
+
+fn serve_with_state(file: &std::path::Path) -> Served {
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("drydock"))
+        .args(["sim", "--listen", "127.0.0.1:0", "--state"])
+        .arg(file)
+        .arg("-d")
+        .arg(example_site())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let banner = lines.next().unwrap().unwrap();
+    let key_line = lines.next().unwrap().unwrap();
+    let url = banner.rsplit(' ').next().unwrap().to_string();
+    let key = ApiKey::parse(key_line.strip_prefix("API key: ").unwrap()).unwrap();
+    Served {
+        child,
+        url,
+        key,
+        banner,
+    }
+}
+
+fn fabric_names(served: &Served) -> Vec<String> {
+    let client = Client::new(&served.url, served.key.clone(), ClientOptions::default()).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(client.fabrics(&[]))
+        .unwrap()
+        .into_iter()
+        .map(|f| f.name)
+        .collect()
+}
+
+fn create_fabric(served: &Served, name: &str) {
+    let client = Client::new(&served.url, served.key.clone(), ClientOptions::default()).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(client.create_fabric(&[("name".into(), name.into())]))
+        .unwrap();
+}
+
+fn signal(child: &std::process::Child, name: &str) {
+    let status = Command::new("kill")
+        .args([&format!("-{name}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn a_region_kept_in_a_state_file_survives_a_crash_and_a_restart() {
+    let dir =
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("sim-state-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("region.json");
+    let _ = std::fs::remove_file(&file);
+
+    let mut first = serve_with_state(&file);
+    create_fabric(&first, "saved-before-crash");
+    // Saved within a quarter second; a killed process loses at most that.
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    signal(&first.child, "KILL");
+    first.child.wait().unwrap();
+
+    let mut second = serve_with_state(&file);
+    assert_eq!(
+        second.key.expose(),
+        first.key.expose(),
+        "the printed key survives a restart"
+    );
+    assert!(second.banner.contains("serving 9 machines"), "{}", second.banner);
+    assert!(fabric_names(&second).contains(&"saved-before-crash".to_string()));
+    create_fabric(&second, "saved-at-stop");
+    signal(&second.child, "INT");
+    assert!(second.child.wait().unwrap().success());
+
+    let mut third = serve_with_state(&file);
+    let names = fabric_names(&third);
+    assert!(
+        names.contains(&"saved-before-crash".to_string()) && names.contains(&"saved-at-stop".to_string()),
+        "{names:?}"
+    );
+    third.child.kill().unwrap();
+    third.child.wait().unwrap();
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the state file holds API keys");
+    }
+}
+
+#[test]
+fn a_state_file_that_is_not_one_is_refused_with_what_to_do() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("sim-bad-state-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("notes.txt");
+    std::fs::write(&file, "shopping list").unwrap();
+    drydock()
+        .args(["sim", "--listen", "127.0.0.1:0", "--state"])
+        .arg(&file)
+        .arg("-d")
+        .arg(example_site())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("not a simulator state file"))
+        .stderr(predicates::str::contains("move it away"));
+}

@@ -27,6 +27,10 @@ pub struct Args {
     /// as on a region whose rack is down
     #[arg(long)]
     pub no_rack: bool,
+    /// Keep the region in FILE across restarts (created owner-readable: it holds API keys);
+    /// a region saved there is served instead of a fresh one from the design
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<std::path::PathBuf>,
 }
 
 pub fn run(args: &Args, _global: &Global) -> anyhow::Result<Outcome> {
@@ -49,12 +53,12 @@ pub fn run(args: &Args, _global: &Global) -> anyhow::Result<Outcome> {
         fault_rate: args.fault_rate,
         rack: !args.no_rack,
         speed: args.speed,
+        state_file: args.state.clone(),
     };
-    let sim = Sim::start(options, Some(&site))
-        .map_err(|e| anyhow::anyhow!("cannot serve on {}: {e}", args.listen))?;
+    let sim = Sim::start(options, Some(&site)).map_err(|e| anyhow::anyhow!("{e}"))?;
     output::emit(&format!(
         "MAAS simulator serving {} machines at {}\nAPI key: {}\n",
-        site.nodes.len(),
+        sim.machine_count(),
         sim.url(),
         sim.key().expose()
     ))?;

@@ -13,7 +13,7 @@ const ALIGNMENT: u64 = 4 * 1024 * 1024;
 /// Room MAAS keeps for the partition table (fitted to the captured `available_size`s).
 const TABLE_SPACE: u64 = 6 * 1024 * 1024;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Filesystem {
     pub fstype: String,
     /// Null for an LVM physical volume, as MAAS shows it.
@@ -39,7 +39,7 @@ impl Filesystem {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Partition {
     pub id: u64,
     pub uuid: String,
@@ -48,7 +48,7 @@ pub struct Partition {
     pub filesystem: Option<Filesystem>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct BlockDevice {
     pub id: u64,
     pub name: String,

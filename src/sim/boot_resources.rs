@@ -7,7 +7,7 @@ use super::reply::Reply;
 use super::request::Request;
 
 /// One synced image: `ubuntu/jammy` for `architecture`, with the subarches it covers.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct BootResource {
     pub id: u64,
     pub name: String,

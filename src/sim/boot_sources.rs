@@ -9,7 +9,7 @@ use super::request::Request;
 /// When the captured region was installed and made its default source (ms since the epoch).
 const INSTALLED_MS: u64 = 1_795_603_441_662;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct BootSource {
     pub id: u64,
     pub url: String,
@@ -17,7 +17,7 @@ pub struct BootSource {
 }
 
 /// What to import from a source: an OS release for some architectures.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Selection {
     pub id: u64,
     pub boot_source_id: u64,
@@ -28,7 +28,7 @@ pub struct Selection {
     pub labels: Vec<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct BootSources {
     pub sources: Vec<BootSource>,
     pub selections: Vec<Selection>,

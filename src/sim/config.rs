@@ -111,9 +111,9 @@ const SETTINGS: &[(&str, Kind, &str)] = &[
 ];
 
 /// The region's current settings, as the JSON values `get_config` answers.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Config {
-    values: BTreeMap<&'static str, Value>,
+    values: BTreeMap<String, Value>,
 }
 
 impl Default for Config {
@@ -122,7 +122,7 @@ impl Default for Config {
             .iter()
             .map(|(name, kind, default)| {
                 let value = parse(name, *kind, default).unwrap_or(Value::Null);
-                (*name, value)
+                (name.to_string(), value)
             })
             .collect();
         Config { values }
@@ -189,7 +189,7 @@ pub fn endpoint(req: &Request, config: &mut Config) -> Reply {
             };
             match parse(name, *kind, req.param("value").unwrap_or_default()) {
                 Ok(value) => {
-                    config.values.insert(key, value);
+                    config.values.insert(key.to_string(), value);
                     Reply::text(200, "OK".into())
                 }
                 Err(message) => Reply::invalid(name, &message),

@@ -29,7 +29,7 @@ const CARRIED: &[&str] = &[
 ];
 
 /// Event levels in MAAS's order. AUDIT ranks below DEBUG, so only `level=AUDIT` shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub enum Level {
     Audit,
     Debug,
@@ -61,7 +61,7 @@ impl Level {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct Event {
     id: u64,
     system_id: String,
@@ -71,12 +71,12 @@ struct Event {
     level: Level,
     created_ms: u64,
     /// The event type, e.g. `Deploying`.
-    kind: &'static str,
+    kind: String,
     description: String,
 }
 
 /// The newest `KEPT` events, oldest first; ids only grow.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct EventLog {
     events: VecDeque<Event>,
     last_id: u64,
@@ -99,7 +99,7 @@ impl EventLog {
             username: m.owner.clone().unwrap_or_default(),
             level,
             created_ms: now_ms,
-            kind,
+            kind: kind.to_string(),
             description,
         });
         if self.events.len() > KEPT {

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::design::model::HardwareProfile;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Hardware {
     pub cpu_count: u64,
     /// MiB.
@@ -15,7 +15,7 @@ pub struct Hardware {
     pub version: String,
     pub firmware_version: String,
     /// `uefi` or `pxe` (legacy BIOS), as MAAS reports `bios_boot_method`.
-    pub boot_method: &'static str,
+    pub boot_method: String,
 }
 
 /// Memory a server has besides its hugepages.
@@ -42,8 +42,8 @@ impl Hardware {
             version: unknown(&profile.hw_version),
             firmware_version: unknown(&profile.bios_version),
             boot_method: match profile.boot_mode.as_deref() {
-                Some(mode) if mode.eq_ignore_ascii_case("uefi") => "uefi",
-                _ => "pxe",
+                Some(mode) if mode.eq_ignore_ascii_case("uefi") => "uefi".into(),
+                _ => "pxe".into(),
             },
         }
     }
@@ -107,7 +107,7 @@ mod tests {
         .unwrap();
         let hw = Hardware::from_profile(&site.hardware_profiles[0]);
         assert_eq!((hw.cpu_count, hw.memory), (16, 32 * 1024 + 16 * 1024));
-        assert_eq!((hw.vendor.as_str(), hw.boot_method), ("HPE", "uefi"));
+        assert_eq!((hw.vendor.as_str(), hw.boot_method.as_str()), ("HPE", "uefi"));
         let mut machine = json!({"hardware_info": {"system_vendor": "Unknown"}});
         hw.write_into(&mut machine);
         assert_eq!(machine["hardware_info"]["mainboard_firmware_version"], "U30");

@@ -8,7 +8,7 @@ use super::reply::Reply;
 use super::request::Request;
 use super::state::State;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum InterfaceKind {
     Physical,
     Bond,
@@ -26,7 +26,7 @@ impl InterfaceKind {
 }
 
 /// How an interface gets its address on a subnet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum LinkMode {
     Auto,
     Dhcp,
@@ -56,7 +56,7 @@ impl LinkMode {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Link {
     pub id: u64,
     pub mode: LinkMode,
@@ -64,7 +64,7 @@ pub struct Link {
     pub ip_address: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Interface {
     pub id: u64,
     pub name: String,

@@ -16,6 +16,7 @@ use super::reply::Reply;
 use super::request::Request;
 use super::state::State;
 use crate::maas::MachineStatus;
+use crate::maas::resources::machines::PowerState;
 
 /// Seconds each phase takes at `--speed 1`, close to a small real site.
 const COMMISSIONING_S: f64 = 180.0;
@@ -23,7 +24,7 @@ const DEPLOYING_S: f64 = 600.0;
 const RELEASING_S: f64 = 20.0;
 
 /// A transition under way: the status the machine reaches, and when (ms since the epoch).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct Pending {
     pub to: MachineStatus,
     pub due_ms: u64,
@@ -46,10 +47,10 @@ pub fn advance(state: &mut State, now_ms: u64) {
                 .record(m, Level::Info, p.to.name(), String::new(), p.due_ms);
             m.pending = None;
             if p.to == MachineStatus::Deployed {
-                m.power_state = "on";
+                m.power_state = PowerState::On;
             }
             if p.to == MachineStatus::Ready && m.power_type != "manual" {
-                m.power_state = "off";
+                m.power_state = PowerState::Off;
             }
         }
     }
@@ -166,7 +167,7 @@ pub fn op(req: &Request, state: &mut State, i: usize, op: &str, now_ms: u64) -> 
             let m = &mut state.machines[i];
             m.before_commissioning = status;
             change_status(&mut state.events, m, MachineStatus::Commissioning, now_ms);
-            m.power_state = "on";
+            m.power_state = PowerState::On;
             m.pending = Some(pending);
             reply_machine(state)
         }
@@ -201,7 +202,7 @@ pub fn op(req: &Request, state: &mut State, i: usize, op: &str, now_ms: u64) -> 
             change_status(&mut state.events, m, MachineStatus::Deploying, now_ms);
             m.osystem = "ubuntu".into();
             m.distro_series = if series == "22.04" { "jammy".into() } else { series };
-            m.power_state = "on";
+            m.power_state = PowerState::On;
             m.pending = Some(pending);
             reply_machine(state)
         }
@@ -322,7 +323,7 @@ pub fn op(req: &Request, state: &mut State, i: usize, op: &str, now_ms: u64) -> 
                 ));
             }
             record_action(req, state, i, "Powering on", now_ms);
-            state.machines[i].power_state = "on";
+            state.machines[i].power_state = PowerState::On;
             reply_machine(state)
         }
         ("POST", "power_off") => {
@@ -334,7 +335,7 @@ pub fn op(req: &Request, state: &mut State, i: usize, op: &str, now_ms: u64) -> 
                 return Some(unreachable_bmc(&state.machines[i]));
             }
             record_action(req, state, i, "Powering off", now_ms);
-            state.machines[i].power_state = "off";
+            state.machines[i].power_state = PowerState::Off;
             reply_machine(state)
         }
         ("GET", "query_power_state") => {
@@ -416,7 +417,7 @@ mod tests {
         assert_eq!(state.machines[i].distro_series, "jammy");
         advance(&mut state, t0 + 14_000);
         assert_eq!(state.machines[i].status, MachineStatus::Deployed);
-        assert_eq!(state.machines[i].power_state, "on");
+        assert_eq!(state.machines[i].power_state, PowerState::On);
         run(&mut state, "release", "", t0 + 15_000);
         assert_eq!(state.machines[i].status, MachineStatus::Releasing);
         advance(&mut state, t0 + 16_000);

@@ -17,6 +17,7 @@ use super::storage_layouts;
 use super::volumegroups::VolumeGroup;
 use crate::design::site::Site;
 use crate::maas::MachineStatus;
+use crate::maas::resources::machines::PowerState;
 
 const TEMPLATE: &str = include_str!("machine.json");
 
@@ -30,7 +31,7 @@ pub fn interface_template() -> &'static Value {
     &template()["interface_set"][0]
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Machine {
     pub system_id: String,
     pub hostname: String,
@@ -52,7 +53,7 @@ pub struct Machine {
     /// The user that allocated it (always `admin` here), if any.
     pub owner: Option<String>,
     /// `on`, `off` or `unknown`, as MAAS reports it.
-    pub power_state: &'static str,
+    pub power_state: PowerState,
     pub osystem: String,
     pub distro_series: String,
     pub workload_annotations: Map<String, Value>,
@@ -97,7 +98,7 @@ impl Machine {
             boot_disk: None,
             volume_groups: Vec::new(),
             owner: None,
-            power_state: "unknown",
+            power_state: PowerState::Unknown,
             osystem: String::new(),
             distro_series: String::new(),
             workload_annotations: Map::new(),

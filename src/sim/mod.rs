@@ -18,6 +18,7 @@ mod interfaces;
 mod ipranges;
 mod lifecycle;
 mod machines;
+mod persist;
 mod reply;
 mod repositories;
 mod request;
@@ -35,6 +36,8 @@ mod vlans;
 mod volumegroups;
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -68,6 +71,8 @@ pub struct SimOptions {
     pub rack: bool,
     /// How much faster than a real region lifecycle phases complete.
     pub speed: f64,
+    /// Where the region is kept across restarts (`--state FILE`); in memory only when `None`.
+    pub state_file: Option<PathBuf>,
 }
 
 impl Default for SimOptions {
@@ -78,6 +83,7 @@ impl Default for SimOptions {
             fault_rate: 0.0,
             rack: true,
             speed: 1.0,
+            state_file: None,
         }
     }
 }
@@ -88,12 +94,15 @@ struct Shared {
     /// `http://host:port`, what `describe/` URIs point at.
     base: String,
     options: SimOptions,
+    /// Set by every request that may have changed the region; the saver clears it.
+    changed: Arc<AtomicBool>,
 }
 
 /// A running simulator; dropping it stops the server.
 pub struct Sim {
     url: String,
     key: ApiKey,
+    state: Arc<Mutex<State>>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -101,22 +110,36 @@ pub struct Sim {
 impl Sim {
     /// Binds and starts serving on its own threads; returns once it accepts connections.
     /// The design's BaremetalNodes become the region's machines.
+    /// With `options.state_file`, a region saved there is served instead (the design's
+    /// machines are only the starting point of a fresh one), and changes are saved there.
     pub fn start(options: SimOptions, design: Option<&crate::design::Site>) -> std::io::Result<Sim> {
-        let listener = std::net::TcpListener::bind(options.listen)?;
+        let listener = std::net::TcpListener::bind(options.listen).map_err(|e| {
+            std::io::Error::new(e.kind(), format!("cannot listen on {}: {e}", options.listen))
+        })?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let base = format!("http://{addr}");
-        let key = ApiKey::generate();
-        let mut state = State::new(key.clone());
+        let saved = match &options.state_file {
+            Some(path) => persist::load(path).map_err(std::io::Error::other)?,
+            None => None,
+        };
+        let mut state = saved.unwrap_or_else(|| {
+            let mut fresh = State::new(ApiKey::generate());
+            if let Some(site) = design {
+                fresh.machines = machines::Machine::from_site(site);
+            }
+            fresh
+        });
         state.rack = options.rack;
         state.speed = options.speed;
-        if let Some(site) = design {
-            state.machines = machines::Machine::from_site(site);
-        }
+        let key = state.key.clone();
+        let state = Arc::new(Mutex::new(state));
+        let changed = Arc::new(AtomicBool::new(true));
         let shared = Shared {
-            state: Arc::new(Mutex::new(state)),
+            state: state.clone(),
             base: base.clone(),
-            options,
+            options: options.clone(),
+            changed: changed.clone(),
         };
         let app = Router::new()
             .route("/_sim/requests", get(requests))
@@ -134,21 +157,31 @@ impl Sim {
             let _guard = runtime.enter();
             tokio::net::TcpListener::from_std(listener)?
         };
-        let thread = std::thread::Builder::new()
-            .name("maas-sim".into())
-            .spawn(move || {
+        let thread = std::thread::Builder::new().name("maas-sim".into()).spawn({
+            let state = state.clone();
+            move || {
                 runtime.block_on(async move {
+                    let saver = options
+                        .state_file
+                        .clone()
+                        .map(|path| tokio::spawn(save_while_serving(path, state.clone(), changed.clone())));
                     let server = axum::serve(listener, app).with_graceful_shutdown(async {
                         let _ = rx.await;
                     });
                     if let Err(e) = server.await {
                         tracing::error!("simulator stopped: {e}");
                     }
+                    if let (Some(saver), Some(path)) = (saver, &options.state_file) {
+                        saver.abort();
+                        save(path, &state);
+                    }
                 });
-            })?;
+            }
+        })?;
         Ok(Sim {
             url: format!("{base}/MAAS"),
             key,
+            state,
             shutdown: Some(tx),
             thread: Some(thread),
         })
@@ -159,9 +192,40 @@ impl Sim {
         &self.url
     }
 
-    /// The simulator's API key (the one key it accepts).
+    /// The simulator's API key (the admin's; users an admin adds have their own).
     pub fn key(&self) -> &ApiKey {
         &self.key
+    }
+
+    /// How many machines the region holds now.
+    pub fn machine_count(&self) -> usize {
+        self.state.lock().map_or(0, |s| s.machines.len())
+    }
+}
+
+/// How often a changed region is written to its state file: at most this much is lost if
+/// the process is killed (a clean stop always saves).
+const SAVE_EVERY: Duration = Duration::from_millis(250);
+
+async fn save_while_serving(path: PathBuf, state: Arc<Mutex<State>>, changed: Arc<AtomicBool>) {
+    loop {
+        tokio::time::sleep(SAVE_EVERY).await;
+        if changed.swap(false, Ordering::AcqRel) {
+            let path = path.clone();
+            let state = state.clone();
+            // Encoding holds the lock; writing and syncing the file does not.
+            let _ = tokio::task::spawn_blocking(move || save(&path, &state)).await;
+        }
+    }
+}
+
+fn save(path: &std::path::Path, state: &Mutex<State>) {
+    let bytes = match state.lock() {
+        Ok(s) => persist::encode(&s),
+        Err(_) => Err("simulator state is poisoned".to_string()),
+    };
+    if let Err(e) = bytes.and_then(|b| persist::write(path, &b)) {
+        tracing::error!("{e}");
     }
 }
 
@@ -252,6 +316,7 @@ async fn set_machine(
                 m.commissioned_ms = Some(now_ms());
             }
             m.status = status;
+            shared.changed.store(true, Ordering::Release);
             Reply::text(200, "OK".into()).into_response()
         }
         None => Reply::text(404, format!("no machine {system_id}")).into_response(),
@@ -391,6 +456,8 @@ async fn serve_api(
                 Ok(mut s) => api::handle(&req, auth, &mut s, &shared.base, now_ms()),
                 Err(_) => Reply::text(500, "simulator state is poisoned".into()),
             };
+            // Reads change the region too: due lifecycle transitions complete on any request.
+            shared.changed.store(true, Ordering::Release);
             (reply.status, reply.into_response())
         }
     };

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::reply::Reply;
 use super::request::Request;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Repository {
     pub id: u64,
     pub name: String,

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::maas::ApiKey;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Vlan {
     pub id: u64,
     pub fabric_id: u64,
@@ -18,14 +18,14 @@ pub struct Vlan {
     pub space: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Space {
     pub id: u64,
     pub name: String,
     pub description: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Subnet {
     pub id: u64,
     pub name: String,
@@ -41,7 +41,7 @@ pub struct Subnet {
     pub rdns_mode: u8,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct IpRange {
     pub id: u64,
     pub subnet_id: u64,
@@ -51,7 +51,7 @@ pub struct IpRange {
     pub comment: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct StaticRoute {
     pub id: u64,
     pub source: u64,
@@ -60,7 +60,7 @@ pub struct StaticRoute {
     pub metric: i64,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Fabric {
     pub id: u64,
     pub name: String,
@@ -87,11 +87,16 @@ pub enum Fault {
     Drop,
 }
 
+/// The region. What `--state FILE` keeps is everything but the options it was started with
+/// and the per-run bookkeeping (caller, nonces, request log, planted faults).
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct State {
+    #[serde(with = "super::users::key_text")]
     pub key: ApiKey,
     /// The admin first, then users an admin added.
     pub users: Vec<super::users::User>,
     /// Index in `users` of who signed the request being answered.
+    #[serde(skip)]
     pub caller: usize,
     pub machines: Vec<super::machines::Machine>,
     pub fabrics: Vec<Fabric>,
@@ -115,11 +120,16 @@ pub struct State {
     /// Ids of MAAS's StaticIPAddress rows: interface links and BMC addresses share them,
     /// and the region's own NIC holds the first few.
     ip_ids: u64,
-    /// See `SimOptions::rack` and `SimOptions::speed`.
+    /// See `SimOptions::rack` and `SimOptions::speed` (set from the options on every start).
+    #[serde(skip)]
     pub rack: bool,
+    #[serde(skip)]
     pub speed: f64,
+    #[serde(skip)]
     pub nonces: HashSet<String>,
+    #[serde(skip)]
     pub requests: Vec<LoggedRequest>,
+    #[serde(skip)]
     pub planted: VecDeque<Fault>,
 }
 

@@ -7,7 +7,7 @@ use super::reply::Reply;
 use super::request::Request;
 use super::state::State;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Tag {
     pub name: String,
     pub definition: String,

@@ -12,13 +12,13 @@ use super::state::State;
 const PV_OVERHEAD: u64 = 4 * 1024 * 1024;
 
 /// A physical volume: a whole disk, or one partition of a disk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum PhysicalVolume {
     Disk(u64),
     Partition { disk: u64, partition: u64 },
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct VolumeGroup {
     pub id: u64,
     pub name: String,
