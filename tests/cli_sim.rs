@@ -10,22 +10,16 @@ use drydock::maas::{ApiKey, Client, ClientOptions};
 
 #[test]
 fn serves_the_example_site_with_the_printed_key() {
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("drydock"))
-        .args(["sim", "--listen", "127.0.0.1:0", "-d"])
-        .arg(example_site())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let banner = lines.next().unwrap().unwrap();
-    let key_line = lines.next().unwrap().unwrap();
+    let Served {
+        mut child,
+        url,
+        key,
+        banner,
+    } = serve(&[]);
     assert!(
         banner.starts_with("MAAS simulator serving 9 machines at http://127.0.0.1:"),
         "{banner}"
     );
-    let url = banner.rsplit(' ').next().unwrap().to_string();
-    let key = ApiKey::parse(key_line.strip_prefix("API key: ").unwrap()).unwrap();
 
     let client = Client::new(&url, key, ClientOptions::default()).unwrap();
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -65,9 +59,14 @@ struct Served {
 }
 
 fn serve_with_state(file: &std::path::Path) -> Served {
+    serve(&[std::ffi::OsStr::new("--state"), file.as_os_str()])
+}
+
+/// `drydock sim` on the example site with `extra` arguments, on a free port.
+fn serve(extra: &[&std::ffi::OsStr]) -> Served {
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("drydock"))
-        .args(["sim", "--listen", "127.0.0.1:0", "--state"])
-        .arg(file)
+        .args(["sim", "--listen", "127.0.0.1:0"])
+        .args(extra)
         .arg("-d")
         .arg(example_site())
         .stdout(Stdio::piped())
