@@ -17,7 +17,8 @@ fn scripts_drive_maas_through_the_binding() {
         .arg(repo().join("tests/lua/maas/client.lua"))
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("\"fabrics\": 2"));
+        // fabric-0, the fabric MAAS discovered under the rack's PXE NIC, and the one created.
+        .stdout(predicate::str::contains("\"fabrics\": 3"));
 }
 
 #[test]

@@ -41,7 +41,8 @@ pub fn regions(req: &Request, state: &State) -> Reply {
     }
 }
 
-const RACK_SYSTEM_ID: &str = "rk4nq8";
+/// The one rack controller's system id.
+pub const RACK_SYSTEM_ID: &str = "rk4nq8";
 
 /// The services a rack runs, all up but DHCPv6, which no VLAN asks for.
 const RACK_SERVICES: &[(&str, &str)] = &[
@@ -55,6 +56,72 @@ const RACK_SERVICES: &[(&str, &str)] = &[
     ("syslog_rack", "running"),
     ("proxy_rack", "running"),
 ];
+
+/// A rack NIC on a network the rack serves DHCP on (beside its NIC on the region's subnet).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct RackNic {
+    pub interface_id: u64,
+    pub link_id: u64,
+    pub subnet_id: u64,
+    pub ip: std::net::IpAddr,
+}
+
+/// What a rack cabled to the design's DHCP networks makes MAAS discover before anyone
+/// configures it: for each such network a fabric of its own (`fabric-N`) whose untagged VLAN
+/// holds a subnet named after its CIDR, and a rack NIC with an address there. PrepareSite then
+/// finds these by CIDR and takes them over, as Drydock does on a real region.
+pub fn discover_rack_networks(state: &mut State, site: &crate::design::site::Site) {
+    use crate::design::model::RangeType;
+    for network in &site.networks {
+        if !network.ranges.iter().any(|r| r.kind == RangeType::Dhcp) {
+            continue;
+        }
+        let Some(cidr) = network
+            .cidr
+            .as_deref()
+            .and_then(|c| c.parse::<ipnet::IpNet>().ok())
+        else {
+            continue;
+        };
+        if state.subnets.iter().any(|s| s.cidr == cidr) {
+            continue;
+        }
+        let Some(ip) = rack_address(network, cidr) else {
+            continue;
+        };
+        let fabric = state.add_fabric(None, String::new(), None);
+        let Some(vlan_id) = state.vlans.iter().find(|v| v.fabric_id == fabric).map(|v| v.id) else {
+            continue;
+        };
+        let subnet_id = state.add_discovered_subnet(cidr, vlan_id);
+        let nic = RackNic {
+            interface_id: state.next_interface_id(),
+            link_id: state.next_ip_id(),
+            subnet_id,
+            ip,
+        };
+        state.rack_nics.push(nic);
+    }
+}
+
+/// The rack's address on a network: the first host that is neither a gateway (nor the first
+/// host, by convention the router's) nor in a range the design hands out (DHCP or static);
+/// reserved ranges are where infrastructure lives.
+fn rack_address(network: &crate::design::model::Network, cidr: ipnet::IpNet) -> Option<std::net::IpAddr> {
+    use crate::design::model::RangeType;
+    let parse = |a: &Option<String>| a.as_deref().and_then(|a| a.parse::<std::net::IpAddr>().ok());
+    let handed_out: Vec<(std::net::IpAddr, std::net::IpAddr)> = network
+        .ranges
+        .iter()
+        .filter(|r| r.kind != RangeType::Reserved)
+        .filter_map(|r| Some((parse(&r.start)?, parse(&r.end)?)))
+        .collect();
+    let gateways: Vec<std::net::IpAddr> = network.routes.iter().filter_map(|r| parse(&r.gateway)).collect();
+    cidr.hosts()
+        .skip(1)
+        .take(4096)
+        .find(|ip| !gateways.contains(ip) && !handed_out.iter().any(|(a, b)| a <= ip && ip <= b))
+}
 
 /// The rack controller: a second node beside the region's, its NIC on the same subnet.
 fn rack(state: &State) -> Value {
@@ -80,6 +147,31 @@ fn rack(state: &State) -> Value {
     nic["resource_uri"] = json!(format!("/MAAS/api/2.0/nodes/{RACK_SYSTEM_ID}/interfaces/1/"));
     nic["links"][0]["id"] = json!(4);
     nic["links"][0]["ip_address"] = json!("10.0.0.3");
+    let template = rack["interface_set"][0].clone();
+    for (n, extra) in state.rack_nics.iter().enumerate() {
+        let Some(subnet) = state.subnets.iter().find(|s| s.id == extra.subnet_id) else {
+            continue;
+        };
+        let vlan = state.vlans.iter().find(|v| v.id == subnet.vlan_id);
+        let mut nic = template.clone();
+        nic["id"] = json!(extra.interface_id);
+        nic["name"] = json!(format!("eth{}", n + 1));
+        nic["mac_address"] = json!(format!("52:54:00:00:01:{:02x}", n + 1));
+        nic["resource_uri"] = json!(format!(
+            "/MAAS/api/2.0/nodes/{RACK_SYSTEM_ID}/interfaces/{}/",
+            extra.interface_id
+        ));
+        nic["vlan"] = vlan.map_or(Value::Null, |v| state.vlan_json(v));
+        nic["links"][0]["id"] = json!(extra.link_id);
+        nic["links"][0]["ip_address"] = json!(extra.ip.to_string());
+        nic["links"][0]["subnet"] = state.subnet_json(subnet);
+        if let Some(all) = rack["interface_set"].as_array_mut() {
+            all.push(nic);
+        }
+        if let Some(ips) = rack["ip_addresses"].as_array_mut() {
+            ips.push(json!(extra.ip.to_string()));
+        }
+    }
     rack["service_set"] = RACK_SERVICES
         .iter()
         .map(|(name, status)| json!({"name": name, "status": status, "status_info": ""}))
@@ -228,5 +320,29 @@ mod tests {
         for driver in ["ipmi", "redfish", "manual", "virsh"] {
             assert!(names.contains(&driver), "{driver} missing from {names:?}");
         }
+    }
+
+    #[test]
+    fn the_rack_is_found_on_each_dhcp_network_of_the_design() {
+        let site = crate::design::load(&[std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/site"
+        ))])
+        .unwrap();
+        let mut state = State::for_tests();
+        discover_rack_networks(&mut state, &site);
+        let pxe = state
+            .subnets
+            .iter()
+            .find(|s| s.cidr.to_string() == "10.40.1.0/24")
+            .expect("MAAS discovered the PXE subnet");
+        assert_eq!(pxe.name, "10.40.1.0/24");
+        let rack = body(&racks(&get("rackcontrollers/", ""), &state));
+        let nics = rack[0]["interface_set"].as_array().unwrap();
+        assert_eq!(nics.len(), 2, "the region's subnet and the PXE network");
+        assert_eq!(nics[1]["links"][0]["subnet"]["cidr"], "10.40.1.0/24");
+        // .1 is by convention the router's: the rack takes the next reserved address.
+        assert_eq!(nics[1]["links"][0]["ip_address"], "10.40.1.2");
+        assert_eq!(nics[1]["vlan"]["id"], json!(pxe.vlan_id));
     }
 }

@@ -127,6 +127,9 @@ impl Sim {
             let mut fresh = State::new(ApiKey::generate());
             if let Some(site) = design {
                 fresh.machines = machines::Machine::from_site(site);
+                if options.rack {
+                    controllers::discover_rack_networks(&mut fresh, site);
+                }
             }
             fresh
         });

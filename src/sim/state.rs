@@ -16,6 +16,11 @@ pub struct Vlan {
     pub mtu: u32,
     pub dhcp_on: bool,
     pub space: String,
+    /// System ids of the racks serving DHCP here.
+    pub primary_rack: Option<String>,
+    pub secondary_rack: Option<String>,
+    /// The VLAN whose DHCP this one relays to (an id).
+    pub relay_vlan: Option<u64>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -113,6 +118,8 @@ pub struct State {
     pub boot_resources: Vec<super::boot_resources::BootResource>,
     pub boot_sources: super::boot_sources::BootSources,
     pub events: super::events::EventLog,
+    /// The rack's NICs on the networks it serves DHCP on.
+    pub rack_nics: Vec<super::controllers::RackNic>,
     next_fabric: u64,
     next_vlan: u64,
     pub next_space: u64,
@@ -154,6 +161,7 @@ impl State {
             boot_resources: super::boot_resources::BootResource::fresh_region(),
             boot_sources: super::boot_sources::BootSources::fresh_region(),
             events: super::events::EventLog::default(),
+            rack_nics: Vec::new(),
             next_fabric: 0,
             next_vlan: 5001,
             next_space: 1,
@@ -221,6 +229,9 @@ impl State {
             mtu,
             dhcp_on: false,
             space: "undefined".into(),
+            primary_rack: None,
+            secondary_rack: None,
+            relay_vlan: None,
         });
         id
     }
@@ -230,8 +241,30 @@ impl State {
         let ids = self
             .machines
             .iter()
-            .flat_map(|m| m.interfaces.iter().map(|i| i.id));
+            .flat_map(|m| m.interfaces.iter().map(|i| i.id))
+            .chain(self.rack_nics.iter().map(|n| n.interface_id));
         ids.max().unwrap_or(2) + 1
+    }
+
+    /// A subnet MAAS made by itself on seeing a controller's address in it: named after its
+    /// CIDR, no gateway, MAAS's defaults.
+    pub fn add_discovered_subnet(&mut self, cidr: ipnet::IpNet, vlan_id: u64) -> u64 {
+        let id = self.next_subnet;
+        self.next_subnet += 1;
+        self.subnets.push(Subnet {
+            id,
+            name: cidr.to_string(),
+            description: String::new(),
+            cidr,
+            vlan_id,
+            gateway_ip: None,
+            dns_servers: Vec::new(),
+            allow_dns: true,
+            allow_proxy: true,
+            managed: true,
+            rdns_mode: 2,
+        });
+        id
     }
 
     /// A free block device id (disks and logical volumes share them).
@@ -286,14 +319,23 @@ impl State {
     }
 
     pub fn vlan_json(&self, v: &Vlan) -> Value {
+        let mut out = self.vlan_json_flat(v);
+        // MAAS nests the relay VLAN as an object of its own.
+        if let Some(relay) = v.relay_vlan.and_then(|id| self.vlans.iter().find(|r| r.id == id)) {
+            out["relay_vlan"] = self.vlan_json_flat(relay);
+        }
+        out
+    }
+
+    fn vlan_json_flat(&self, v: &Vlan) -> Value {
         let fabric = self
             .fabric(v.fabric_id)
             .map(|f| f.name.clone())
             .unwrap_or_default();
         json!({
             "vid": v.vid, "mtu": v.mtu, "dhcp_on": v.dhcp_on, "external_dhcp": null, "relay_vlan": null,
-            "name": v.name, "secondary_rack": null, "fabric_id": v.fabric_id, "fabric": fabric, "id": v.id,
-            "space": v.space, "primary_rack": null, "resource_uri": format!("/MAAS/api/2.0/vlans/{}/", v.id),
+            "name": v.name, "secondary_rack": v.secondary_rack, "fabric_id": v.fabric_id, "fabric": fabric, "id": v.id,
+            "space": v.space, "primary_rack": v.primary_rack, "resource_uri": format!("/MAAS/api/2.0/vlans/{}/", v.id),
         })
     }
 

@@ -33,6 +33,72 @@ pub fn create(req: &Request, state: &mut State, fabric_id: u64) -> Reply {
 }
 
 /// GET/PUT/DELETE of one VLAN, found by (fabric, VID) or by id.
+/// Applies `dhcp_on`, `primary_rack`, `secondary_rack` and `relay_vlan` as MAAS's VLAN form
+/// does, or refuses them with its messages (nothing changed then).
+fn dhcp_settings(req: &Request, state: &mut State, i: usize) -> Option<Reply> {
+    let known_rack = |id: &str| id.is_empty() || (state.rack && id == super::controllers::RACK_SYSTEM_ID);
+    for field in ["primary_rack", "secondary_rack"] {
+        if req.param(field).is_some_and(|id| !known_rack(id)) {
+            return Some(Reply::invalid(
+                field,
+                "Select a valid choice. That choice is not one of the available choices.",
+            ));
+        }
+    }
+    let relay = match req.param("relay_vlan") {
+        None => state.vlans[i].relay_vlan,
+        Some("") => None,
+        Some(id) => match state
+            .vlans
+            .iter()
+            .find(|v| v.id.to_string() == id && v.id != state.vlans[i].id)
+        {
+            Some(v) => Some(v.id),
+            None => {
+                return Some(Reply::invalid(
+                    "relay_vlan",
+                    "Select a valid choice. That choice is not one of the available choices.",
+                ));
+            }
+        },
+    };
+    let rack = |field: &str, now: &Option<String>| match req.param(field) {
+        None => now.clone(),
+        Some(id) => (!id.is_empty()).then(|| id.to_string()),
+    };
+    let primary = rack("primary_rack", &state.vlans[i].primary_rack);
+    let secondary = rack("secondary_rack", &state.vlans[i].secondary_rack);
+    let dhcp_on = req.flag("dhcp_on").unwrap_or(state.vlans[i].dhcp_on);
+    if dhcp_on {
+        let vlan_id = state.vlans[i].id;
+        let has_dynamic = state.ipranges.iter().any(|r| {
+            r.kind == "dynamic"
+                && state
+                    .subnets
+                    .iter()
+                    .any(|s| s.id == r.subnet_id && s.vlan_id == vlan_id)
+        });
+        if !has_dynamic {
+            return Some(Reply::invalid(
+                "dhcp_on",
+                "dhcp can only be turned on when a dynamic IP range is defined.",
+            ));
+        }
+        if primary.is_none() {
+            return Some(Reply::invalid(
+                "__all__",
+                "dhcp can only be turned on when a primary rack controller is set.",
+            ));
+        }
+    }
+    let v = &mut state.vlans[i];
+    v.dhcp_on = dhcp_on;
+    v.primary_rack = primary;
+    v.secondary_rack = secondary;
+    v.relay_vlan = relay;
+    None
+}
+
 pub fn item(req: &Request, state: &mut State, index: Option<usize>) -> Reply {
     let Some(i) = index else {
         return Reply::text(404, "No VLAN matches the given query.".into());
@@ -40,14 +106,8 @@ pub fn item(req: &Request, state: &mut State, index: Option<usize>) -> Reply {
     match (req.method.as_str(), req.op()) {
         ("GET", None) => Reply::json(200, &state.vlan_json(&state.vlans[i])),
         ("PUT", None) => {
-            if req
-                .param("dhcp_on")
-                .is_some_and(|d| d.eq_ignore_ascii_case("true"))
-            {
-                return Reply::invalid(
-                    "dhcp_on",
-                    "dhcp can only be turned on when a dynamic IP range is defined.",
-                );
+            if let Some(refused) = dhcp_settings(req, state, i) {
+                return refused;
             }
             if let Some(space) = req.param("space") {
                 if !state
