@@ -45,9 +45,10 @@ fn python_libmaas_reads_the_simulated_region() {
         [
             "version 3.4.10",
             "machines cmp01,ctl01",
-            "fabrics fabric-0",
-            "vlans 0",
-            "subnets 10.0.0.0/24",
+            // fabric-1 holds the PXE subnet MAAS discovered under the rack's NIC there.
+            "fabrics fabric-0,fabric-1",
+            "vlans 0,0",
+            "subnets 10.0.0.0/24,10.23.0.0/24",
             "interfaces nic_pxe,nic_a,nic_b",
             "block_devices bootdisk",
             "config ['8.8.8.8', '8.8.4.4'] False 30 auto",

@@ -2,8 +2,11 @@
 //! exit codes (0 ok, 1 findings, 2 bad input or failure).
 
 mod design_show;
+mod embedded_sim;
 mod journaled;
 mod output;
+mod plan;
+mod repl;
 mod resume;
 mod run;
 mod script;
@@ -83,6 +86,11 @@ pub enum Command {
     Design(DesignCommand),
     /// Run a Lua file with the full drydock API
     Script(script::Args),
+    /// What an action would change in MAAS (create, update field: live -> design, delete),
+    /// changing nothing; exit 1 when something would change
+    Plan(plan::Args),
+    /// Interactive Lua with the drydock API, `maas` connected (--sim: to a simulator)
+    Repl(repl::Args),
     /// Serve a simulated MAAS region with the design's machines
     Sim(sim::Args),
     /// List each action and stdlib module and where it resolves (site dir or shipped)
@@ -155,6 +163,8 @@ pub fn main() -> ExitCode {
         Command::Tasks(cmd) => tasks::run(cmd, &cli.global),
         Command::Design(DesignCommand::Show(args)) => design_show::run(args, &cli.global),
         Command::Script(args) => script::run(args, &cli.global),
+        Command::Plan(args) => plan::run(args, &cli.global),
+        Command::Repl(args) => repl::run(args, &cli.global),
         Command::Scripts => scripts::run(&cli.global),
         Command::Sim(args) => sim::run(args, &cli.global),
     };

@@ -52,7 +52,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
         journal.path().display()
     ))?;
     match task.work {
-        Work::Action { .. } => run::run_task(&journal, task, global),
+        Work::Action { .. } => run::run_task(&journal, task, global, None),
         Work::Script { .. } => script::run_task(&journal, task, global),
     }
 }

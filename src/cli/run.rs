@@ -7,6 +7,7 @@ use super::journaled::{announce, execute, journal_path, new_task, stored_design}
 use super::{DesignArgs, Format, Global, Outcome, output, validate};
 use crate::journal::{Journal, Selection, TaskRecord, TaskResult, Work};
 use crate::runtime::Loader;
+use crate::runtime::bindings::MaasDefaults;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -26,6 +27,9 @@ pub struct Args {
     /// Act on the nodes with this tag (repeatable)
     #[arg(long = "tag", value_name = "TAG")]
     pub tags: Vec<String>,
+    /// Run against a simulated MAAS started in this process on the design
+    #[arg(long)]
+    pub sim: bool,
 }
 
 /// `ValidateDesign` -> `validate_design`; snake_case names pass through.
@@ -56,7 +60,8 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
     };
     if Loader::new(global.site_dir.clone()).action(&action)?.is_none() {
         bail!(
-            "no action '{action}': the shipped actions are validate_design; a site can add one as <site-dir>/scripts/{action}.lua"
+            "no action '{action}': the shipped actions are {}; a site can add one as <site-dir>/scripts/{action}.lua",
+            Loader::shipped_actions().join(", ")
         );
     }
     let files = crate::design::ingest::read_design(&args.design.paths)?;
@@ -79,18 +84,38 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
         Some(stored_design(files)),
         global.site_dir.as_deref(),
     );
+    // Kept alive until the task ends: dropping it stops the simulator.
+    let embedded = if args.sim {
+        Some(super::embedded_sim::start(&args.design.paths)?)
+    } else {
+        None
+    };
     announce(&task, &journal, global.format == Some(Format::Json))?;
-    run_task(&journal, task, global)
+    run_task(
+        &journal,
+        task,
+        global,
+        embedded.as_ref().map(|(_, maas)| maas.clone()),
+    )
 }
 
-/// Runs (or re-runs) an action task with its stored design and prints the result.
-pub fn run_task(journal: &Journal, task: TaskRecord, global: &Global) -> anyhow::Result<Outcome> {
+/// Runs (or re-runs) an action task with its stored design and prints the result. `maas`
+/// overrides the configured MAAS (an embedded simulator).
+pub fn run_task(
+    journal: &Journal,
+    task: TaskRecord,
+    global: &Global,
+    maas: Option<MaasDefaults>,
+) -> anyhow::Result<Outcome> {
     let Work::Action { name, options } = task.work.clone() else {
         bail!("task {} is not an action", task.id);
     };
     let files = task.design.as_ref().map(|d| d.files.clone()).unwrap_or_default();
     let site = crate::design::load_texts(&files)?;
     let (task, outcome) = execute(journal, task, global, |rt| {
+        if let Some(maas) = maas {
+            rt.set_maas_defaults(maas);
+        }
         let ctx = rt.action_context(&name, site, &options)?;
         let result = rt.run_action(&name, ctx)?;
         rt.to_json(result)
@@ -99,12 +124,34 @@ pub fn run_task(journal: &Journal, task: TaskRecord, global: &Global) -> anyhow:
     if name == "validate_design" {
         return validate::print_report(&validate::report_of(result)?, global.format);
     }
-    if !result.is_null() || global.format == Some(Format::Json) {
-        output::emit_json(&result)?;
-    }
+    print_result(&result, global.format)?;
     Ok(if task.result == Some(TaskResult::Success) {
         Outcome::Clean
     } else {
         Outcome::Findings
     })
+}
+
+/// An action's result: its `summary` and `lines` for people when it has them, else (and
+/// with `--format json`) the result as JSON.
+pub fn print_result(result: &serde_json::Value, format: Option<Format>) -> anyhow::Result<()> {
+    let summary = result.get("summary").and_then(|s| s.as_str());
+    match (format, summary) {
+        (Some(Format::Json), _) => output::emit_json(result),
+        (_, Some(summary)) => {
+            let mut text = format!("{summary}\n");
+            for line in result
+                .get("lines")
+                .and_then(|l| l.as_array())
+                .into_iter()
+                .flatten()
+            {
+                text.push_str(line.as_str().unwrap_or_default());
+                text.push('\n');
+            }
+            output::emit(&text)
+        }
+        _ if result.is_null() => Ok(()),
+        _ => output::emit_json(result),
+    }
 }

@@ -102,6 +102,16 @@ impl Loader {
         shipped(&SCRIPTS, "scripts", &module_path(name)?)
     }
 
+    /// The names of the shipped actions (`scripts/*.lua`), sorted.
+    pub fn shipped_actions() -> Vec<String> {
+        let mut names: Vec<String> = SCRIPTS
+            .files()
+            .filter_map(|f| f.path().to_str()?.strip_suffix(".lua").map(str::to_string))
+            .collect();
+        names.sort();
+        names
+    }
+
     /// A stdlib module for `require`: `<site-dir>/stdlib/<a/b>.lua`, else the shipped one.
     pub fn module(&self, name: &str) -> std::io::Result<Option<Source>> {
         let Some(rel) = module_path(name) else {

@@ -93,6 +93,12 @@ impl Runtime {
         &self.lua
     }
 
+    /// Runs `future` to completion on this runtime's executor: for callers that evaluate
+    /// Lua themselves (the REPL), so async bindings are awaited where they are called.
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.tokio.block_on(future)
+    }
+
     /// What `drydock.maas.connect{}` uses when a script gives no url or key.
     pub fn set_maas_defaults(&self, defaults: bindings::MaasDefaults) {
         self.lua.set_app_data(defaults);

@@ -63,7 +63,7 @@ pub fn handle(req: &Request, auth_header: Option<&str>, state: &mut State, base:
         ["tags"] => tags::collection(req, &mut state.tags),
         ["tags", name] => tags::item(req, state, name),
         ["boot-resources"] => boot_resources::collection(req, &state.boot_resources),
-        ["boot-resources", id] => boot_resources::item(req, &state.boot_resources, id),
+        ["boot-resources", id] => boot_resources::item(req, &mut state.boot_resources, id),
         ["boot-sources"] => boot_sources::collection(req, &state.boot_sources),
         ["boot-sources", id] => boot_sources::item(req, &state.boot_sources, id),
         ["boot-sources", source, "selections"] => {

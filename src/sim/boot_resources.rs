@@ -62,12 +62,16 @@ pub fn collection(req: &Request, resources: &[BootResource]) -> Reply {
     }
 }
 
-pub fn item(req: &Request, resources: &[BootResource], id: &str) -> Reply {
-    let Some(resource) = resources.iter().find(|r| r.id.to_string() == id) else {
+pub fn item(req: &Request, resources: &mut Vec<BootResource>, id: &str) -> Reply {
+    let Some(i) = resources.iter().position(|r| r.id.to_string() == id) else {
         return Reply::text(404, "No BootResource matches the given query.".into());
     };
     match req.method.as_str() {
-        "GET" => Reply::json(200, &resource.to_json()),
+        "GET" => Reply::json(200, &resources[i].to_json()),
+        "DELETE" => {
+            resources.remove(i);
+            Reply::text(204, String::new())
+        }
         _ => Reply::method_not_allowed("GET, DELETE"),
     }
 }
@@ -75,6 +79,18 @@ pub fn item(req: &Request, resources: &[BootResource], id: &str) -> Reply {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_deleted_resource_is_gone() {
+        let mut resources = BootResource::fresh_region();
+        let id = resources[0].id.to_string();
+        let delete = Request::new("DELETE", "x", "", b"");
+        assert_eq!(item(&delete, &mut resources, &id).status, 204);
+        assert_eq!(
+            item(&Request::new("GET", "x", "", b""), &mut resources, &id).status,
+            404
+        );
+    }
 
     #[test]
     fn imports_start_and_stop_at_once() {

@@ -1,0 +1,41 @@
+--- Trying again when MAAS (or the network to it) fails for a moment. The client already
+--- retries 503s, 502/504s and dropped connections within its deadline; this is for what it
+--- leaves to the workflow: a 500 on a read, or a whole phase worth re-running.
+---
+---   local retry = require("retry")
+---   local fabrics = retry.call({ times = 5 }, function() return maas:fabrics() end)
+local M = {}
+
+--- Whether an error could go away by trying again: a MAAS answer in the 5xx range, no
+--- answer at all, or a timeout. A 4xx (a refusal) or a script error never does.
+---@param err any
+---@return boolean
+function M.transient(err)
+  local info = drydock.error.info(err)
+  if info.kind ~= "maas" then return false end
+  return info.retryable or info.status == nil or info.status >= 500
+end
+
+---@class drydock.RetryOptions
+---@field times? integer attempts in all (default 5)
+---@field backoff? number seconds before the second attempt, doubled after each (default 0.2)
+
+--- Calls `fn` until it returns, trying again after transient errors; the last error, or the
+--- first one that is not transient, is raised.
+---@generic T
+---@param opts drydock.RetryOptions
+---@param fn fun(): T
+---@return T
+function M.call(opts, fn)
+  local times = opts.times or 5
+  local delay = opts.backoff or 0.2
+  for attempt = 1, times do
+    local ok, result = pcall(fn)
+    if ok then return result end
+    if attempt == times or not M.transient(result) then error(result, 0) end
+    drydock.sleep(delay)
+    delay = delay * 2
+  end
+end
+
+return M
