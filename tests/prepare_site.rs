@@ -405,3 +405,37 @@ fn prepare_site_killed_mid_run_and_resumed_makes_no_object_twice() {
     );
     assert_eq!(writes.len(), 32, "every change made once, across the kill");
 }
+
+#[test]
+fn dhcp_of_a_relayed_network_goes_to_the_vlan_of_the_rack_address_it_names() {
+    let paths = [example_site(), fixture("relay")];
+    let site = drydock::design::load(&paths).unwrap();
+    let sim = Sim::start(SimOptions::default(), Some(&site)).unwrap();
+    drydock()
+        .env("DRYDOCK_MAAS_URL", sim.url())
+        .env("DRYDOCK_MAAS_API_KEY", sim.key().expose())
+        .args(["run", "prepare_site", "-d"])
+        .arg(&paths[0])
+        .arg("-d")
+        .arg(&paths[1])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("update vlan remote/0: relay_vlan"));
+    let rt = runtime();
+    let fabrics = rt.block_on(client(&sim).fabrics(&[])).unwrap();
+    let vlan_of = |fabric: &str| {
+        let f = fabrics.iter().find(|f| f.name == fabric).unwrap();
+        f.vlans[0].clone()
+    };
+    let (remote, pxe) = (vlan_of("remote"), vlan_of("pxe"));
+    assert_eq!(
+        remote.relay_vlan["id"],
+        serde_json::json!(pxe.id),
+        "{:?}",
+        remote.relay_vlan
+    );
+    assert!(
+        pxe.dhcp_on && !remote.dhcp_on,
+        "the PXE VLAN serves, the remote one relays"
+    );
+}
