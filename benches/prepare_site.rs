@@ -107,19 +107,8 @@ struct Run {
     seconds: f64,
 }
 
-fn log_len(rt: &tokio::runtime::Runtime, sim: &Sim) -> Vec<serde_json::Value> {
-    rt.block_on(async {
-        reqwest::get(sim.url().replace("/MAAS", "/_sim/requests"))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    })
-}
-
-fn prepare(rt: &tokio::runtime::Runtime, sim: &Sim, design: &Path, journal: &Path) -> Run {
-    let before = log_len(rt, sim).len();
+fn prepare(sim: &Sim, design: &Path, journal: &Path) -> Run {
+    let before = sim.requests().len();
     let started = Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_drydock"))
         .env("DRYDOCK_MAAS_URL", sim.url())
@@ -132,9 +121,9 @@ fn prepare(rt: &tokio::runtime::Runtime, sim: &Sim, design: &Path, journal: &Pat
         .unwrap();
     let seconds = started.elapsed().as_secs_f64();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
-    let log = log_len(rt, sim);
+    let log = sim.requests();
     let new = &log[before..];
-    let writes = new.iter().filter(|r| r["method"] != "GET").count();
+    let writes = new.iter().filter(|r| r.method != "GET").count();
     Run {
         reads: new.len() - writes,
         writes,
@@ -174,7 +163,7 @@ fn main() {
             .path()
             .join(format!("{}.redb", label.split(' ').next().unwrap()));
         for (run, fresh) in [("1st", true), ("2nd", false)] {
-            let r = prepare(&rt, &sim, &path, &journal);
+            let r = prepare(&sim, &path, &journal);
             println!(
                 "{:<22} {:>5} {:>7} {:>7} {:>8} {:>9.3}  {:>16}",
                 label,

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::Global;
-use crate::journal::step::conclude;
+use crate::journal::step::{conclude, superseded};
 use crate::journal::{Journal, Selection, StoredDesign, TaskRecord, TaskStatus, Work, now_ms};
 use crate::runtime::{Runtime, ScriptError, TaskContext};
 
@@ -78,7 +78,11 @@ pub fn execute<T>(
         task_id: task.id.clone(),
     });
     runtime.set_maas_defaults(super::maas_defaults(global)?);
+    let run_started = now_ms();
     let outcome = work(&runtime);
+    for step in superseded(&journal.steps(&task.id)?, run_started) {
+        journal.put_step_blocking(step)?;
+    }
     let steps = journal.steps(&task.id)?;
     let error = outcome.as_ref().err().map(|e| e.message.clone());
     let task = conclude(task, &steps, error);

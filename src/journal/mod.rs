@@ -96,6 +96,14 @@ impl Journal {
             .unwrap_or_else(|_| Err(stopped()))
     }
 
+    /// [`Journal::put_step`] for code that is not async (the CLI after a task ran).
+    pub fn put_step_blocking(&self, step: StepRecord) -> Result<(), JournalError> {
+        self.writer
+            .submit(Record::Step(step))
+            .blocking_recv()
+            .unwrap_or_else(|_| Err(stopped()))
+    }
+
     /// [`Journal::put_task`] for code that is not async (the CLI before a task runs).
     pub fn put_task_blocking(&self, task: TaskRecord) -> Result<(), JournalError> {
         self.writer

@@ -75,6 +75,27 @@ impl StepRecord {
     }
 }
 
+/// Steps an earlier run of the task left Running (killed) or Failed that this run, started
+/// at `run_started_ms`, did not run again: the workflow decided from what it found that they
+/// were no longer needed (an object already made, a change no longer due). They are recorded
+/// as Skipped so they neither fail the task nor read as still running.
+pub fn superseded(steps: &[StepRecord], run_started_ms: u64) -> Vec<StepRecord> {
+    steps
+        .iter()
+        .filter(|s| matches!(s.status, StepStatus::Running | StepStatus::Failed))
+        .filter(|s| s.started_ms < run_started_ms)
+        .map(|s| {
+            let was = match s.status {
+                StepStatus::Running => "interrupted",
+                _ => "failed",
+            };
+            s.clone().skipped(format!(
+                "{was} in an earlier run of the task; not needed when it ran again"
+            ))
+        })
+        .collect()
+}
+
 /// The task after its work ended: per-node results from the node steps, and the overall
 /// result (Drydock's: all succeeded, some nodes failed, or everything failed).
 pub fn conclude(mut task: TaskRecord, steps: &[StepRecord], work_error: Option<String>) -> TaskRecord {
@@ -111,6 +132,28 @@ pub fn conclude(mut task: TaskRecord, steps: &[StepRecord], work_error: Option<S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn steps_an_earlier_run_left_behind_are_superseded_unless_run_again() {
+        let mut killed = StepRecord::running("T", SITE, "create fabric data", 1);
+        killed.started_ms = 1_000;
+        let mut failed = StepRecord::running("T", SITE, "create vlan data/100", 1).failed("500".into());
+        failed.started_ms = 1_000;
+        let mut again = StepRecord::running("T", SITE, "create subnet", 2).failed("400".into());
+        again.started_ms = 5_000;
+        let done = StepRecord::running("T", SITE, "update fabric pxe", 1).succeeded(serde_json::Value::Null);
+        let gone = superseded(&[killed, failed, again, done], 2_000);
+        let names: Vec<&str> = gone.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["create fabric data", "create vlan data/100"]);
+        assert!(gone.iter().all(|s| s.status == StepStatus::Skipped));
+        assert!(
+            gone[0]
+                .error
+                .as_deref()
+                .unwrap()
+                .starts_with("interrupted in an earlier run")
+        );
+    }
     use crate::journal::record::{Selection, Work};
 
     fn task() -> TaskRecord {

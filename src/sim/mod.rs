@@ -200,6 +200,20 @@ impl Sim {
         &self.key
     }
 
+    /// The request log, as `GET /_sim/requests` gives it (for in-process tests and benches).
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.state
+            .lock()
+            .map_or_else(|_| Vec::new(), |s| s.requests.clone())
+    }
+
+    /// Makes the next `count` API requests meet `fault` (what `POST /_sim/faults` does).
+    pub fn plant(&self, fault: Fault, count: usize) {
+        if let Ok(mut s) = self.state.lock() {
+            s.planted.extend(std::iter::repeat_n(fault, count));
+        }
+    }
+
     /// How many machines the region holds now.
     pub fn machine_count(&self) -> usize {
         self.state.lock().map_or(0, |s| s.machines.len())
