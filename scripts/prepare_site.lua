@@ -1,6 +1,6 @@
 --- PrepareSite: make MAAS's region-wide configuration match the design — the network
 --- template (fabrics, VLANs, subnets, IP ranges, DHCP, static routes, domains), the
---- region's SSH keys and its package repositories.
+--- region's SSH keys, its package repositories and its tag definitions.
 ---
 --- Each change is one journaled step, made only when MAAS differs from the design (MAAS is
 --- read first), so a second run changes nothing and a resumed run never makes an object

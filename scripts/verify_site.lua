@@ -1,6 +1,7 @@
 --- VerifySite: can drydock provision this site through its MAAS? One line per check —
---- MAAS reachable, its API 2.x, the key accepted, boot images imported and synced for every
---- image and kernel the nodes use, a healthy rack controller — and Failure when one fails.
+--- MAAS reachable, its API 2.x, the key accepted, boot images imported for every image and
+--- kernel the nodes use, a healthy rack controller holding them in sync — and Failure when
+--- one fails.
 ---
 --- ctx.design   the effective design
 --- ctx.result   { summary, lines, checks = { { check, ok, message } } }
@@ -100,10 +101,14 @@ return phases.action("verify_site", {
         if #racks == 0 then return false, "No rack controllers registered in MaaS." end
         local healthy, sick = 0, {}
         for _, r in ipairs(racks) do
-          if maas_site.rack_of(r).healthy then
-            healthy = healthy + 1
-          else
+          local images = ctx.maas:rack_boot_images(r.system_id)
+          if not maas_site.rack_of(r).healthy then
             sick[#sick + 1] = ("Rack controller %s not healthy."):format(r.hostname)
+          elseif images.status ~= "synced" then
+            -- A rack serves PXE from its own copy of the images.
+            sick[#sick + 1] = ("Rack controller %s has not synced the boot images (%s)."):format(r.hostname, images.status)
+          else
+            healthy = healthy + 1
           end
         end
         if healthy == 0 then

@@ -1,5 +1,6 @@
 --- The region-wide MAAS configuration a design asks for — Drydock's CreateNetworkTemplate,
---- ConfigureUserCredentials and ConfigureNodeProvisioner — as three functions:
+--- ConfigureUserCredentials and ConfigureNodeProvisioner, and the region's tag definitions
+--- — as three functions:
 ---
 ---   read(maas)            what MAAS has now, as a model of plain tables
 ---   diff(design, live)    the ordered changes that make MAAS match the design; `live` is
@@ -41,7 +42,7 @@ end
 ---@param maas drydock.MaasClient
 function M.read(maas)
   local live = { fabrics = {}, vlans_by_id = {}, subnets = {}, ranges = {}, routes = {},
-    domains = {}, racks = {}, ssh_keys = {}, repositories = {} }
+    domains = {}, racks = {}, ssh_keys = {}, repositories = {}, tags = {} }
   for _, f in ipairs(read(function() return maas:fabrics() end)) do
     local fabric = { id = f.id, name = f.name, vlans = {} }
     for _, v in ipairs(f.vlans) do
@@ -77,6 +78,9 @@ function M.read(maas)
   end
   for _, k in ipairs(read(function() return maas:ssh_keys() end)) do
     live.ssh_keys[#live.ssh_keys + 1] = { id = k.id, key = (k.key:gsub("[\r\n]", "")) }
+  end
+  for _, t in ipairs(read(function() return maas:tags() end)) do
+    live.tags[#live.tags + 1] = { name = t.name, definition = t.definition, comment = t.comment }
   end
   for _, r in ipairs(read(function() return maas:package_repositories() end)) do
     live.repositories[#live.repositories + 1] = { id = r.id, name = r.name, url = r.url,
@@ -532,6 +536,30 @@ local function node_provisioner(plan, design, live)
   end
 end
 
+--- The region's tag definitions as MAAS tags: MAAS tags every machine whose commissioning
+--- data matches the XPath (Drydock carried them in the model but never sent them).
+local function region_tags(plan, design, live)
+  local region = design:region()
+  for _, t in ipairs(region and region.tag_definitions or {}) do
+    local want = { definition = t.definition, comment = "Drydock tag definition (" .. t.definition_type .. ")" }
+    local have = find(live.tags, function(x) return x.name == t.tag end)
+    if have == nil then
+      live.tags[#live.tags + 1] = { name = t.tag, definition = want.definition, comment = want.comment }
+      change(plan, { kind = "tag", name = t.tag, action = "create", run = function(maas)
+        return maas:create_tag({ name = t.tag, definition = want.definition, comment = want.comment }).name
+      end })
+    else
+      local fields = differences(have, { definition = want.definition }, { "definition" })
+      if #fields > 0 then
+        have.definition = want.definition
+        change(plan, { kind = "tag", name = t.tag, action = "update", fields = fields, run = function(maas)
+          maas:update_tag(t.tag, { definition = want.definition })
+        end })
+      end
+    end
+  end
+end
+
 --- The changes that make MAAS match the design, in the order they must be made, and the
 --- problems that no change can fix (each naming its network).
 ---@return { changes: table[], problems: table[] }
@@ -540,6 +568,7 @@ function M.diff(design, live)
   network_template(plan, design, live)
   user_credentials(plan, design, live)
   node_provisioner(plan, design, live)
+  region_tags(plan, design, live)
   return plan
 end
 

@@ -146,6 +146,9 @@ fn assert_template(sim: &Sim) {
     );
     assert_eq!((route.gateway_ip.as_str(), route.metric), ("10.40.30.1", 100));
 
+    let bigmem = rt.block_on(maas.tag("bigmem", &[])).unwrap();
+    assert_eq!(bigmem.definition, "//node[@id='memory']/size > 549755813888");
+
     let keys = rt.block_on(maas.ssh_keys(&[])).unwrap();
     assert_eq!(keys.len(), 2);
     let repos = rt.block_on(maas.package_repositories(&[])).unwrap();
@@ -220,7 +223,7 @@ fn prepare_site_makes_the_template_then_nothing_and_corrects_drift() {
     let first = prepare(&sim).code(0);
     let made = stdout_of(&first);
     assert!(
-        made.contains("prepare_site: 32 change(s) made, 0 failed, 0 problem(s)"),
+        made.contains("prepare_site: 33 change(s) made, 0 failed, 0 problem(s)"),
         "{made}"
     );
     // The plan listed exactly what the action then did.
@@ -289,7 +292,7 @@ fn plan_reports_json_for_tools_and_writes_nothing() {
     let out = drydock_on(&sim, &["--format", "json", "plan", "prepare_site"]).code(1);
     let plan: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     let changes = plan["changes"].as_array().unwrap();
-    assert_eq!(changes.len(), 32);
+    assert_eq!(changes.len(), 33);
     let rename = &changes[0];
     assert_eq!(rename["kind"], "fabric");
     assert_eq!(rename["action"], "update");
@@ -317,7 +320,7 @@ fn prepare_site_completes_when_one_request_in_ten_fails() {
     );
     sim.plant(Fault::Drop, 1);
     prepare(&sim).code(0).stdout(predicate::str::contains(
-        "32 change(s) made, 0 failed, 0 problem(s)",
+        "33 change(s) made, 0 failed, 0 problem(s)",
     ));
     let faults = sim
         .requests()
@@ -369,7 +372,7 @@ fn prepare_site_killed_mid_run_and_resumed_makes_no_object_twice() {
     child.wait().unwrap();
     let made_before = writes_since(&sim, 0).len();
     assert!(
-        made_before < 32,
+        made_before < 33,
         "the run finished before it was killed ({made_before} writes)"
     );
 
@@ -397,7 +400,7 @@ fn prepare_site_killed_mid_run_and_resumed_makes_no_object_twice() {
         creates.len(),
         "an object was created twice: {creates:#?}"
     );
-    assert_eq!(writes.len(), 32, "every change made once, across the kill");
+    assert_eq!(writes.len(), 33, "every change made once, across the kill");
 }
 
 #[test]
