@@ -14,11 +14,14 @@ local phases = require("phases")
 local maas_site = require("maas_site")
 local retry = require("retry")
 
---- Transient MAAS failures (a 500, a timeout) are tried again inside the step: MAAS makes
---- each request in one transaction, so a failed write left nothing behind.
+--- A write MAAS answered with a 5xx is tried again inside the step: MAAS makes each request
+--- in one transaction, so such a write left nothing behind. (A write that got no answer may
+--- have been made; the client's own policy decides those, and a resumed run re-reads MAAS.)
 local function make(ctx, change)
   return drydock.task.step(change.step, function()
-    return retry.call({ times = 5 }, function() return maas_site.apply(ctx.maas, change) end)
+    return retry.call({ times = 5, when = retry.answered_with_server_error }, function()
+      return maas_site.apply(ctx.maas, change)
+    end)
   end)
 end
 
@@ -65,15 +68,12 @@ return phases.action("prepare_site", {
         cidrs[subnet.cidr] = true
       end
       ctx.missing = {}
-      for _, link in ipairs(ctx.design:network_links()) do
-        for _, name in ipairs(link.allowed_networks or {}) do
-          local network = ctx.design:network(name)
-          local configured = network and network.cidr and not (network.labels or {}).noconfig
-            and not (link.labels or {}).noconfig
-          if configured and not cidrs[network.cidr] then
-            local message = ("Network %s defined, but not found in MaaS after network config task."):format(name)
+      for _, entry in ipairs(maas_site.configured_links(ctx.design)) do
+        for _, network in ipairs(entry.networks) do
+          if not cidrs[network.cidr] then
+            local message = ("Network %s defined, but not found in MaaS after network config task."):format(network.name)
             ctx.missing[#ctx.missing + 1] = message
-            pcall(drydock.task.step, "verify network " .. name, function() error(message, 0) end)
+            pcall(drydock.task.step, "verify network " .. network.name, function() error(message, 0) end)
           end
         end
       end

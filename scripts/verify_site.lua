@@ -52,8 +52,10 @@ return phases.action("verify_site", {
       check(ctx, "api version", function()
         local major = tonumber(tostring(ctx.version):match("^(%d+)"))
         -- API 2.0 is served by MAAS 2.x and 3.x regions.
-        return major ~= nil and major >= 2,
-          ("MaaS %s serves API 2.0."):format(ctx.version)
+        if major == nil or major < 2 then
+          return false, ("MaaS %s is older than 2.0: drydock needs a MAAS 2.x or later region."):format(ctx.version)
+        end
+        return true, ("MaaS %s serves API 2.0."):format(ctx.version)
       end)
       ctx.authenticated = check(ctx, "credentials", function()
         local me = ctx.maas:whoami()
@@ -101,14 +103,19 @@ return phases.action("verify_site", {
         if #racks == 0 then return false, "No rack controllers registered in MaaS." end
         local healthy, sick = 0, {}
         for _, r in ipairs(racks) do
-          local images = ctx.maas:rack_boot_images(r.system_id)
           if not maas_site.rack_of(r).healthy then
             sick[#sick + 1] = ("Rack controller %s not healthy."):format(r.hostname)
-          elseif images.status ~= "synced" then
-            -- A rack serves PXE from its own copy of the images.
-            sick[#sick + 1] = ("Rack controller %s has not synced the boot images (%s)."):format(r.hostname, images.status)
           else
-            healthy = healthy + 1
+            -- A rack serves PXE from its own copy of the images.
+            local ok, images = pcall(ctx.maas.rack_boot_images, ctx.maas, r.system_id)
+            if not ok then
+              sick[#sick + 1] = ("Rack controller %s did not say which images it holds: %s")
+                :format(r.hostname, drydock.error.info(images).message)
+            elseif images.status ~= "synced" then
+              sick[#sick + 1] = ("Rack controller %s has not synced the boot images (%s)."):format(r.hostname, images.status)
+            else
+              healthy = healthy + 1
+            end
           end
         end
         if healthy == 0 then

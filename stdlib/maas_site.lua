@@ -18,7 +18,8 @@ local M = {}
 --- Repositories every MAAS has and nobody may delete.
 local BUILTIN_REPOSITORIES = { main_archive = true, ports_archive = true }
 local APT_POCKETS = { "security", "updates", "backports" }
-local APT_COMPONENTS = { "main", "restricted", "universe", "multiverse" }
+--- The components MAAS lets a built-in archive disable (`main` it always keeps).
+local DISABLEABLE_COMPONENTS = { "restricted", "universe", "multiverse" }
 --- Drydock's metric for a route that names none.
 local DEFAULT_METRIC = 100
 
@@ -30,9 +31,16 @@ local function read(fn)
   return retry.call({ times = 6 }, fn)
 end
 
+--- A list from MAAS or the design: a JSON list (MAAS stores an empty field as `[""]`) or
+--- comma-separated text; empty items dropped.
 local function list_of(text_or_list)
-  if type(text_or_list) == "table" then return text_or_list end
   local out = {}
+  if type(text_or_list) == "table" then
+    for _, item in ipairs(text_or_list) do
+      if item ~= "" then out[#out + 1] = item end
+    end
+    return out
+  end
   for item in tostring(text_or_list or ""):gmatch("[^,%s]+") do out[#out + 1] = item end
   return out
 end
@@ -164,7 +172,7 @@ end
 local function change(plan, c)
   local detail = {}
   for _, f in ipairs(c.fields or {}) do detail[#detail + 1] = f.field .. "=" .. f.to end
-  c.step = ("%s %s %s"):format(c.action, c.kind, c.name)
+  c.step = ("%s %s %s"):format(c.action, c.kind, c.key or c.name)
     .. (#detail > 0 and (" (" .. table.concat(detail, " ") .. ")") or "")
   plan.changes[#plan.changes + 1] = c
   return c
@@ -225,8 +233,14 @@ local function link_fabric(plan, live, link, networks)
     return nil
   end
   local fabric = names[1] or find(live.fabrics, function(f) return f.name == link.name end)
+  if fabric and fabric.claimed_by and fabric.claimed_by ~= link.name then
+    problem(plan, link.name, ("NetworkLinks %s and %s both hold networks MAAS found on fabric %s: give each link networks of its own.")
+      :format(fabric.claimed_by, link.name, fabric.name))
+    return nil
+  end
+  if fabric then fabric.claimed_by = link.name end
   if fabric == nil then
-    fabric = { name = link.name, vlans = {} }
+    fabric = { name = link.name, vlans = {}, claimed_by = link.name }
     fabric.vlans[1] = { vid = 0, name = "untagged", mtu = 1500, fabric = fabric }
     live.fabrics[#live.fabrics + 1] = fabric
     change(plan, { kind = "fabric", name = link.name, action = "create", run = function(maas)
@@ -246,7 +260,7 @@ local function link_fabric(plan, live, link, networks)
 end
 
 local function update_vlan(plan, vlan, want, label)
-  local fields = differences(vlan, want, { "name", "mtu", "dhcp_on", "primary_rack", "relay_vlan" })
+  local fields = differences(vlan, want, { "name", "mtu", "dhcp_on", "primary_rack", "secondary_rack", "relay_vlan" })
   if #fields == 0 then return end
   for k, v in pairs(want) do vlan[k] = v end
   change(plan, { kind = "vlan", name = label, action = "update", fields = fields, run = function(maas)
@@ -314,26 +328,53 @@ local function network_subnet(plan, live, network, vlan)
   return subnet
 end
 
+--- An IPv4 address as a number, for comparing ranges (nil for anything else).
+local function ipv4(address)
+  local a, b, c, d = tostring(address):match("^(%d+)%.(%d+)%.(%d+)%.(%d+)$")
+  if a == nil then return nil end
+  return ((tonumber(a) * 256 + tonumber(b)) * 256 + tonumber(c)) * 256 + tonumber(d)
+end
+
+local function overlaps(range, start_ip, end_ip)
+  local a, b, x, y = ipv4(range.start_ip), ipv4(range.end_ip), ipv4(start_ip), ipv4(end_ip)
+  if a == nil or b == nil or x == nil or y == nil then
+    return range.start_ip == start_ip and range.end_ip == end_ip
+  end
+  return a <= y and x <= b
+end
+
+--- Each design range as a MAAS range: matched by its ends, else by an overlapping range on
+--- the same subnet, which is moved to the design's ends (MAAS refuses overlapping ranges).
+--- A range of the wrong type is deleted and made again: MAAS cannot change a range's type.
 local function network_ranges(plan, live, network, subnet)
   for _, r in ipairs(network.ranges or {}) do
     local kind = RANGE_TYPES[r.type]
     local start_ip, end_ip = r.start, r["end"]
     local name = ("%s-%s"):format(start_ip, end_ip)
-    local have = find(live.ranges, function(x) return x.start_ip == start_ip and x.end_ip == end_ip end)
+    local have = find(live.ranges, function(x) return not x.gone and x.start_ip == start_ip and x.end_ip == end_ip end)
+      or find(live.ranges, function(x)
+        return not x.gone and x.subnet == subnet and overlaps(x, start_ip, end_ip)
+      end)
     if have and have.type ~= kind then
       have.gone = true
-      change(plan, { kind = "ip range", name = name, action = "delete", destructive = true,
-        fields = { { field = "type", from = have.type, to = kind } }, run = function(maas)
-          maas:delete_ip_range(have.id)
-        end })
+      change(plan, { kind = "ip range", name = ("%s-%s"):format(have.start_ip, have.end_ip), action = "delete",
+        destructive = true, fields = { { field = "type", from = have.type, to = tostring(kind) } },
+        run = function(maas) maas:delete_ip_range(have.id) end })
       have = nil
     end
-    if have == nil and kind then
+    if have and (have.start_ip ~= start_ip or have.end_ip ~= end_ip) then
+      local fields = differences(have, { start_ip = start_ip, end_ip = end_ip }, { "start_ip", "end_ip" })
+      have.start_ip, have.end_ip = start_ip, end_ip
+      change(plan, { kind = "ip range", name = name, action = "update", fields = fields, run = function(maas)
+        maas:update_ip_range(have.id, { start_ip = start_ip, end_ip = end_ip })
+      end })
+    elseif have == nil and kind then
       local range = { type = kind, start_ip = start_ip, end_ip = end_ip, subnet = subnet }
       live.ranges[#live.ranges + 1] = range
       change(plan, { kind = "ip range", name = name, action = "create", run = function(maas)
         local made = maas:create_ip_range({ type = kind, start_ip = start_ip, end_ip = end_ip,
-          subnet = id_of(subnet, "subnet " .. subnet.cidr), comment = ("Configured by drydock: %s range of %s"):format(r.type, network.name) })
+          subnet = id_of(subnet, "subnet " .. subnet.cidr),
+          comment = ("Configured by drydock: %s range of %s"):format(r.type, network.name) })
         range.id = made.id
         return made.id
       end })
@@ -342,31 +383,43 @@ local function network_ranges(plan, live, network, subnet)
 end
 
 --- DHCP for a network with a dhcp range: relayed to the VLAN of the rack NIC holding the
---- relay's upstream target, or served by a healthy rack with a NIC on the VLAN.
+--- relay's upstream target, or served by the healthy racks with a NIC on the VLAN (the first
+--- primary, the next secondary, as Drydock adds them).
 local function network_dhcp(plan, live, network, vlan, label)
   local has_dhcp = find(network.ranges or {}, function(r) return r.type == "dhcp" end)
   if not has_dhcp then return end
   local target = network.dhcp_relay and network.dhcp_relay.upstream_target
-  for _, rack in ipairs(live.racks) do
-    if rack.healthy then
-      for _, nic in ipairs(rack.nics) do
-        if target and find(nic.ips, function(ip) return ip == target end) and nic.vlan_id ~= vlan.id then
+  if target then
+    for _, rack in ipairs(live.racks) do
+      for _, nic in ipairs(rack.healthy and rack.nics or {}) do
+        if find(nic.ips, function(ip) return ip == target end) and nic.vlan_id ~= vlan.id then
+          -- MAAS sets a relay only on a VLAN that does not serve DHCP itself.
+          if vlan.dhcp_on then update_vlan(plan, vlan, { dhcp_on = false }, label) end
           update_vlan(plan, vlan, { relay_vlan = nic.vlan_id }, label)
           return
         end
       end
-      if not target and vlan.id ~= nil then
-        if find(rack.nics, function(nic) return nic.vlan_id == vlan.id end) then
-          local primary = vlan.primary_rack
-          local keep = primary and find(live.racks, function(r) return r.system_id == primary and r.healthy end)
-          update_vlan(plan, vlan, { dhcp_on = true, primary_rack = keep and primary or rack.system_id }, label)
-          return
-        end
-      end
+    end
+    problem(plan, network.name, ("Network %s relays DHCP to %s, but no healthy rack controller has that address: give dhcp_relay.upstream_target a rack NIC's address.")
+      :format(network.name, target))
+    return
+  end
+  local serving = {}
+  for _, rack in ipairs(live.racks) do
+    if rack.healthy and vlan.id ~= nil and find(rack.nics, function(nic) return nic.vlan_id == vlan.id end) then
+      serving[#serving + 1] = rack.system_id
     end
   end
-  problem(plan, network.name, ("Network %s requires DHCP, but could not locate a rack controller to serve it.")
-    :format(network.name))
+  if #serving == 0 then
+    problem(plan, network.name, ("Network %s requires DHCP, but could not locate a rack controller to serve it: no healthy rack has a NIC on VLAN %s (cable one there, or relay DHCP with dhcp_relay).")
+      :format(network.name, label))
+    return
+  end
+  local function serves(id) return id ~= nil and find(serving, function(s) return s == id end) ~= nil end
+  local primary = serves(vlan.primary_rack) and vlan.primary_rack or serving[1]
+  local secondary = serves(vlan.secondary_rack) and vlan.secondary_rack ~= primary and vlan.secondary_rack
+    or find(serving, function(s) return s ~= primary end)
+  update_vlan(plan, vlan, { dhcp_on = true, primary_rack = primary, secondary_rack = secondary }, label)
 end
 
 local function network_domain(plan, live, network)
@@ -383,8 +436,8 @@ local function network_routes(plan, live, network, subnet)
     if route.subnet and route.subnet ~= "0.0.0.0/0" then
       local destination = find(live.subnets, function(s) return s.cidr == route.subnet end)
       if destination == nil then
-        problem(plan, network.name, ("Could not locate destination network for static route to %s: MAAS routes only between the subnets it has.")
-          :format(route.subnet))
+        problem(plan, network.name, ("Could not locate destination network for static route from %s to %s: MAAS routes only between the subnets it has; define a Network for %s or drop the route.")
+          :format(network.name, route.subnet, route.subnet))
       else
         local name = ("%s -> %s"):format(network.cidr, route.subnet)
         local want = { gateway_ip = route.gateway, metric = route.metric or DEFAULT_METRIC }
@@ -413,35 +466,51 @@ local function network_routes(plan, live, network, subnet)
   end
 end
 
-local function network_template(plan, design, live)
-  local reached = {}
+--- The links PrepareSite configures and their networks, in design order: links and
+--- networks labelled `noconfig`, and networks without a CIDR, are left out; `undefined`
+--- names the allowed networks the design lacks.
+function M.configured_links(design)
+  local out = {}
   for _, link in ipairs(design:network_links()) do
     if not is_noconfig(link) then
-      local networks = {}
+      local entry = { link = link, networks = {}, undefined = {} }
       for _, name in ipairs(link.allowed_networks or {}) do
         local network = design:network(name)
         if network == nil then
-          problem(plan, name, ("Network %s allowed on link %s, but not defined."):format(name, link.name))
+          entry.undefined[#entry.undefined + 1] = name
         elseif network.cidr and not is_noconfig(network) then
-          networks[#networks + 1] = network
+          entry.networks[#entry.networks + 1] = network
         end
       end
-      local fabric = #networks > 0 and link_fabric(plan, live, link, networks)
-      if fabric then
-        local untagged_network = find(networks, function(n) return n.vlan == nil end)
-        local untagged = vlan_in(fabric, 0)
-        if untagged then
-          update_vlan(plan, untagged, { mtu = untagged_network and untagged_network.mtu or link.mtu },
-            link.name .. "/0")
-        end
-        for _, network in ipairs(networks) do
-          local vlan = network_vlan(plan, fabric, network, link)
-          network_domain(plan, live, network)
-          local subnet = network_subnet(plan, live, network, vlan)
-          network_ranges(plan, live, network, subnet)
-          network_dhcp(plan, live, network, vlan, ("%s/%d"):format(link.name, vlan.vid))
-          reached[#reached + 1] = { network = network, subnet = subnet }
-        end
+      out[#out + 1] = entry
+    end
+  end
+  return out
+end
+
+local function network_template(plan, design, live)
+  local reached = {}
+  for _, entry in ipairs(M.configured_links(design)) do
+    local link, networks = entry.link, entry.networks
+    for _, name in ipairs(entry.undefined) do
+      problem(plan, name, ("Network %s allowed on link %s, but not defined: add the Network document or remove it from allowed_networks.")
+        :format(name, link.name))
+    end
+    local fabric = #networks > 0 and link_fabric(plan, live, link, networks)
+    if fabric then
+      local untagged_network = find(networks, function(n) return n.vlan == nil end)
+      local untagged = vlan_in(fabric, 0)
+      if untagged then
+        update_vlan(plan, untagged, { mtu = untagged_network and untagged_network.mtu or link.mtu },
+          link.name .. "/0")
+      end
+      for _, network in ipairs(networks) do
+        local vlan = network_vlan(plan, fabric, network, link)
+        network_domain(plan, live, network)
+        local subnet = network_subnet(plan, live, network, vlan)
+        network_ranges(plan, live, network, subnet)
+        network_dhcp(plan, live, network, vlan, ("%s/%d"):format(link.name, vlan.vid))
+        reached[#reached + 1] = { network = network, subnet = subnet }
       end
     end
   end
@@ -455,7 +524,8 @@ local function user_credentials(plan, design, live)
     local clean = key:gsub("[\r\n]", "")
     if not find(live.ssh_keys, function(k) return k.key == clean end) then
       live.ssh_keys[#live.ssh_keys + 1] = { key = clean }
-      change(plan, { kind = "ssh key", name = clean:sub(1, 16) .. "…" .. clean:sub(-24), action = "create",
+      -- Shown shortened; the step is keyed by the whole key.
+      change(plan, { kind = "ssh key", name = clean:sub(1, 16) .. "…" .. clean:sub(-24), key = clean, action = "create",
         run = function(maas) return maas:create_ssh_key({ key = clean }).id end })
     end
   end
@@ -475,7 +545,7 @@ local function repository_fields(name, repo)
     local listed = {}
     for _, c in ipairs(repo.components or {}) do listed[c] = true end
     want.disabled_components = {}
-    for _, c in ipairs(APT_COMPONENTS) do
+    for _, c in ipairs(DISABLEABLE_COMPONENTS) do
       if not listed[c] then want.disabled_components[#want.disabled_components + 1] = c end
     end
   else
@@ -487,11 +557,17 @@ end
 local REPOSITORY_FIELDS = { "url", "distributions", "components", "arches", "key", "disabled_pockets",
   "disabled_components" }
 
+--- A repository's fields as MAAS takes them: lists comma-separated, empty lists left out
+--- (MAAS would store `""` as a list holding one empty name).
 local function as_params(want)
   local params = {}
   for _, field in ipairs(REPOSITORY_FIELDS) do
     local v = want[field]
-    if v ~= nil then params[field] = type(v) == "table" and table.concat(v, ",") or v end
+    if type(v) == "table" then
+      if #v > 0 then params[field] = table.concat(v, ",") end
+    elseif v ~= nil then
+      params[field] = v
+    end
   end
   return params
 end
@@ -507,22 +583,20 @@ local function node_provisioner(plan, design, live)
   table.sort(names)
   for _, name in ipairs(names) do
     local repo = repos[name]
-    do
-      listed[name] = true
-      local want = repository_fields(name, repo)
-      local have = find(live.repositories, function(r) return r.name == name end)
-      if have == nil then
-        change(plan, { kind = "package repository", name = name, action = "create", run = function(maas)
-          local params = as_params(want)
-          params.name = name
-          return maas:create_package_repository(params).id
-        end })
-      else
-        local fields = differences(have, want, REPOSITORY_FIELDS)
-        if #fields > 0 then
-          change(plan, { kind = "package repository", name = name, action = "update", fields = fields,
-            run = function(maas) maas:update_package_repository(have.id, as_params(want)) end })
-        end
+    listed[name] = true
+    local want = repository_fields(name, repo)
+    local have = find(live.repositories, function(r) return r.name == name end)
+    if have == nil then
+      change(plan, { kind = "package repository", name = name, action = "create", run = function(maas)
+        local params = as_params(want)
+        params.name = name
+        return maas:create_package_repository(params).id
+      end })
+    else
+      local fields = differences(have, want, REPOSITORY_FIELDS)
+      if #fields > 0 then
+        change(plan, { kind = "package repository", name = name, action = "update", fields = fields,
+          run = function(maas) maas:update_package_repository(have.id, as_params(want)) end })
       end
     end
   end
@@ -552,7 +626,9 @@ local function region_tags(plan, design, live)
       local fields = differences(have, { definition = want.definition }, { "definition" })
       if #fields > 0 then
         have.definition = want.definition
-        change(plan, { kind = "tag", name = t.tag, action = "update", fields = fields, run = function(maas)
+        -- A tag made by hand (no definition) becomes MAAS's to assign: its members change.
+        local manual = have.definition == nil or have.definition == ""
+        change(plan, { kind = "tag", name = t.tag, action = "update", fields = fields, destructive = manual, run = function(maas)
           maas:update_tag(t.tag, { definition = want.definition })
         end })
       end

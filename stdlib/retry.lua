@@ -16,9 +16,18 @@ function M.transient(err)
   return info.retryable or info.status == nil or info.status >= 500
 end
 
+--- Whether MAAS answered with a 5xx: the request failed inside MAAS and changed nothing.
+---@param err any
+---@return boolean
+function M.answered_with_server_error(err)
+  local info = drydock.error.info(err)
+  return info.kind == "maas" and info.status ~= nil and info.status >= 500
+end
+
 ---@class drydock.RetryOptions
 ---@field times? integer attempts in all (default 5)
 ---@field backoff? number seconds before the second attempt, doubled after each (default 0.2)
+---@field when? fun(err: any): boolean which errors to try again after (default `transient`)
 
 --- Calls `fn` until it returns, trying again after transient errors; the last error, or the
 --- first one that is not transient, is raised.
@@ -32,7 +41,7 @@ function M.call(opts, fn)
   for attempt = 1, times do
     local ok, result = pcall(fn)
     if ok then return result end
-    if attempt == times or not M.transient(result) then error(result, 0) end
+    if attempt == times or not (opts.when or M.transient)(result) then error(result, 0) end
     drydock.sleep(delay)
     delay = delay * 2
   end

@@ -272,12 +272,22 @@ fn prepare_site_makes_the_template_then_nothing_and_corrects_drift() {
     rt.block_on(maas.update_vlan(&data.id.to_string(), "200", &[("mtu".into(), "1500".into())]))
         .unwrap();
 
+    let calico_static = ranges.iter().find(|r| r.start_ip == "10.40.30.10").unwrap();
+    rt.block_on(maas.update_ip_range(
+        &calico_static.id.to_string(),
+        &[("end_ip".into(), "10.40.30.200".into())],
+    ))
+    .unwrap();
+
     drydock_on(&sim, &["plan", "prepare_site"])
         .code(1)
-        .stdout(predicate::str::contains("prepare_site would make 3 change(s)"));
+        .stdout(predicate::str::contains("prepare_site would make 4 change(s)"));
     prepare(&sim)
         .code(0)
-        .stdout(predicate::str::contains("prepare_site: 3 change(s) made"))
+        .stdout(predicate::str::contains("prepare_site: 4 change(s) made"))
+        .stdout(predicate::str::contains(
+            "update ip range 10.40.30.10-10.40.30.250: end_ip 10.40.30.200 -> 10.40.30.250",
+        ))
         .stdout(predicate::str::contains(
             "update subnet 10.40.10.0/24: gateway_ip 10.40.10.254 -> 10.40.10.1",
         ))

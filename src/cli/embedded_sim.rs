@@ -28,6 +28,7 @@ pub fn start(paths: &[PathBuf]) -> anyhow::Result<(Sim, MaasDefaults)> {
     let defaults = MaasDefaults {
         url: Some(sim.url().to_string()),
         api_key: Some(sim.key().clone()),
+        read_only: false,
     };
     Ok((sim, defaults))
 }

@@ -80,8 +80,11 @@ pub fn execute<T>(
     runtime.set_maas_defaults(super::maas_defaults(global)?);
     let run_started = now_ms();
     let outcome = work(&runtime);
-    for step in superseded(&journal.steps(&task.id)?, run_started) {
-        journal.put_step_blocking(step)?;
+    // Only a run that finished knows what it no longer needed.
+    if outcome.is_ok() {
+        for step in superseded(&journal.steps(&task.id)?, run_started) {
+            journal.put_step_blocking(step)?;
+        }
     }
     let steps = journal.steps(&task.id)?;
     let error = outcome.as_ref().err().map(|e| e.message.clone());

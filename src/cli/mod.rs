@@ -138,6 +138,7 @@ pub fn maas_defaults(global: &Global) -> anyhow::Result<crate::runtime::bindings
     Ok(crate::runtime::bindings::MaasDefaults {
         url: global.maas_url.clone(),
         api_key: key,
+        read_only: false,
     })
 }
 

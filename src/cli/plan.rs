@@ -6,6 +6,7 @@ use anyhow::bail;
 
 use super::run::{action_name, print_result};
 use super::{DesignArgs, Global, Outcome, embedded_sim};
+use crate::runtime::bindings::MaasDefaults;
 use crate::runtime::{Loader, Runtime};
 
 /// Actions whose scripts honour `ctx.options.plan` (a site's override of one must too).
@@ -40,9 +41,14 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
         None
     };
     let runtime = Runtime::new(global.site_dir.clone())?;
-    runtime.set_maas_defaults(match &embedded {
+    let maas = match &embedded {
         Some((_, defaults)) => defaults.clone(),
         None => super::maas_defaults(global)?,
+    };
+    // Whatever the script does, a plan cannot write.
+    runtime.set_maas_defaults(MaasDefaults {
+        read_only: true,
+        ..maas
     });
     let ctx = runtime.action_context(&action, site, &serde_json::json!({ "plan": true }))?;
     let result = runtime.to_json(runtime.run_action(&action, ctx)?)?;
@@ -53,6 +59,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
             .and_then(|v| v.as_array())
             .is_some_and(|v| !v.is_empty())
     };
+    // Problems count too: the action would not leave MAAS as the design says.
     Ok(if pending("changes") || pending("problems") {
         Outcome::Findings
     } else {

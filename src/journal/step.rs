@@ -132,6 +132,7 @@ pub fn conclude(mut task: TaskRecord, steps: &[StepRecord], work_error: Option<S
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::journal::record::{Selection, Work};
 
     #[test]
     fn steps_an_earlier_run_left_behind_are_superseded_unless_run_again() {
@@ -154,7 +155,6 @@ mod tests {
                 .starts_with("interrupted in an earlier run")
         );
     }
-    use crate::journal::record::{Selection, Work};
 
     fn task() -> TaskRecord {
         TaskRecord {

@@ -18,6 +18,8 @@ pub struct ClientOptions {
     pub timeout: Duration,
     pub connect_timeout: Duration,
     pub retry: RetryPolicy,
+    /// Refuse every request but GET before sending it (`drydock plan`).
+    pub read_only: bool,
 }
 
 impl Default for ClientOptions {
@@ -26,6 +28,7 @@ impl Default for ClientOptions {
             timeout: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
+            read_only: false,
         }
     }
 }
@@ -38,6 +41,7 @@ pub struct Client {
     base: String,
     key: ApiKey,
     retry: RetryPolicy,
+    read_only: bool,
 }
 
 impl std::fmt::Debug for Client {
@@ -86,6 +90,7 @@ impl Client {
             base: api_base(url),
             key,
             retry: options.retry,
+            read_only: options.read_only,
         })
     }
 
@@ -163,9 +168,17 @@ impl Client {
             path: path.to_string(),
             op: op.map(str::to_string),
             status,
-            body,
+            body: scrub(&body, &self.key),
             attempts,
         };
+        if self.read_only && method != Method::GET {
+            return Err(error(
+                ErrorKind::Usage,
+                None,
+                "this client is read-only (drydock plan): a script tried to change MAAS while planning; an action that is planned must only read when ctx.options.plan is set".into(),
+                0,
+            ));
+        }
         let started = Instant::now();
         let mut attempt = 0u32;
         loop {
@@ -281,6 +294,20 @@ fn decode_error(call: &Call, path: String, e: serde_json::Error) -> MaasError {
     }
 }
 
+/// MAAS's answer with the key's secret removed: a 401 for a wrong signature quotes the
+/// signature MAAS expected, which is the secret itself.
+fn scrub(body: &str, key: &ApiKey) -> String {
+    let body = if key.token_secret.is_empty() {
+        body.to_string()
+    } else {
+        body.replace(&key.token_secret, "<redacted>")
+    };
+    match body.find("Expected signature base string:") {
+        Some(at) => format!("{}Expected signature base string: <redacted>'", &body[..at]),
+        None => body,
+    }
+}
+
 /// A success body: JSON, MAAS's plain-text `OK`, or nothing (204).
 fn decode(status: u16, is_json: bool, body: String) -> Result<serde_json::Value, String> {
     if status == 204 || body.trim().is_empty() {
@@ -308,6 +335,20 @@ mod tests {
         ] {
             assert_eq!(api_base(url), "http://m:5240/MAAS/api/2.0/", "{url}");
         }
+    }
+
+    #[test]
+    fn answers_never_carry_the_secret() {
+        let key =
+            ApiKey::parse("aaaaaaaaaaaaaaaaaa:bbbbbbbbbbbbbbbbbb:cccccccccccccccccccccccccccccccc").unwrap();
+        let body = "Authorization Error: 'Invalid signature. Expected signature base string: &cccccccccccccccccccccccccccccccc'";
+        let clean = scrub(body, &key);
+        assert!(!clean.contains("cccccccc"), "{clean}");
+        assert!(clean.starts_with("Authorization Error: 'Invalid signature."));
+        assert_eq!(
+            scrub("echo cccccccccccccccccccccccccccccccc", &key),
+            "echo <redacted>"
+        );
     }
 
     #[test]

@@ -81,8 +81,26 @@ pub fn item(req: &Request, state: &mut State, id: &str) -> Reply {
     match (req.method.as_str(), req.op()) {
         ("GET", None) => Reply::json(200, &state.iprange_json(&state.ipranges[i])),
         ("PUT", None) => {
+            let parse = |field: &str, now: IpAddr| match req.param(field) {
+                None => Some(now),
+                Some(text) => text.parse::<IpAddr>().ok(),
+            };
+            let r = &state.ipranges[i];
+            let (Some(start), Some(end)) = (parse("start_ip", r.start), parse("end_ip", r.end)) else {
+                return Reply::invalid("start_ip", "Enter a valid IPv4 or IPv6 address.");
+            };
+            let (lo, hi) = (numeric(start), numeric(end));
+            let clash = state.ipranges.iter().any(|o| {
+                o.id != r.id && o.subnet_id == r.subnet_id && lo <= numeric(o.end) && numeric(o.start) <= hi
+            });
+            if clash {
+                let msg = format!("Requested {} range conflicts with an existing range.", r.kind);
+                return Reply::compact_json(400, &json!({"start_ip": [msg], "end_ip": [msg]})).without_hash();
+            }
+            let r = &mut state.ipranges[i];
+            (r.start, r.end) = (start, end);
             if let Some(c) = req.param("comment") {
-                state.ipranges[i].comment = c.to_string();
+                r.comment = c.to_string();
             }
             Reply::json(200, &state.iprange_json(&state.ipranges[i]))
         }

@@ -32,7 +32,6 @@ pub fn create(req: &Request, state: &mut State, fabric_id: u64) -> Reply {
     }
 }
 
-/// GET/PUT/DELETE of one VLAN, found by (fabric, VID) or by id.
 /// Applies `dhcp_on`, `primary_rack`, `secondary_rack` and `relay_vlan` as MAAS's VLAN form
 /// does, or refuses them with its messages (nothing changed then).
 fn dhcp_settings(req: &Request, state: &mut State, i: usize) -> Option<Reply> {
@@ -69,6 +68,14 @@ fn dhcp_settings(req: &Request, state: &mut State, i: usize) -> Option<Reply> {
     let primary = rack("primary_rack", &state.vlans[i].primary_rack);
     let secondary = rack("secondary_rack", &state.vlans[i].secondary_rack);
     let dhcp_on = req.flag("dhcp_on").unwrap_or(state.vlans[i].dhcp_on);
+    // MAAS offers no relay VLAN to choose while the VLAN serves DHCP itself: DHCP goes off
+    // in one request, the relay is set in the next.
+    if (state.vlans[i].dhcp_on || dhcp_on) && req.param("relay_vlan").is_some_and(|r| !r.is_empty()) {
+        return Some(Reply::invalid(
+            "relay_vlan",
+            "Select a valid choice. That choice is not one of the available choices.",
+        ));
+    }
     if dhcp_on {
         let vlan_id = state.vlans[i].id;
         let has_dynamic = state.ipranges.iter().any(|r| {
@@ -99,6 +106,7 @@ fn dhcp_settings(req: &Request, state: &mut State, i: usize) -> Option<Reply> {
     None
 }
 
+/// GET/PUT/DELETE of one VLAN, found by (fabric, VID) or by id.
 pub fn item(req: &Request, state: &mut State, index: Option<usize>) -> Reply {
     let Some(i) = index else {
         return Reply::text(404, "No VLAN matches the given query.".into());

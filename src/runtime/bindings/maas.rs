@@ -13,6 +13,9 @@ use crate::maas::{ApiKey, Client, ClientOptions, MaasError};
 pub struct MaasDefaults {
     pub url: Option<String>,
     pub api_key: Option<ApiKey>,
+    /// Every client connected in this runtime refuses to write (`drydock plan`); a script
+    /// cannot turn it off.
+    pub read_only: bool,
 }
 
 pub struct MaasClient(pub Client);
@@ -175,7 +178,10 @@ pub fn module(lua: &Lua) -> mlua::Result<Table> {
                     )
                 })?,
             };
-            let mut options = ClientOptions::default();
+            let mut options = ClientOptions {
+                read_only: defaults.read_only,
+                ..ClientOptions::default()
+            };
             if let Some(s) = opts.timeout.filter(|s| *s > 0.0) {
                 options.timeout = std::time::Duration::from_secs_f64(s);
             }
