@@ -446,3 +446,34 @@ fn dhcp_of_a_relayed_network_goes_to_the_vlan_of_the_rack_address_it_names() {
         "the PXE VLAN serves, the remote one relays"
     );
 }
+
+#[test]
+fn a_plan_cannot_write_even_when_a_site_script_tries() {
+    let sim = start(SimOptions::default());
+    let site_dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("careless-site-{}", std::process::id()));
+    std::fs::create_dir_all(site_dir.join("scripts")).unwrap();
+    // A variant that forgets ctx.options.plan and writes regardless.
+    std::fs::write(
+        site_dir.join("scripts/prepare_site.lua"),
+        "local action = drydock.stock('prepare_site')\n\
+         action:before('compare', { name = 'careless', run = function(ctx)\n\
+           ctx.maas:create_fabric({ name = 'oops' })\n\
+         end })\n\
+         return action\n",
+    )
+    .unwrap();
+    drydock()
+        .env("DRYDOCK_MAAS_URL", sim.url())
+        .env("DRYDOCK_MAAS_API_KEY", sim.key().expose())
+        .arg("--site-dir")
+        .arg(&site_dir)
+        .args(["plan", "prepare_site", "-d"])
+        .arg(example_site())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "this client is read-only (drydock plan)",
+        ));
+    assert!(writes_since(&sim, 0).is_empty(), "nothing reached MAAS");
+}
