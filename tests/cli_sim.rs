@@ -22,10 +22,7 @@ fn serves_the_example_site_with_the_printed_key() {
     );
 
     let client = Client::new(&url, key, ClientOptions::default()).unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     let machines = rt.block_on(client.get("machines/", None, &[])).unwrap();
     let names: Vec<&str> = machines
         .as_array()
@@ -88,10 +85,7 @@ fn serve(extra: &[&std::ffi::OsStr]) -> Served {
 
 fn fabric_names(served: &Served) -> Vec<String> {
     let client = Client::new(&served.url, served.key.clone(), ClientOptions::default()).unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     rt.block_on(client.fabrics(&[]))
         .unwrap()
         .into_iter()
@@ -101,10 +95,7 @@ fn fabric_names(served: &Served) -> Vec<String> {
 
 fn create_fabric(served: &Served, name: &str) {
     let client = Client::new(&served.url, served.key.clone(), ClientOptions::default()).unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     rt.block_on(client.create_fabric(&[("name".into(), name.into())]))
         .unwrap();
 }

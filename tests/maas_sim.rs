@@ -1,18 +1,13 @@
 //! The MAAS client against the simulator: typed results, MAAS's errors, OAuth, and the
 //! retry policy under planted faults.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
+use common::runtime;
 use drydock::maas::{ApiKey, Client, ClientOptions, ErrorKind, RetryPolicy};
 use drydock::sim::{Sim, SimOptions};
-
-fn runtime() -> tokio::runtime::Runtime {
-    drydock::maas::client::install_tls();
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 fn fast_retries(deadline: Duration) -> ClientOptions {
     ClientOptions {

@@ -18,14 +18,6 @@ fn start(options: SimOptions) -> Sim {
     Sim::start(options, Some(&site)).unwrap()
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    drydock::maas::client::install_tls();
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 fn client(sim: &Sim) -> Client {
     Client::new(sim.url(), sim.key().clone(), ClientOptions::default()).unwrap()
 }

@@ -4,9 +4,12 @@
 //! `Allow`, `WWW-Authenticate`), and a body of the same shape (same keys and JSON types,
 //! recursively). Ids, times and generated values may differ.
 
+mod common;
+
 use std::collections::HashMap;
 use std::path::Path;
 
+use common::runtime;
 use drydock::sim::{Sim, SimOptions};
 use serde_json::{Value, json};
 
@@ -478,11 +481,7 @@ fn served_golden_pairs_replay_with_the_same_status_and_shape() {
         ..SimOptions::default()
     };
     let sim = Sim::start(options, None).unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    drydock::maas::client::install_tls();
+    let rt = runtime();
     let http = reqwest::Client::new();
     let base = sim.url().trim_end_matches("/MAAS").to_string();
     // Golden `<kind>/<id>` -> the simulator's, learnt from every answer.

@@ -175,25 +175,14 @@ impl State {
         };
         // A fresh region: fabric-0 holds the region controller's own NIC and its subnet.
         let fabric = s.add_fabric(None, String::new(), None);
-        if let (Some(vlan), Ok(cidr)) = (
-            s.vlans.iter().find(|v| v.fabric_id == fabric),
+        if let (Some(vlan_id), Ok(cidr)) = (
+            s.vlans.iter().find(|v| v.fabric_id == fabric).map(|v| v.id),
             "10.0.0.0/24".parse(),
         ) {
-            let subnet = Subnet {
-                id: s.next_subnet,
-                name: "10.0.0.0/24".into(),
-                description: String::new(),
-                cidr,
-                vlan_id: vlan.id,
-                gateway_ip: Some("10.0.0.1".into()),
-                dns_servers: Vec::new(),
-                allow_dns: true,
-                allow_proxy: true,
-                managed: true,
-                rdns_mode: 2,
-            };
-            s.next_subnet += 1;
-            s.subnets.push(subnet);
+            let id = s.add_discovered_subnet(cidr, vlan_id);
+            if let Some(subnet) = s.subnets.iter_mut().find(|x| x.id == id) {
+                subnet.gateway_ip = Some("10.0.0.1".into());
+            }
         }
         s
     }

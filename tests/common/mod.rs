@@ -62,3 +62,12 @@ pub fn stdout_json(out: &std::process::Output) -> serde_json::Value {
         )
     })
 }
+
+/// A single-threaded async runtime for a test's MAAS calls, TLS provider installed.
+pub fn runtime() -> tokio::runtime::Runtime {
+    drydock::maas::client::install_tls();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
