@@ -307,6 +307,8 @@ local function network_subnet(plan, live, network, vlan)
     return subnet
   end
   local fields = differences(subnet, want, { "name", "gateway_ip", "dns_servers" })
+  -- A subnet found on another VLAN is moved to the design's (Drydock retagged that other
+  -- VLAN instead, which renumbers whatever else is on it).
   if subnet.vlan ~= vlan then
     fields[#fields + 1] = { field = "vlan",
       from = subnet.vlan and (subnet.vlan.fabric.name .. "/" .. subnet.vlan.vid) or "(none)",
@@ -431,6 +433,8 @@ local function network_domain(plan, live, network)
   end })
 end
 
+--- A route between two of the design's subnets. Drydock deleted and re-made an existing
+--- route on every run; it is updated in place here, and only when it differs.
 local function network_routes(plan, live, network, subnet)
   for _, route in ipairs(network.routes or {}) do
     if route.subnet and route.subnet ~= "0.0.0.0/0" then
