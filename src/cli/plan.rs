@@ -36,7 +36,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
     }
     let site = crate::design::load(&args.design.paths)?;
     let embedded = if args.sim {
-        Some(embedded_sim::start(&args.design.paths)?)
+        Some(embedded_sim::start(&site)?)
     } else {
         None
     };

@@ -50,16 +50,21 @@ const HISTORY_SIZE: usize = 1000;
 const CHUNK_NAME: &str = "=stdin";
 
 pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
-    // The simulator serves until this function returns.
-    let (sim, defaults) = if args.sim {
-        let (sim, defaults) = super::embedded_sim::start(&args.paths)?;
-        (Some(sim), defaults)
-    } else {
-        (None, super::maas_defaults(global)?)
-    };
     let design = match args.paths.as_slice() {
         [] => None,
         paths => Some(crate::design::load(paths)?),
+    };
+    // The simulator serves until this function returns.
+    let (sim, defaults) = match (args.sim, &design) {
+        (true, Some(site)) => {
+            let (sim, defaults) = super::embedded_sim::start(site)?;
+            (Some(sim), defaults)
+        }
+        (true, None) => anyhow::bail!(
+            "--sim needs a design to take its machines from: give -d PATH (a design file or \
+             directory, e.g. -d examples/site in a drydock checkout)"
+        ),
+        (false, _) => (None, super::maas_defaults(global)?),
     };
     let runtime = Runtime::new(global.site_dir.clone())?;
     runtime.set_maas_defaults(defaults.clone());

@@ -65,6 +65,12 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
         );
     }
     let files = crate::design::ingest::read_design(&args.design.paths)?;
+    // Kept alive until the task ends: dropping it stops the simulator.
+    let embedded = if args.sim {
+        Some(super::embedded_sim::start(&crate::design::load_texts(&files)?)?)
+    } else {
+        None
+    };
     let journal = Journal::open(&journal_path(
         global,
         args.design.paths.first().map(|p| p.as_path()),
@@ -84,12 +90,6 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
         Some(stored_design(files)),
         global.site_dir.as_deref(),
     );
-    // Kept alive until the task ends: dropping it stops the simulator.
-    let embedded = if args.sim {
-        Some(super::embedded_sim::start(&args.design.paths)?)
-    } else {
-        None
-    };
     announce(&task, &journal, global.format == Some(Format::Json))?;
     run_task(
         &journal,
