@@ -3,7 +3,7 @@
 --- leaves to the workflow: a 500 on a read, or a whole phase worth re-running.
 ---
 ---   local retry = require("retry")
----   local fabrics = retry.call({ times = 5 }, function() return maas:fabrics() end)
+---   local fabrics = retry{ times = 5, fn = function() return maas:fabrics() end }
 local M = {}
 
 --- Whether an error could go away by trying again: a MAAS answer in the 5xx range, no
@@ -28,6 +28,7 @@ end
 ---@field times? integer attempts in all (default 5)
 ---@field backoff? number seconds before the second attempt, doubled after each (default 0.2)
 ---@field when? fun(err: any): boolean which errors to try again after (default `transient`)
+---@field fn? fun(): any what to call, when the module is called as `retry{...}`
 
 --- Calls `fn` until it returns, trying again after transient errors; the last error, or the
 --- first one that is not transient, is raised.
@@ -47,4 +48,5 @@ function M.call(opts, fn)
   end
 end
 
-return M
+--- `retry{ times =, backoff =, when =, fn = }`: `M.call` with the function among the options.
+return setmetatable(M, { __call = function(_, opts) return M.call(opts, opts.fn) end })

@@ -32,6 +32,11 @@ fn phases() {
 }
 
 #[test]
+fn waiting() {
+    run_lua("waiting.lua");
+}
+
+#[test]
 fn sandbox() {
     run_lua("sandbox.lua");
 }
