@@ -12,17 +12,7 @@ use serde_json::Value;
 /// The typed call a recorded request was, if any.
 fn call_for(method: &str, path: &str, op: Option<&str>) -> Option<&'static Call> {
     let path = path.strip_prefix("/MAAS/api/2.0/")?;
-    let segments: Vec<&str> = path.split('/').collect();
-    calls::all().find(|call| {
-        let template: Vec<&str> = call.path.split('/').collect();
-        call.verb.as_str() == method
-            && call.op == op
-            && template.len() == segments.len()
-            && template
-                .iter()
-                .zip(&segments)
-                .all(|(t, s)| t == s || (t.starts_with('{') && !s.is_empty()))
-    })
+    calls::all().find(|call| call.is(method, path, op))
 }
 
 /// Where two JSON values differ, as paths (`.interface_set[0].links`).

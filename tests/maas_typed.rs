@@ -11,18 +11,10 @@ use drydock::sim::{LoggedRequest, Sim, SimOptions};
 
 /// Whether a logged request is `call`: same method, op and path shape.
 fn is_call(call: &Call, logged: &LoggedRequest) -> bool {
-    let Some(path) = logged.path.strip_prefix("/MAAS/api/2.0/") else {
-        return false;
-    };
-    let template: Vec<&str> = call.path.split('/').collect();
-    let segments: Vec<&str> = path.split('/').collect();
-    logged.method == call.verb.as_str()
-        && logged.op.as_deref() == call.op
-        && template.len() == segments.len()
-        && template
-            .iter()
-            .zip(&segments)
-            .all(|(t, s)| t == s || (t.starts_with('{') && !s.is_empty()))
+    logged
+        .path
+        .strip_prefix("/MAAS/api/2.0/")
+        .is_some_and(|path| call.is(&logged.method, path, logged.op.as_deref()))
 }
 
 #[test]

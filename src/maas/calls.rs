@@ -77,6 +77,20 @@ impl Call {
         out
     }
 
+    /// Whether a request (`method`, a path below `/MAAS/api/2.0/`, `op`) is this call: a
+    /// `{…}` argument stands for any one non-empty path segment.
+    pub fn is(&self, method: &str, path: &str, op: Option<&str>) -> bool {
+        let template: Vec<&str> = self.path.split('/').collect();
+        let segments: Vec<&str> = path.split('/').collect();
+        self.verb.as_str() == method
+            && self.op == op
+            && template.len() == segments.len()
+            && template
+                .iter()
+                .zip(&segments)
+                .all(|(t, s)| t == s || (t.starts_with('{') && !s.is_empty()))
+    }
+
     /// Whether `name` is a parameter this call may send.
     pub fn accepts(&self, name: &str) -> bool {
         self.params.iter().any(|p| match p.strip_suffix('*') {
@@ -199,6 +213,10 @@ mod tests {
         assert!(machines::MACHINES.accepts("hostname") && !machines::MACHINES.accepts("hostnames"));
         assert!(machines::CREATE_MACHINE.accepts("power_parameters_power_address"));
         assert!(!machines::CREATE_MACHINE.accepts("power_parameters_"));
+        assert!(machines::DEPLOY.is("POST", "machines/abc123/", Some("deploy")));
+        assert!(!machines::DEPLOY.is("POST", "machines/abc123/", None));
+        assert!(!machines::MACHINE.is("GET", "machines//", None));
+        assert!(!machines::MACHINE.is("GET", "machines/abc123/interfaces/", None));
     }
 
     #[test]

@@ -210,7 +210,7 @@ impl Sim {
     /// Makes the next `count` API requests meet `fault` (what `POST /_sim/faults` does).
     pub fn plant(&self, fault: Fault, count: usize) {
         if let Ok(mut s) = self.state.lock() {
-            s.planted.extend(std::iter::repeat_n(fault, count));
+            s.plant(fault, count);
         }
     }
 
@@ -292,7 +292,7 @@ async fn plant(Extract(shared): Extract<Shared>, body: Bytes) -> Response {
         }
     };
     if let Ok(mut s) = shared.state.lock() {
-        s.planted.extend(std::iter::repeat_n(fault, count));
+        s.plant(fault, count);
     }
     Reply::text(200, "OK".into()).into_response()
 }

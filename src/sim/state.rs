@@ -298,6 +298,11 @@ impl State {
     }
 
     /// A fresh address id, for a new interface link or BMC address.
+    /// Makes the next `count` API requests meet `fault`.
+    pub fn plant(&mut self, fault: Fault, count: usize) {
+        self.planted.extend(std::iter::repeat_n(fault, count));
+    }
+
     pub fn next_ip_id(&mut self) -> u64 {
         self.ip_ids += 1;
         self.ip_ids
