@@ -111,4 +111,4 @@ return phases.action("prepare_site", {
       ctx.result = { summary = summary, lines = lines, changes = changes, problems = problems }
     end,
   },
-})
+}, { scope = "site", plan = true, result = "changes" })

@@ -2,7 +2,7 @@
 --- rules (<site-dir>/rules/<id>.lua), and return every message.
 ---
 --- ctx.design          the effective design (drydock.design handle)
---- ctx.options.rules   rule ids to run (nil = all)
+--- ctx.options.rules   rule ids to run (nil = all); an unknown one is an error
 --- ctx.result          { messages = { ... } }
 local phases = require("phases")
 
@@ -14,17 +14,31 @@ local function selected(ids, id)
   return false
 end
 
+--- Refuses rule ids that are neither drydock's nor the site's, before any rule runs.
+local function check_rule_ids(ids, site_rules)
+  local known = {}
+  for _, rule in ipairs(drydock.design.rules()) do known[#known + 1] = rule.id end
+  for _, rule in ipairs(site_rules) do known[#known + 1] = rule.id end
+  for _, id in ipairs(ids or {}) do
+    if not selected(known, id) then
+      error(("unknown rule '%s'; known rules: %s"):format(id, table.concat(known, ", ")), 0)
+    end
+  end
+end
+
 return phases.action("validate_design", {
   {
     name = "rules",
     run = function(ctx)
+      ctx.site_rules = drydock.design.site_rules()
+      check_rule_ids(ctx.options.rules, ctx.site_rules)
       ctx.messages = drydock.design.validate(ctx.design, { rules = ctx.options.rules })
     end,
   },
   {
     name = "site_rules",
     run = function(ctx)
-      for _, rule in ipairs(drydock.design.site_rules()) do
+      for _, rule in ipairs(ctx.site_rules or drydock.design.site_rules()) do
         if selected(ctx.options.rules, rule.id) then
           local report = drydock.design.report(ctx.design, rule)
           local ok, err = pcall(rule.check, ctx.design, report)
@@ -46,4 +60,4 @@ return phases.action("validate_design", {
       ctx.result = { messages = ctx.messages }
     end,
   },
-})
+}, { scope = "site", result = "validation", options = { "rules" }, command = "validate" })

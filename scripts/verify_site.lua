@@ -142,4 +142,4 @@ return phases.action("verify_site", {
       }
     end,
   },
-})
+}, { scope = "site", result = "summary" })

@@ -1,5 +1,6 @@
 //! drydock: bare-metal site provisioning as a Lua-scriptable runtime over a Rust core.
 
+pub mod action;
 pub mod cli;
 pub mod design;
 pub mod journal;

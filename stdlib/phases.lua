@@ -10,9 +10,18 @@ local M = {}
 ---@field name string
 ---@field run fun(ctx: table)
 
+--- What an action says about itself; drydock reads it to run, plan and show the action.
+---@class drydock.ActionAbout
+---@field scope? "site"|"nodes" what it acts on: the whole site (default) or the selected nodes (`ctx.nodes`)
+---@field plan? boolean it honours `ctx.options.plan` (compares, changes nothing), so `drydock plan` can run it
+---@field result? "summary"|"changes"|"validation" what it returns: `{summary, lines}` (default), `{summary, lines, changes, problems}`, or `{messages}`
+---@field options? string[] the `ctx.options` keys it reads (e.g. `{ "rules" }` for `--rule`)
+---@field command? string the drydock subcommand that runs it (e.g. `"validate"`)
+
 ---@class drydock.Action
 ---@field name string
 ---@field phases drydock.Phase[]
+---@field about drydock.ActionAbout
 local Action = {}
 Action.__index = Action
 
@@ -26,9 +35,10 @@ end
 --- Builds an action from its phases, which run in order on one shared `ctx` table.
 ---@param name string
 ---@param phases drydock.Phase[]
+---@param about? drydock.ActionAbout
 ---@return drydock.Action
-function M.action(name, phases)
-  local action = setmetatable({ name = name, phases = {} }, Action)
+function M.action(name, phases, about)
+  local action = setmetatable({ name = name, phases = {}, about = about or {} }, Action)
   for i, phase in ipairs(phases) do
     action.phases[i] = check_phase(phase, "phases.action(" .. name .. ")")
   end

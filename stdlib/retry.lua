@@ -13,7 +13,9 @@ local M = {}
 function M.transient(err)
   local info = drydock.error.info(err)
   if info.kind ~= "maas" then return false end
-  return info.retryable or info.status == nil or info.status >= 500
+  -- A call refused before it was sent (a parameter MAAS does not take) has no status and
+  -- is not retryable: trying again cannot help.
+  return info.retryable or (info.status ~= nil and info.status >= 500)
 end
 
 --- Whether MAAS answered with a 5xx: the request failed inside MAAS and changed nothing.

@@ -2,8 +2,6 @@
 //! exit codes (0 ok, 1 findings, 2 bad input or failure).
 
 mod design_show;
-mod embedded_sim;
-mod journaled;
 mod output;
 mod plan;
 mod repl;
@@ -74,7 +72,7 @@ pub enum LogFormat {
 pub enum Command {
     /// Validate a site design with every rule (and the site's own rules)
     Validate(validate::Args),
-    /// Run an action (validate_design, ...) as a Lua workflow, as a new journaled task
+    /// Run an action (`drydock scripts` lists them) as a Lua workflow, as a new journaled task
     Run(run::Args),
     /// Re-run an unfinished task; steps that succeeded are not run again
     Resume(resume::Args),
@@ -173,6 +171,12 @@ pub fn main() -> ExitCode {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),
         Err(e) => {
+            // With --format json, an error described by the runtime is a JSON document too.
+            if cli.global.format == Some(Format::Json)
+                && let Some(info) = e.downcast_ref::<crate::runtime::ErrorInfo>()
+            {
+                let _ = output::emit_json(&serde_json::json!({ "error": info }));
+            }
             eprintln!("drydock: error: {e:#}");
             ExitCode::from(2)
         }

@@ -3,6 +3,7 @@
 use std::fmt::Write;
 use std::io::Write as _;
 
+use super::Format;
 use crate::design::validation::{Level, Message, ValidationReport};
 
 fn location(m: &Message) -> String {
@@ -81,4 +82,13 @@ pub fn emit(text: &str) -> anyhow::Result<()> {
 /// [`emit`] for a JSON document, pretty-printed, with a final newline.
 pub fn emit_json(value: &serde_json::Value) -> anyhow::Result<()> {
     emit(&format!("{}\n", serde_json::to_string_pretty(value)?))
+}
+
+/// A validation report, as text for people or as Drydock's `Status` document.
+pub fn print_report(report: &ValidationReport, format: Option<Format>) -> anyhow::Result<()> {
+    match format.unwrap_or(Format::Text) {
+        Format::Json => emit_json(&report.to_json()),
+        Format::Text => emit(&render_text(report)),
+        Format::Yaml => anyhow::bail!("--format yaml is for design show; a validation prints text or json"),
+    }
 }

@@ -1,20 +1,15 @@
 //! `drydock plan ACTION`: what the action would change in MAAS, changing nothing. The action
-//! script runs with `ctx.options.plan` set: it reads MAAS and compares with the same code that
-//! makes the changes, then stops short of making them.
+//! runs with `ctx.options.plan` set and a MAAS client that cannot write: it reads MAAS and
+//! compares with the same code that makes the changes, then stops short of making them.
 
-use anyhow::bail;
-
-use super::run::{action_name, print_result};
-use super::{DesignArgs, Global, Outcome, embedded_sim};
-use crate::runtime::bindings::MaasDefaults;
-use crate::runtime::{Loader, Runtime};
-
-/// Actions whose scripts honour `ctx.options.plan` (a site's override of one must too).
-const PLANNED: &[&str] = &["prepare_site"];
+use super::run::{connection, finish};
+use super::{DesignArgs, Global, Outcome};
+use crate::action::{self, Mode, Request};
+use crate::journal::{Selection, Work};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Action to plan: prepare_site (PrepareSite works too)
+    /// The action to plan (one whose script says `plan = true`; CamelCase names work too)
     pub action: String,
     #[command(flatten)]
     pub design: DesignArgs,
@@ -24,45 +19,17 @@ pub struct Args {
 }
 
 pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
-    let action = action_name(&args.action);
-    if !PLANNED.contains(&action.as_str()) {
-        bail!(
-            "drydock plan covers {}; {action} cannot be planned yet",
-            PLANNED.join(", ")
-        );
-    }
-    if Loader::new(global.site_dir.clone()).action(&action)?.is_none() {
-        bail!("no action '{action}'");
-    }
-    let site = crate::design::load(&args.design.paths)?;
-    let embedded = if args.sim {
-        Some(embedded_sim::start(&site)?)
-    } else {
-        None
+    let request = Request {
+        work: Work::Action {
+            name: action::action_name(&args.action),
+            options: serde_json::json!({}),
+        },
+        design: args.design.paths.clone(),
+        selection: Selection::default(),
+        mode: Mode::Plan,
+        connection: connection(args.sim, global)?,
+        site_dir: global.site_dir.clone(),
+        journal: None,
     };
-    let runtime = Runtime::new(global.site_dir.clone())?;
-    let maas = match &embedded {
-        Some((_, defaults)) => defaults.clone(),
-        None => super::maas_defaults(global)?,
-    };
-    // Whatever the script does, a plan cannot write.
-    runtime.set_maas_defaults(MaasDefaults {
-        read_only: true,
-        ..maas
-    });
-    let ctx = runtime.action_context(&action, site, &serde_json::json!({ "plan": true }))?;
-    let result = runtime.to_json(runtime.run_action(&action, ctx)?)?;
-    print_result(&result, global.format)?;
-    let pending = |field: &str| {
-        result
-            .get(field)
-            .and_then(|v| v.as_array())
-            .is_some_and(|v| !v.is_empty())
-    };
-    // Problems count too: the action would not leave MAAS as the design says.
-    Ok(if pending("changes") || pending("problems") {
-        Outcome::Findings
-    } else {
-        Outcome::Clean
-    })
+    finish(action::prepare(request)?, global.format)
 }

@@ -27,7 +27,8 @@ use rustyline::validate::Validator;
 use rustyline::{Editor, Helper};
 
 use super::{Global, Outcome};
-use crate::runtime::bindings::{Design, MaasDefaults};
+use crate::action::Environment;
+use crate::runtime::bindings::Design;
 use crate::runtime::{Runtime, errors};
 
 #[derive(Debug, clap::Args)]
@@ -54,20 +55,14 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
         [] => None,
         paths => Some(crate::design::load(paths)?),
     };
-    // The simulator serves until this function returns.
-    let (sim, defaults) = match (args.sim, &design) {
-        (true, Some(site)) => {
-            let (sim, defaults) = super::embedded_sim::start(site)?;
-            (Some(sim), defaults)
-        }
-        (true, None) => anyhow::bail!(
-            "--sim needs a design to take its machines from: give -d PATH (a design file or \
-             directory, e.g. -d examples/site in a drydock checkout)"
-        ),
-        (false, _) => (None, super::maas_defaults(global)?),
-    };
-    let runtime = Runtime::new(global.site_dir.clone())?;
-    runtime.set_maas_defaults(defaults.clone());
+    // The environment (and a simulator it started) lives until this function returns.
+    let env = Environment::new(
+        global.site_dir.clone(),
+        super::run::connection(args.sim, global)?,
+        design.as_ref(),
+        false,
+    )?;
+    let runtime = &env.runtime;
     let lua = runtime.lua();
     say(&format!(
         "drydock {} REPL: Lua 5.4 with the drydock API. .help for help; .exit or Ctrl-D to leave.",
@@ -82,19 +77,18 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
         ));
         lua.globals().set("design", Design(Rc::new(site)))?;
     }
-    connect_maas(lua, &defaults, sim.is_some());
+    connect_maas(lua, env.maas_url.as_deref(), env.simulated());
     let interrupt = Interrupt::new(lua)?;
     interrupt.on_ctrl_c()?;
 
     let history = history_file(|name| std::env::var_os(name));
     let mut editor = line_editor(lua, history.as_deref())?;
-    let session = read_eval_print(&runtime, &mut editor, &interrupt);
+    let session = read_eval_print(runtime, &mut editor, &interrupt);
     if let Some(file) = &history
         && let Err(e) = save_history(&mut editor, file)
     {
         complain(&format!("history {}: not saved: {e}", file.display()));
     }
-    drop(sim);
     session.map(|()| Outcome::Clean)
 }
 
@@ -121,8 +115,8 @@ fn line_editor(lua: &Lua, history: Option<&Path>) -> anyhow::Result<Editor<LuaHe
 
 /// Binds `maas` to `drydock.maas.connect()` when a MAAS is configured, and says which one
 /// (its URL; the key is never shown).
-fn connect_maas(lua: &Lua, defaults: &MaasDefaults, simulated: bool) {
-    let Some(url) = &defaults.url else {
+fn connect_maas(lua: &Lua, url: Option<&str>, simulated: bool) {
+    let Some(url) = url else {
         say(
             "maas: none configured (--maas-url with --maas-api-key-file or DRYDOCK_MAAS_API_KEY, \
              or --sim -d PATH)",
@@ -136,7 +130,7 @@ fn connect_maas(lua: &Lua, defaults: &MaasDefaults, simulated: bool) {
     {
         Ok(()) if simulated => say(&format!("maas: connected to {url} (embedded simulator)")),
         Ok(()) => say(&format!("maas: connected to {url}")),
-        Err(e) => complain(&format!("maas: not connected: {}", errors::render(&e).message)),
+        Err(e) => complain(&format!("maas: not connected: {}", errors::describe(&e).message)),
     }
 }
 

@@ -3,11 +3,9 @@
 
 use std::path::PathBuf;
 
-use anyhow::bail;
-
-use super::journaled::{journal_path, stored_design};
-use super::{Global, Outcome, output, run, script};
-use crate::journal::{Journal, TaskResult, TaskStatus, Work};
+use super::run::{announce, finish};
+use super::{Format, Global, Outcome, output};
+use crate::action::{self, Connection, Resume, Resumed};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -22,37 +20,24 @@ pub struct Args {
 }
 
 pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
-    let journal = Journal::open(&journal_path(global, args.paths.first().map(|p| p.as_path())))?;
-    let mut task = journal.task(&args.task)?;
-    // A task that completed with failures can be resumed too: its failed steps run again.
-    if task.status == TaskStatus::Complete && task.result == Some(TaskResult::Success) {
-        output::emit(&format!(
-            "task {} completed successfully; nothing to resume\n",
-            task.id
-        ))?;
-        return Ok(Outcome::Clean);
-    }
-    if !args.paths.is_empty() {
-        let given = stored_design(crate::design::ingest::read_design(&args.paths)?);
-        let stored = task.design.as_ref().map(|d| d.hash.as_str());
-        if stored != Some(given.hash.as_str()) {
-            if !args.accept_design_change {
-                bail!(
-                    "the design given with -d differs from the one task {} ran with; resume without -d to use the stored design, or add --accept-design-change",
-                    task.id
-                );
-            }
-            task.design = Some(given);
+    let first = args.paths.first().map(|p| p.as_path());
+    let request = Resume {
+        journal: action::journal_path(global.journal.as_deref(), first),
+        task: args.task.clone(),
+        design: args.paths.clone(),
+        accept_design_change: args.accept_design_change,
+        connection: Connection::Configured(super::maas_defaults(global)?),
+    };
+    match action::resume(request)? {
+        Resumed::AlreadyDone { task_id } => {
+            output::emit(&format!(
+                "task {task_id} completed successfully; nothing to resume\n"
+            ))?;
+            Ok(Outcome::Clean)
         }
-    }
-    output::emit(&format!(
-        "task {} resumed ({}, journal {})\n",
-        task.id,
-        task.label(),
-        journal.path().display()
-    ))?;
-    match task.work {
-        Work::Action { .. } => run::run_task(&journal, task, global, None),
-        Work::Script { .. } => script::run_task(&journal, task, global),
+        Resumed::Ready(prepared) => {
+            announce(&prepared, "resumed", global.format == Some(Format::Json))?;
+            finish(*prepared, global.format)
+        }
     }
 }

@@ -1,131 +1,145 @@
-//! `drydock run ACTION`: runs an action script (site override first) on the design, as a
-//! new journaled task.
+//! `drydock run ACTION`: runs an action (site override first) on the design, as a new
+//! journaled task, and prints what it returned.
 
-use anyhow::bail;
-
-use super::journaled::{announce, execute, journal_path, new_task, stored_design};
-use super::{DesignArgs, Format, Global, Outcome, output, validate};
-use crate::journal::{Journal, Selection, TaskRecord, TaskResult, Work};
-use crate::runtime::Loader;
-use crate::runtime::bindings::MaasDefaults;
+use super::{DesignArgs, Format, Global, Outcome, output};
+use crate::action::{self, Connection, Mode, Prepared, Request, ResultKind};
+use crate::journal::{Label, Selection, Work};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Action: validate_design, ... (Drydock's CamelCase names such as ValidateDesign work too)
+    /// The action (`drydock scripts` lists them; Drydock's CamelCase names work too)
     pub action: String,
     #[command(flatten)]
     pub design: DesignArgs,
-    /// validate_design: run only this rule (repeatable)
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// Run only this validation rule (repeatable; for actions that take rules)
     #[arg(long = "rule", value_name = "ID")]
     pub rules: Vec<String>,
-    /// Act on this node only (repeatable; with --rack/--tag: any of them)
-    #[arg(long = "node", value_name = "NAME")]
-    pub nodes: Vec<String>,
-    /// Act on the nodes of this rack (repeatable)
-    #[arg(long = "rack", value_name = "NAME")]
-    pub racks: Vec<String>,
-    /// Act on the nodes with this tag (repeatable)
-    #[arg(long = "tag", value_name = "TAG")]
-    pub tags: Vec<String>,
     /// Run against a simulated MAAS started in this process on the design
     #[arg(long)]
     pub sim: bool,
 }
 
-/// `ValidateDesign` -> `validate_design`; snake_case names pass through.
-pub fn action_name(name: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in name.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 && !out.ends_with('_') {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
+/// The nodes an action on nodes acts on; any node a flag names is selected (Drydock's CLI).
+#[derive(Debug, clap::Args)]
+pub struct SelectionArgs {
+    /// This node (repeatable)
+    #[arg(long = "node", value_name = "NAME")]
+    pub nodes: Vec<String>,
+    /// The nodes of this rack (repeatable)
+    #[arg(long = "rack", value_name = "NAME")]
+    pub racks: Vec<String>,
+    /// The nodes with this tag (repeatable)
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// The nodes whose owner_data has KEY=VALUE (repeatable)
+    #[arg(long = "label", value_name = "KEY=VALUE", value_parser = parse_label)]
+    pub labels: Vec<Label>,
+    /// Only the nodes this Drydock node filter selects, as JSON:
+    /// {"filter_set_type": "union", "filter_set": [{"filter_type": "union", "node_names": [...]}]}
+    #[arg(long = "node-filter", value_name = "JSON")]
+    pub filter: Option<String>,
+}
+
+fn parse_label(text: &str) -> Result<Label, String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok(Label {
+            key: key.to_string(),
+            value: value.to_string(),
+        }),
+        _ => Err(format!(
+            "{text:?} is not KEY=VALUE (an owner_data label, e.g. role=compute)"
+        )),
     }
-    out
+}
+
+impl SelectionArgs {
+    pub fn selection(&self) -> anyhow::Result<Selection> {
+        Ok(Selection {
+            nodes: self.nodes.clone(),
+            racks: self.racks.clone(),
+            tags: self.tags.clone(),
+            labels: self.labels.clone(),
+            filter: self.filter.as_deref().map(action::parse_filter).transpose()?,
+        })
+    }
+}
+
+/// `ctx.options` from the command line.
+pub fn options(rules: &[String]) -> serde_json::Value {
+    if rules.is_empty() {
+        serde_json::json!({})
+    } else {
+        serde_json::json!({ "rules": rules })
+    }
+}
+
+pub fn connection(sim: bool, global: &Global) -> anyhow::Result<Connection> {
+    Ok(if sim {
+        Connection::Simulator
+    } else {
+        Connection::Configured(super::maas_defaults(global)?)
+    })
 }
 
 pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
-    let action = action_name(&args.action);
-    let options = if action == "validate_design" {
-        validate::check_rule_ids(&args.rules, global)?;
-        validate::options(&args.rules)
-    } else if !args.rules.is_empty() {
-        bail!("--rule selects validation rules: it applies to validate_design, not {action}");
-    } else {
-        serde_json::json!({})
+    let first = args.design.paths.first().map(|p| p.as_path());
+    let request = Request {
+        work: Work::Action {
+            name: action::action_name(&args.action),
+            options: options(&args.rules),
+        },
+        design: args.design.paths.clone(),
+        selection: args.selection.selection()?,
+        mode: Mode::Run,
+        connection: connection(args.sim, global)?,
+        site_dir: global.site_dir.clone(),
+        journal: Some(action::journal_path(global.journal.as_deref(), first)),
     };
-    if Loader::new(global.site_dir.clone()).action(&action)?.is_none() {
-        bail!(
-            "no action '{action}': the shipped actions are {}; a site can add one as <site-dir>/scripts/{action}.lua",
-            Loader::shipped_actions().join(", ")
-        );
-    }
-    let files = crate::design::ingest::read_design(&args.design.paths)?;
-    // Kept alive until the task ends: dropping it stops the simulator.
-    let embedded = if args.sim {
-        Some(super::embedded_sim::start(&crate::design::load_texts(&files)?)?)
-    } else {
-        None
-    };
-    let journal = Journal::open(&journal_path(
-        global,
-        args.design.paths.first().map(|p| p.as_path()),
-    ))?;
-    let selection = Selection {
-        nodes: args.nodes.clone(),
-        racks: args.racks.clone(),
-        tags: args.tags.clone(),
-    };
-    let work = Work::Action {
-        name: action,
-        options,
-    };
-    let task = new_task(
-        work,
-        selection,
-        Some(stored_design(files)),
-        global.site_dir.as_deref(),
-    );
-    announce(&task, &journal, global.format == Some(Format::Json))?;
-    run_task(
-        &journal,
-        task,
-        global,
-        embedded.as_ref().map(|(_, maas)| maas.clone()),
-    )
+    let prepared = action::prepare(request)?;
+    announce(&prepared, "", global.format == Some(Format::Json))?;
+    finish(prepared, global.format)
 }
 
-/// Runs (or re-runs) an action task with its stored design and prints the result. `maas`
-/// overrides the configured MAAS (an embedded simulator).
-pub fn run_task(
-    journal: &Journal,
-    task: TaskRecord,
-    global: &Global,
-    maas: Option<MaasDefaults>,
-) -> anyhow::Result<Outcome> {
-    let Work::Action { name, options } = task.work.clone() else {
-        bail!("task {} is not an action", task.id);
+/// Tells the user which task this is, before anything else: on stdout for people, on stderr
+/// when stdout carries JSON.
+pub fn announce(prepared: &Prepared, verb: &str, json: bool) -> anyhow::Result<()> {
+    let (Some(task), Some(journal)) = (prepared.task(), prepared.journal_path()) else {
+        return Ok(());
     };
-    let files = task.design.as_ref().map(|d| d.files.clone()).unwrap_or_default();
-    let site = crate::design::load_texts(&files)?;
-    let (task, outcome) = execute(journal, task, global, |rt| {
-        if let Some(maas) = maas {
-            rt.set_maas_defaults(maas);
-        }
-        let ctx = rt.action_context(&name, site, &options)?;
-        let result = rt.run_action(&name, ctx)?;
-        rt.to_json(result)
-    })?;
-    let result = outcome?;
-    if name == "validate_design" {
-        return validate::print_report(&validate::report_of(result)?, global.format);
+    let verb = if verb.is_empty() {
+        String::new()
+    } else {
+        format!(" {verb}")
+    };
+    let line = format!(
+        "task {}{verb} ({}, journal {})\n",
+        task.id,
+        task.label(),
+        journal.display()
+    );
+    if json {
+        eprint!("{line}");
+        Ok(())
+    } else {
+        output::emit(&line)
     }
-    print_result(&result, global.format)?;
-    Ok(if task.result == Some(TaskResult::Success) {
+}
+
+/// Runs a prepared request and prints what it returned, as its action says it should be
+/// shown.
+pub fn finish(prepared: Prepared, format: Option<Format>) -> anyhow::Result<Outcome> {
+    let outcome = prepared.run()?;
+    match (&outcome.about, outcome.validation()) {
+        (Some(a), Some(report)) if a.result == ResultKind::Validation => {
+            output::print_report(&report, format)?;
+        }
+        (Some(_), _) => print_result(&outcome.value, format)?,
+        (None, _) if outcome.value.is_null() => {}
+        (None, _) => output::emit_json(&outcome.value)?,
+    }
+    Ok(if outcome.clean() {
         Outcome::Clean
     } else {
         Outcome::Findings
@@ -134,7 +148,7 @@ pub fn run_task(
 
 /// An action's result: its `summary` and `lines` for people when it has them, else (and
 /// with `--format json`) the result as JSON.
-pub fn print_result(result: &serde_json::Value, format: Option<Format>) -> anyhow::Result<()> {
+fn print_result(result: &serde_json::Value, format: Option<Format>) -> anyhow::Result<()> {
     let summary = result.get("summary").and_then(|s| s.as_str());
     match (format, summary) {
         (Some(Format::Json), _) => output::emit_json(result),

@@ -3,11 +3,12 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 
-use super::journaled::{announce, execute, journal_path};
-use super::{Format, Global, Outcome, output};
-use crate::journal::{Journal, Selection, TaskRecord, TaskResult, Work};
+use super::run::{announce, finish};
+use super::{Format, Global, Outcome};
+use crate::action::{self, Mode, Request};
+use crate::journal::{Selection, Work};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -21,33 +22,20 @@ pub struct Args {
 pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
     let source = std::fs::read_to_string(&args.file)
         .with_context(|| format!("{}: cannot read the script", args.file.display()))?;
-    let journal = Journal::open(&journal_path(global, None))?;
-    let work = Work::Script {
-        file: args.file.display().to_string(),
-        source,
-        args: args.args.clone(),
+    let request = Request {
+        work: Work::Script {
+            file: args.file.display().to_string(),
+            source,
+            args: args.args.clone(),
+        },
+        design: Vec::new(),
+        selection: Selection::default(),
+        mode: Mode::Run,
+        connection: super::run::connection(false, global)?,
+        site_dir: global.site_dir.clone(),
+        journal: Some(action::journal_path(global.journal.as_deref(), None)),
     };
-    let task = super::journaled::new_task(work, Selection::default(), None, global.site_dir.as_deref());
-    announce(&task, &journal, global.format == Some(Format::Json))?;
-    run_task(&journal, task, global)
-}
-
-/// Runs (or re-runs) a script task from its stored source.
-pub fn run_task(journal: &Journal, task: TaskRecord, global: &Global) -> anyhow::Result<Outcome> {
-    let Work::Script { file, source, args } = task.work.clone() else {
-        bail!("task {} is not a script", task.id);
-    };
-    let (task, outcome) = execute(journal, task, global, |rt| {
-        let result = rt.run_chunk(&file, &source, args)?;
-        rt.to_json(result)
-    })?;
-    let result = outcome?;
-    if !result.is_null() {
-        output::emit_json(&result)?;
-    }
-    Ok(if task.result == Some(TaskResult::Success) {
-        Outcome::Clean
-    } else {
-        Outcome::Findings
-    })
+    let prepared = action::prepare(request)?;
+    announce(&prepared, "", global.format == Some(Format::Json))?;
+    finish(prepared, global.format)
 }

@@ -6,7 +6,6 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use super::journaled::journal_path;
 use super::{Format, Global, Outcome, output};
 use crate::journal::{JournalReader, SITE, StepRecord, StepStatus, TaskRecord, TaskResult};
 
@@ -128,7 +127,7 @@ pub fn render_show(view: &TaskView) -> String {
         );
     }
     if let Some(e) = &t.error {
-        let _ = writeln!(out, "  error: {e}");
+        let _ = writeln!(out, "  error: {}", e.message);
     }
     for scope in &view.scopes {
         let head = if scope.scope == SITE {
@@ -152,8 +151,8 @@ pub fn render_show(view: &TaskView) -> String {
                 attempts,
                 duration(s.started_ms, s.finished_ms)
             );
-            if let Some(e) = &s.error {
-                let _ = write!(out, "  {}", e.lines().next().unwrap_or_default());
+            if let Some(why) = s.error.as_ref().map(|e| e.message.as_str()).or(s.note.as_deref()) {
+                let _ = write!(out, "  {}", why.lines().next().unwrap_or_default());
             }
             out.push('\n');
         }
@@ -162,7 +161,7 @@ pub fn render_show(view: &TaskView) -> String {
 }
 
 pub fn run(cmd: &Command, global: &Global) -> anyhow::Result<Outcome> {
-    let journal = JournalReader::open(&journal_path(global, None))?;
+    let journal = JournalReader::open(&crate::action::journal_path(global.journal.as_deref(), None))?;
     let json = global.format == Some(Format::Json);
     match cmd {
         Command::List => {
@@ -199,7 +198,7 @@ mod tests {
             format: crate::journal::record::FORMAT,
             id: "01JTESTTASK0000000000000000".into(),
             work: Work::Action {
-                name: "deploy_nodes".into(),
+                name: "deploy_demo".into(),
                 options: serde_json::json!({"x": 1}),
             },
             selection: Selection {
@@ -220,7 +219,8 @@ mod tests {
         };
         let ok = StepRecord::running(&task.id, "n1", "deploy", 1)
             .succeeded(serde_json::json!({"system_id": "abc"}));
-        let bad = StepRecord::running(&task.id, "n2", "deploy", 2).failed("MAAS said 503\nmore".into());
+        let bad = StepRecord::running(&task.id, "n2", "deploy", 2)
+            .failed(crate::runtime::ErrorInfo::new("MAAS said 503\nmore"));
         let site = StepRecord::running(&task.id, SITE, "prepare", 1).succeeded(serde_json::Value::Null);
         let steps = vec![bad, ok, site];
         let task = conclude(task, &steps, None);
@@ -245,7 +245,7 @@ mod tests {
         let text = render_show(&view());
         let lines: Vec<&str> = text.lines().collect();
         assert!(
-            lines[0].starts_with("task 01JTESTTASK0000000000000000  deploy_nodes"),
+            lines[0].starts_with("task 01JTESTTASK0000000000000000  deploy_demo"),
             "{text}"
         );
         assert!(

@@ -12,7 +12,8 @@ use std::sync::Arc;
 use redb::{ConcurrencyMode, Database, ReadOnlyDatabase};
 
 pub use record::{
-    SITE, Selection, StepRecord, StepStatus, StoredDesign, TaskRecord, TaskResult, TaskStatus, Work, now_ms,
+    Label, SITE, Selection, StepRecord, StepStatus, StoredDesign, TaskRecord, TaskResult, TaskStatus, Work,
+    now_ms,
 };
 use writer::{Record, Writer};
 

@@ -5,6 +5,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::runtime::errors::{ErrorInfo, deserialize_legacy};
+
 /// Stored record layout; a future change bumps it and migrates by copying.
 pub const FORMAT: u32 = 1;
 
@@ -55,7 +57,9 @@ pub enum Work {
     },
 }
 
-/// The nodes an action was asked to act on (`--node/--rack/--tag`); empty = every node.
+/// The nodes an action was asked to act on: `--node`, `--rack`, `--tag`, `--label` (any of
+/// them, as Drydock's CLI combines them) and `--node-filter` (a Drydock node filter document);
+/// nothing given = every node. Kept with the task so `resume` acts on the same nodes.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Selection {
     #[serde(default)]
@@ -64,6 +68,29 @@ pub struct Selection {
     pub racks: Vec<String>,
     #[serde(default)]
     pub tags: Vec<String>,
+    #[serde(default)]
+    pub labels: Vec<Label>,
+    /// `{filter_set_type, filter_set}`, as BootActions' `node_filter`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<serde_json::Value>,
+}
+
+/// An owner_data label a node must carry: `--label KEY=VALUE`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Label {
+    pub key: String,
+    pub value: String,
+}
+
+impl Selection {
+    /// Whether nothing narrows the nodes (every node is selected).
+    pub fn is_everything(&self) -> bool {
+        self.nodes.is_empty()
+            && self.racks.is_empty()
+            && self.tags.is_empty()
+            && self.labels.is_empty()
+            && self.filter.is_none()
+    }
 }
 
 /// The design a task ran with, kept whole so `resume` replays the same inputs.
@@ -90,7 +117,9 @@ pub struct TaskRecord {
     pub updated_ms: u64,
     #[serde(default)]
     pub node_results: BTreeMap<String, TaskResult>,
-    pub error: Option<String>,
+    /// Why the work itself stopped (a script error), when it did.
+    #[serde(default, deserialize_with = "deserialize_legacy")]
+    pub error: Option<ErrorInfo>,
 }
 
 impl TaskRecord {
@@ -115,7 +144,12 @@ pub struct StepRecord {
     pub finished_ms: Option<u64>,
     /// What the step function returned, as JSON.
     pub result: Option<serde_json::Value>,
-    pub error: Option<String>,
+    /// Why it failed (Failed).
+    #[serde(default, deserialize_with = "deserialize_legacy")]
+    pub error: Option<ErrorInfo>,
+    /// Why it was skipped (Skipped).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// The scope of steps that are not about one node.

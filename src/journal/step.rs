@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::record::{FORMAT, SITE, StepRecord, StepStatus, TaskRecord, TaskResult, TaskStatus, now_ms};
+use crate::runtime::errors::ErrorInfo;
 
 /// What to do when a script reaches a step.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,6 +41,7 @@ impl StepRecord {
             finished_ms: None,
             result: None,
             error: None,
+            note: None,
         }
     }
 
@@ -54,7 +56,7 @@ impl StepRecord {
         }
     }
 
-    pub fn failed(self, error: String) -> StepRecord {
+    pub fn failed(self, error: ErrorInfo) -> StepRecord {
         StepRecord {
             status: StepStatus::Failed,
             finished_ms: Some(now_ms()),
@@ -69,7 +71,8 @@ impl StepRecord {
         StepRecord {
             status: StepStatus::Skipped,
             finished_ms: Some(now_ms()),
-            error: Some(why),
+            error: None,
+            note: Some(why),
             ..self
         }
     }
@@ -98,7 +101,7 @@ pub fn superseded(steps: &[StepRecord], run_started_ms: u64) -> Vec<StepRecord> 
 
 /// The task after its work ended: per-node results from the node steps, and the overall
 /// result (Drydock's: all succeeded, some nodes failed, or everything failed).
-pub fn conclude(mut task: TaskRecord, steps: &[StepRecord], work_error: Option<String>) -> TaskRecord {
+pub fn conclude(mut task: TaskRecord, steps: &[StepRecord], work_error: Option<ErrorInfo>) -> TaskRecord {
     let mut nodes: BTreeMap<String, TaskResult> = BTreeMap::new();
     let mut site_failed = false;
     for s in steps {
@@ -138,9 +141,10 @@ mod tests {
     fn steps_an_earlier_run_left_behind_are_superseded_unless_run_again() {
         let mut killed = StepRecord::running("T", SITE, "create fabric data", 1);
         killed.started_ms = 1_000;
-        let mut failed = StepRecord::running("T", SITE, "create vlan data/100", 1).failed("500".into());
+        let mut failed =
+            StepRecord::running("T", SITE, "create vlan data/100", 1).failed(ErrorInfo::new("500"));
         failed.started_ms = 1_000;
-        let mut again = StepRecord::running("T", SITE, "create subnet", 2).failed("400".into());
+        let mut again = StepRecord::running("T", SITE, "create subnet", 2).failed(ErrorInfo::new("400"));
         again.started_ms = 5_000;
         let done = StepRecord::running("T", SITE, "update fabric pxe", 1).succeeded(serde_json::Value::Null);
         let gone = superseded(&[killed, failed, again, done], 2_000);
@@ -149,7 +153,7 @@ mod tests {
         assert!(gone.iter().all(|s| s.status == StepStatus::Skipped));
         assert!(
             gone[0]
-                .error
+                .note
                 .as_deref()
                 .unwrap()
                 .starts_with("interrupted in an earlier run")
@@ -161,7 +165,7 @@ mod tests {
             format: FORMAT,
             id: "T".into(),
             work: Work::Action {
-                name: "deploy_nodes".into(),
+                name: "deploy_demo".into(),
                 options: serde_json::Value::Null,
             },
             selection: Selection::default(),
@@ -187,10 +191,10 @@ mod tests {
         assert_eq!(ok.status, StepStatus::Succeeded);
         assert_eq!(ok.result, Some(serde_json::json!({"id": 7})));
         assert!(ok.finished_ms.is_some() && ok.error.is_none());
-        let bad = r.clone().failed("MAAS said 503".into());
+        let bad = r.clone().failed(ErrorInfo::new("MAAS said 503"));
         assert_eq!(
-            (bad.status, bad.error.as_deref()),
-            (StepStatus::Failed, Some("MAAS said 503"))
+            (bad.status, bad.error.map(|e| e.message)),
+            (StepStatus::Failed, Some("MAAS said 503".to_string()))
         );
         let skip = r.skipped("already deployed".into());
         assert_eq!(skip.status, StepStatus::Skipped);
@@ -209,7 +213,7 @@ mod tests {
             StepPlan::Run { attempt: 2 },
             "interrupted: run again"
         );
-        let failed = running.clone().failed("x".into());
+        let failed = running.clone().failed(ErrorInfo::new("x"));
         assert_eq!(
             plan(Some(&failed)),
             StepPlan::Run { attempt: 2 },
@@ -224,7 +228,7 @@ mod tests {
     #[test]
     fn task_outcome_follows_its_steps() {
         let ok = |scope: &str| StepRecord::running("T", scope, "a", 1).succeeded(serde_json::Value::Null);
-        let bad = |scope: &str| StepRecord::running("T", scope, "b", 1).failed("x".into());
+        let bad = |scope: &str| StepRecord::running("T", scope, "b", 1).failed(ErrorInfo::new("x"));
         let t = conclude(task(), &[ok(SITE), ok("n1"), ok("n2")], None);
         assert_eq!(
             (t.status, t.result),
@@ -236,9 +240,9 @@ mod tests {
         assert_eq!(t.node_results["n2"], TaskResult::Failure);
         let t = conclude(task(), &[bad("n1"), bad("n2")], None);
         assert_eq!(t.result, Some(TaskResult::Failure));
-        let t = conclude(task(), &[ok("n1")], Some("script error".into()));
+        let t = conclude(task(), &[ok("n1")], Some(ErrorInfo::new("script error")));
         assert_eq!(t.result, Some(TaskResult::PartialSuccess));
-        assert_eq!(t.error.as_deref(), Some("script error"));
+        assert_eq!(t.error.map(|e| e.message).as_deref(), Some("script error"));
         let t = conclude(task(), &[bad(SITE)], None);
         assert_eq!(t.result, Some(TaskResult::Failure));
         let t = conclude(task(), &[], None);

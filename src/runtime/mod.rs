@@ -13,12 +13,22 @@ use std::path::PathBuf;
 use mlua::chunk::ChunkMode;
 use mlua::{Function, Lua, Table, Value};
 
-pub use errors::ScriptError;
+pub use errors::ErrorInfo;
 pub use loader::{Loader, Origin};
 
 pub struct Runtime {
     lua: Lua,
     tokio: tokio::runtime::Runtime,
+}
+
+/// What an action's `ctx` is made of (see [`Runtime::action_context`]).
+pub struct ActionContext<'a> {
+    pub action: &'a str,
+    pub site: std::rc::Rc<crate::design::Site>,
+    pub options: &'a serde_json::Value,
+    /// Indexes into `site.nodes` of the selected nodes, for an action on nodes.
+    pub nodes: Option<&'a [usize]>,
+    pub selection: &'a serde_json::Value,
 }
 
 /// The task a runtime works for: `drydock.task` steps are journaled under it.
@@ -77,7 +87,7 @@ fn install_searcher(lua: &Lua) -> mlua::Result<()> {
 }
 
 impl Runtime {
-    pub fn new(site_dir: Option<PathBuf>) -> Result<Runtime, ScriptError> {
+    pub fn new(site_dir: Option<PathBuf>) -> Result<Runtime, ErrorInfo> {
         let lua = env::new_state()?;
         lua.set_app_data(Loader::new(site_dir));
         install_searcher(&lua)?;
@@ -85,7 +95,7 @@ impl Runtime {
         let tokio = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| ScriptError::new(format!("cannot start the async runtime: {e}")))?;
+            .map_err(|e| ErrorInfo::new(format!("cannot start the async runtime: {e}")))?;
         Ok(Runtime { lua, tokio })
     }
 
@@ -110,30 +120,30 @@ impl Runtime {
     }
 
     /// Loads an action script (site override first) and checks it returns an action.
-    pub fn load_action(&self, name: &str) -> Result<Table, ScriptError> {
+    pub fn load_action(&self, name: &str) -> Result<Table, ErrorInfo> {
         let loader = Loader::of(&self.lua);
         let src = loader
             .action(name)
-            .map_err(|e| ScriptError::new(e.to_string()))?
+            .map_err(|e| ErrorInfo::new(e.to_string()))?
             .ok_or_else(|| {
                 let site = match loader.site_dir() {
                     Some(dir) => format!("{}/scripts/{name}.lua does not exist and ", dir.display()),
                     None => String::new(),
                 };
-                ScriptError::new(format!(
+                ErrorInfo::new(format!(
                     "no action '{name}': {site}drydock ships none of that name"
                 ))
             })?;
         let value = eval(&self.lua, &src)?;
         let shown = src.name();
         let Value::Table(action) = value else {
-            return Err(ScriptError::new(format!(
+            return Err(ErrorInfo::new(format!(
                 "{shown} must return an action (phases.action(...)), not a {}",
                 value.type_name()
             )));
         };
         if !matches!(action.get::<Value>("run")?, Value::Function(_)) {
-            return Err(ScriptError::new(format!(
+            return Err(ErrorInfo::new(format!(
                 "{shown} returned a table without a run function: build it with require('phases').action(name, phases)"
             )));
         }
@@ -142,7 +152,7 @@ impl Runtime {
 
     /// Runs Lua code named `name` (a file name) with the full API; `args` arrive as `...`.
     /// Returns what it returns.
-    pub fn run_chunk(&self, name: &str, code: &str, args: Vec<String>) -> Result<Value, ScriptError> {
+    pub fn run_chunk(&self, name: &str, code: &str, args: Vec<String>) -> Result<Value, ErrorInfo> {
         let src = loader::Source {
             chunk_name: format!("@{name}"),
             code: code.to_string(),
@@ -154,19 +164,23 @@ impl Runtime {
             .block_on(f.call_async::<Value>(mlua::Variadic::from_iter(args)))?)
     }
 
-    /// The `ctx` table an action runs with: `action`, `design` (the handle), `options`.
-    pub fn action_context(
-        &self,
-        action: &str,
-        site: crate::design::Site,
-        options: &serde_json::Value,
-    ) -> Result<Table, ScriptError> {
+    /// The `ctx` table an action runs with: `action`, `design` (the handle), `options`, and
+    /// for an action on nodes `nodes` (the selected nodes, as `design:nodes()` gives them)
+    /// and `selection` (what selected them).
+    pub fn action_context(&self, c: ActionContext<'_>) -> Result<Table, ErrorInfo> {
         use mlua::LuaSerdeExt;
         let ctx = self.lua.create_table()?;
-        ctx.set("action", action)?;
-        ctx.set("design", bindings::Design(std::rc::Rc::new(site)))?;
-        let options = match options {
-            serde_json::Value::Object(m) if !m.is_empty() => self.lua.to_value(options)?,
+        ctx.set("action", c.action)?;
+        if let Some(nodes) = c.nodes {
+            ctx.set("nodes", bindings::design::node_list(&self.lua, &c.site, nodes)?)?;
+            ctx.set(
+                "selection",
+                self.lua.to_value_with(c.selection, bindings::plain())?,
+            )?;
+        }
+        ctx.set("design", bindings::Design(c.site))?;
+        let options = match c.options {
+            serde_json::Value::Object(m) if !m.is_empty() => self.lua.to_value(c.options)?,
             _ => Value::Table(self.lua.create_table()?),
         };
         ctx.set("options", options)?;
@@ -174,18 +188,17 @@ impl Runtime {
     }
 
     /// A script's result as JSON (what the journal and `--format json` keep).
-    pub fn to_json(&self, value: Value) -> Result<serde_json::Value, ScriptError> {
+    pub fn to_json(&self, value: Value) -> Result<serde_json::Value, ErrorInfo> {
         use mlua::LuaSerdeExt;
         self.lua.from_value(value).map_err(|e| {
-            ScriptError::new(format!(
+            ErrorInfo::new(format!(
                 "the result cannot be written as JSON (return plain data: tables, strings, numbers): {e}"
             ))
         })
     }
 
-    /// Runs an action's phases with `ctx` and returns its result (`ctx.result`).
-    pub fn run_action(&self, name: &str, ctx: Table) -> Result<Value, ScriptError> {
-        let action = self.load_action(name)?;
+    /// Runs a loaded action's phases with `ctx` and returns its result (`ctx.result`).
+    pub fn run_action(&self, action: Table, ctx: Table) -> Result<Value, ErrorInfo> {
         let run: Function = action.get("run")?;
         Ok(self.tokio.block_on(run.call_async::<Value>((action, ctx)))?)
     }

@@ -130,7 +130,7 @@ fn scalar(v: &Value) -> String {
             Ok(s) => format!("<{s}>"),
             Err(_) => "<userdata>".into(),
         },
-        Value::Error(e) => format!("<error: {}>", errors::render(e).message),
+        Value::Error(e) => format!("<error: {}>", errors::describe(e).message),
         other => format!("<{}>", other.type_name()),
     }
 }
@@ -313,31 +313,35 @@ fn cell(v: &Value) -> String {
 /// `drydock.error.info` gives scripts (kind, status, method, path, op, body), then the
 /// Lua traceback.
 pub fn error(e: &mlua::Error) -> String {
-    let rendered = errors::render(e);
-    let mut out = format!("error: {}", rendered.message);
-    if let Some(m) = e.downcast_ref::<MaasError>() {
-        let kind = format!("{:?}", m.kind).to_lowercase();
-        let status = m.status.map_or_else(|| "-".to_string(), |s| s.to_string());
+    let info = errors::describe(e);
+    let mut out = format!("error: {}", info.message);
+    if let Some(call) = &info.maas {
+        // The transport-level kind (http, connect, timeout, ...) says more than "maas".
+        let kind = match e.downcast_ref::<MaasError>() {
+            Some(m) => format!("maas ({})", format!("{:?}", m.kind).to_lowercase()),
+            None => info.kind.to_string(),
+        };
+        let status = call.status.map_or_else(|| "-".to_string(), |s| s.to_string());
         let mut rows = vec![
-            ("kind", format!("maas ({kind})")),
+            ("kind", kind),
             ("status", status),
-            ("method", m.method.clone()),
-            ("path", m.path.clone()),
+            ("method", call.method.clone()),
+            ("path", call.path.clone()),
         ];
-        if let Some(op) = &m.op {
+        if let Some(op) = &call.op {
             rows.push(("op", op.clone()));
         }
-        rows.push(("retryable", m.retryable().to_string()));
-        if m.attempts > 1 {
-            rows.push(("attempts", m.attempts.to_string()));
+        rows.push(("retryable", info.retryable.to_string()));
+        if call.attempts > 1 {
+            rows.push(("attempts", call.attempts.to_string()));
         }
-        rows.push(("body", body(&m.body)));
+        rows.push(("body", body(&call.body)));
         for (name, text) in rows {
             let text = text.replace('\n', &format!("\n{:13}", ""));
             let _ = write!(out, "\n  {name:<10} {text}");
         }
     }
-    if let Some(tb) = rendered.traceback {
+    if let Some(tb) = info.traceback {
         let _ = write!(out, "\n{tb}");
     }
     out

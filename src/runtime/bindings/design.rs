@@ -64,6 +64,11 @@ fn list<T>(lua: &Lua, items: &[T], f: impl Fn(&T) -> mlua::Result<Value>) -> mlu
     Ok(t)
 }
 
+/// The nodes at `picked` (indexes into `site.nodes`), as `design:nodes()` gives them.
+pub fn node_list(lua: &Lua, site: &Site, picked: &[usize]) -> mlua::Result<Table> {
+    entities(lua, picked.iter().map(|&i| &site.nodes[i]))
+}
+
 impl UserData for Design {
     fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
         m.add_method("nodes", |lua, this, filter: Option<Value>| {

@@ -1,5 +1,6 @@
 //! `drydock.maas`: `connect{url=, api_key=}` returns a client handle; its methods return
-//! plain tables. Failures are Lua errors carrying the `MaasError` (see `drydock.error.info`).
+//! plain tables. Failures are Lua errors carrying the `MaasError`, which `drydock.error.info`
+//! describes.
 
 use mlua::{Lua, LuaSerdeExt, Table, UserData, UserDataMethods, Value, Variadic};
 
@@ -191,30 +192,5 @@ pub fn module(lua: &Lua) -> mlua::Result<Table> {
             Ok(MaasClient(Client::new(&url, key, options).map_err(mlua::Error::external)?))
         })?,
     )?;
-    Ok(t)
-}
-
-/// `drydock.error.info(e)`: what a caught error was, as a table (`kind = "maas"` with
-/// `status`, `method`, `path`, `op`, `body`, `retryable`; otherwise `kind = "lua"`).
-pub fn error_info(lua: &Lua, e: mlua::Error) -> mlua::Result<Table> {
-    let t = lua.create_table()?;
-    match e.downcast_ref::<MaasError>() {
-        Some(m) => {
-            t.set("kind", "maas")?;
-            t.set("status", m.status)?;
-            t.set("method", m.method.as_str())?;
-            t.set("path", m.path.as_str())?;
-            t.set("op", m.op.clone())?;
-            t.set("body", m.body.as_str())?;
-            t.set("retryable", m.retryable())?;
-            t.set("attempts", m.attempts)?;
-            t.set("message", m.to_string())?;
-        }
-        None => {
-            t.set("kind", "lua")?;
-            t.set("retryable", false)?;
-            t.set("message", crate::runtime::errors::render(&e).message)?;
-        }
-    }
     Ok(t)
 }

@@ -2,7 +2,8 @@
 //! them. Bindings only convert between Lua and Rust: the logic lives in the Rust core or
 //! in the scripts.
 
-mod design;
+pub mod design;
+pub mod error;
 mod fs;
 mod log;
 mod maas;
@@ -15,7 +16,7 @@ pub use design::Design;
 pub use maas::MaasDefaults;
 
 /// Records for scripts: JSON null becomes nil.
-fn plain() -> mlua::serde::SerializeOptions {
+pub fn plain() -> mlua::serde::SerializeOptions {
     mlua::serde::SerializeOptions::new()
         .serialize_none_to_null(false)
         .serialize_unit_to_null(false)
@@ -70,18 +71,13 @@ pub fn install(lua: &Lua) -> mlua::Result<()> {
         ("task", task::module(lua)?),
         ("fs", fs::module(lua)?),
         ("maas", maas::module(lua)?),
+        ("error", error::module(lua)?),
     ] {
         let module = readonly(lua, &format!("drydock.{name}"), module)?;
         loaded.set(format!("drydock.{name}"), module.clone())?;
         dd.set(name, module)?;
     }
     dd.set("stock", stock::function(lua)?)?;
-    let error = lua.create_table()?;
-    error.set(
-        "info",
-        lua.create_function(|lua, e: mlua::Error| maas::error_info(lua, e))?,
-    )?;
-    dd.set("error", readonly(lua, "drydock.error", error)?)?;
     dd.set(
         "sleep",
         lua.create_async_function(|_, seconds: f64| async move {

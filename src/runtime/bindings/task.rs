@@ -50,12 +50,17 @@ async fn run_step(lua: &Lua, scope: String, name: String, f: Function) -> mlua::
             lua.to_value_with(&result, plain())
         }
         Err(e) => {
-            let rendered = errors::render(&e);
+            let mut info = errors::describe(&e);
+            if scope != SITE {
+                info = info.on_node(&scope);
+            }
             ctx.journal
-                .put_step(running.failed(rendered.message))
+                .put_step(running.failed(info.clone()))
                 .await
                 .map_err(journal_error)?;
-            Err(e)
+            // Raised as its description, so whoever catches it (`parallel`, `pcall` and
+            // `drydock.error.info`) sees the node and the MAAS call, not just a message.
+            Err(mlua::Error::external(info))
         }
     }
 }
@@ -113,10 +118,10 @@ pub fn module(lua: &Lua) -> mlua::Result<Table> {
                         entry.set("value", v)?;
                     }
                     Err(e) => {
-                        let rendered = errors::render(&e);
-                        tracing::warn!(target: "drydock::script", "parallel item failed: {}", rendered.message);
+                        let info = errors::describe(&e);
+                        tracing::warn!(target: "drydock::script", "parallel item failed: {}", info.message);
                         entry.set("ok", false)?;
-                        entry.set("error", rendered.message)?;
+                        entry.set("error", super::error::to_lua(&lua, &info)?)?;
                     }
                 }
                 out.raw_push(entry)?;
@@ -139,7 +144,14 @@ pub fn module(lua: &Lua) -> mlua::Result<Table> {
     )?;
     t.set(
         "fail",
-        lua.create_function(|_, msg: String| -> mlua::Result<()> { Err(mlua::Error::runtime(msg)) })?,
+        lua.create_function(|lua, why: Value| -> mlua::Result<()> {
+            // An error value (a failed `parallel` slot) is passed on whole.
+            if let Some(info) = super::error::from_lua(lua, &why) {
+                return Err(mlua::Error::external(info));
+            }
+            let message = why.to_string().unwrap_or_else(|_| why.type_name().to_string());
+            Err(mlua::Error::runtime(message))
+        })?,
     )?;
     Ok(t)
 }

@@ -31,5 +31,5 @@ local ok3, err3 = pcall(drydock.maas.connect, { api_key = "not-a-key" })
 assert(not ok3 and tostring(err3):match("three fields") and not tostring(err3):match("not%-a%-key"))
 
 local lua_info = drydock.error.info(select(2, pcall(error, "plain")))
-assert(lua_info.kind == "lua" and lua_info.message:match("plain"))
+assert(lua_info.kind == "script" and lua_info.message:match("plain"))
 return { fabrics = #maas:fabrics() }

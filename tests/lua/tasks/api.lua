@@ -25,6 +25,7 @@ local results = task.parallel({ 1, 2, 3, 4, 5, 6 }, function(i)
 end, { limit = 2 })
 assert(peak == 2, "at most `limit` in flight, got " .. peak)
 assert(#results == 6 and results[1].ok and results[1].value == 10 and results[6].value == 60)
-assert(not results[3].ok and results[3].error:match("item three broke"), "one item's error stays in its slot")
+assert(not results[3].ok and results[3].error.message:match("item three broke"), "one item's error stays in its slot")
+assert(results[3].error.kind == "script" and tostring(results[3].error):match("item three broke"), "as an error value")
 assert(not pcall(drydock.sleep, -1))
 return { runs = runs }

@@ -1,0 +1,509 @@
+//! The one runner of actions and scripts. A [`Request`] (what to run, the design, options,
+//! node selection, run or plan, the MAAS connection, the site dir, the journal) goes in; a
+//! journaled task runs; an [`Outcome`] (the task, its result, per-node results, what the
+//! action returned) comes out. `run`, `plan`, `resume`, `validate`, `script`, the REPL, the
+//! benches and the tests all come through here; the CLI only parses and prints.
+//!
+//! Rust knows no action by name: each action says what it is in its script
+//! ([`About`]), and the runner acts on that.
+
+mod about;
+mod environment;
+mod journaled;
+mod selection;
+
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use mlua::Table;
+
+pub use about::{About, ResultKind, Scope};
+pub use environment::{Connection, Environment};
+pub use journaled::{journal_path, stored_design};
+pub use selection::{NO_NODES, parse_filter};
+
+use crate::design::Site;
+use crate::design::validation::{Message, ValidationReport};
+use crate::journal::step::{conclude, superseded};
+use crate::journal::{Journal, Selection, TaskRecord, TaskResult, TaskStatus, Work, now_ms};
+use crate::runtime::errors::ErrorKind;
+use crate::runtime::{ActionContext, ErrorInfo, Loader};
+
+/// Run the action, or only compare (`drydock plan`): its MAAS clients cannot write, it is
+/// not journaled, and the script sees `ctx.options.plan = true`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Run,
+    Plan,
+}
+
+pub struct Request {
+    /// An action (`Work::Action`, name and `ctx.options`) or a Lua file (`Work::Script`).
+    pub work: Work,
+    /// Design files or directories; none for a script that loads its own.
+    pub design: Vec<PathBuf>,
+    pub selection: Selection,
+    pub mode: Mode,
+    pub connection: Connection,
+    pub site_dir: Option<PathBuf>,
+    /// The journal file the task is kept in; `None` runs without one (nothing to resume:
+    /// a validation or a plan changes nothing).
+    pub journal: Option<PathBuf>,
+}
+
+/// Re-running an unfinished (or failed) task with its stored inputs.
+pub struct Resume {
+    pub journal: PathBuf,
+    pub task: String,
+    /// A design to use instead of the stored one (refused when it differs, unless accepted).
+    pub design: Vec<PathBuf>,
+    pub accept_design_change: bool,
+    pub connection: Connection,
+}
+
+/// What a finished run gives back.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The concluded task (journaled runs).
+    pub task: Option<TaskRecord>,
+    /// What the action says it is (`None` for a script).
+    pub about: Option<About>,
+    pub mode: Mode,
+    /// The task's result: from its steps, and from what the action returned (a validation
+    /// with errors is a Failure).
+    pub result: TaskResult,
+    /// What the action or script returned.
+    pub value: serde_json::Value,
+}
+
+impl Outcome {
+    /// The validation report, for an action whose result is a validation.
+    pub fn validation(&self) -> Option<ValidationReport> {
+        match &self.about {
+            Some(a) if a.result == ResultKind::Validation => validation_report(&self.value).ok(),
+            _ => None,
+        }
+    }
+
+    /// Whether there is nothing to report: the task succeeded; for a plan, nothing would
+    /// change and nothing stands in the way.
+    pub fn clean(&self) -> bool {
+        match self.mode {
+            Mode::Plan => !pending(&self.value, "changes") && !pending(&self.value, "problems"),
+            Mode::Run => self.result == TaskResult::Success,
+        }
+    }
+}
+
+fn pending(value: &serde_json::Value, field: &str) -> bool {
+    value
+        .get(field)
+        .and_then(|v| v.as_array())
+        .is_some_and(|v| !v.is_empty())
+}
+
+fn validation_report(value: &serde_json::Value) -> Result<ValidationReport, ErrorInfo> {
+    #[derive(serde::Deserialize)]
+    struct Returned {
+        messages: Vec<Message>,
+    }
+    let r: Returned = serde_json::from_value(value.clone()).map_err(|e| {
+        ErrorInfo::new(format!(
+            "a validation action must return {{ messages = {{ ... }} }} (each a validation message): {e}"
+        ))
+    })?;
+    Ok(ValidationReport { messages: r.messages })
+}
+
+fn usage(message: String) -> ErrorInfo {
+    ErrorInfo::of_kind(ErrorKind::Usage, message)
+}
+
+/// `ValidateDesign` -> `validate_design`; snake_case names pass through.
+pub fn action_name(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 && !out.ends_with('_') {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The shipped action a `drydock` subcommand runs (its script says `command = "..."`).
+pub fn command_action(command: &str) -> Result<String, ErrorInfo> {
+    let env = Environment::new(None, Connection::Configured(Default::default()), None, true)?;
+    for name in Loader::shipped_actions() {
+        let action = env.runtime.load_action(&name)?;
+        if About::read(&name, &action)?.command.as_deref() == Some(command) {
+            return Ok(name);
+        }
+    }
+    Err(usage(format!(
+        "no shipped action says it is run by `drydock {command}`"
+    )))
+}
+
+/// A request made ready: the action loaded (so what it is is known), the task created.
+/// [`Prepared::task`] is there to be announced before [`Prepared::run`] starts the work.
+pub struct Prepared {
+    env: Environment,
+    journal: Option<Journal>,
+    task: Option<TaskRecord>,
+    mode: Mode,
+    job: Job,
+}
+
+enum Job {
+    Action(Box<ActionJob>),
+    Script {
+        file: String,
+        source: String,
+        args: Vec<String>,
+    },
+}
+
+struct ActionJob {
+    table: Table,
+    about: About,
+    site: Rc<Site>,
+    options: serde_json::Value,
+    selection: Selection,
+    nodes: Vec<usize>,
+}
+
+/// Makes `request` ready to run: reads the design once, loads the action, checks that the
+/// request fits it, selects the nodes, and creates the task.
+pub fn prepare(request: Request) -> Result<Prepared, ErrorInfo> {
+    let files = if request.design.is_empty() {
+        None
+    } else {
+        Some(crate::design::ingest::read_design(&request.design).map_err(design_error)?)
+    };
+    let journal = request.journal.as_deref().map(open_journal).transpose()?;
+    let task = journal.as_ref().map(|_| {
+        journaled::new_task(
+            request.work.clone(),
+            request.selection.clone(),
+            files.clone().map(stored_design),
+            request.site_dir.as_deref(),
+        )
+    });
+    make_ready(
+        request.work,
+        files.as_deref(),
+        request.selection,
+        request.mode,
+        request.connection,
+        request.site_dir,
+        journal,
+        task,
+    )
+}
+
+/// What resuming a task comes to.
+pub enum Resumed {
+    /// It had completed successfully: nothing to do.
+    AlreadyDone {
+        task_id: String,
+    },
+    Ready(Box<Prepared>),
+}
+
+/// Makes a stored task ready to run again with its stored work, design and selection.
+pub fn resume(request: Resume) -> Result<Resumed, ErrorInfo> {
+    let journal = open_journal(&request.journal)?;
+    let mut task = journal.task(&request.task).map_err(journal_error)?;
+    // A task that completed with failures can be resumed too: its failed steps run again.
+    if task.status == TaskStatus::Complete && task.result == Some(TaskResult::Success) {
+        return Ok(Resumed::AlreadyDone { task_id: task.id });
+    }
+    if !request.design.is_empty() {
+        let given = stored_design(crate::design::ingest::read_design(&request.design).map_err(design_error)?);
+        if task.design.as_ref().map(|d| d.hash.as_str()) != Some(given.hash.as_str()) {
+            if !request.accept_design_change {
+                return Err(usage(format!(
+                    "the design given with -d differs from the one task {} ran with; resume without -d to use the stored design, or add --accept-design-change",
+                    task.id
+                )));
+            }
+            task.design = Some(given);
+        }
+    }
+    let files = task.design.as_ref().map(|d| d.files.clone());
+    let site_dir = task.site_dir.as_ref().map(PathBuf::from);
+    Ok(Resumed::Ready(Box::new(make_ready(
+        task.work.clone(),
+        files.as_deref(),
+        task.selection.clone(),
+        Mode::Run,
+        request.connection,
+        site_dir,
+        Some(journal),
+        Some(task),
+    )?)))
+}
+
+fn open_journal(path: &Path) -> Result<Journal, ErrorInfo> {
+    Journal::open(path).map_err(journal_error)
+}
+
+fn journal_error(e: crate::journal::JournalError) -> ErrorInfo {
+    ErrorInfo::of_kind(ErrorKind::Journal, e.to_string())
+}
+
+fn design_error(e: crate::design::LoadError) -> ErrorInfo {
+    ErrorInfo::of_kind(ErrorKind::Design, e.to_string())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn make_ready(
+    work: Work,
+    files: Option<&[(String, String)]>,
+    selection: Selection,
+    mode: Mode,
+    connection: Connection,
+    site_dir: Option<PathBuf>,
+    journal: Option<Journal>,
+    task: Option<TaskRecord>,
+) -> Result<Prepared, ErrorInfo> {
+    let site = files
+        .map(|f| crate::design::load_texts(f).map_err(design_error))
+        .transpose()?
+        .map(Rc::new);
+    let env = Environment::new(site_dir, connection, site.as_deref(), mode == Mode::Plan)?;
+    let job = match work {
+        Work::Script { file, source, args } => Job::Script { file, source, args },
+        Work::Action { name, options } => {
+            let table = env.runtime.load_action(&name)?;
+            let about = about_of(&env, &name, &table)?;
+            check_fits(&about, mode, &options, &selection)?;
+            let site = site.ok_or_else(|| usage(format!("{name} needs a design: give -d PATH")))?;
+            let nodes = match about.scope {
+                Scope::Nodes => selection::selected(&site, &selection)?,
+                Scope::Site => Vec::new(),
+            };
+            Job::Action(Box::new(ActionJob {
+                table,
+                about,
+                site,
+                options,
+                selection,
+                nodes,
+            }))
+        }
+    };
+    Ok(Prepared {
+        env,
+        journal,
+        task,
+        mode,
+        job,
+    })
+}
+
+/// What the action says about itself; a site's own version of a shipped action that says
+/// nothing is what the shipped one says it is.
+fn about_of(env: &Environment, name: &str, table: &Table) -> Result<About, ErrorInfo> {
+    let says_nothing = match table.get::<mlua::Value>("about")? {
+        mlua::Value::Table(t) => t.is_empty(),
+        mlua::Value::Nil => true,
+        _ => false,
+    };
+    if says_nothing
+        && let Some(stock) = Loader::stock(name)
+        && let mlua::Value::Table(stock) = crate::runtime::eval(env.runtime.lua(), &stock)?
+    {
+        return About::read(name, &stock);
+    }
+    About::read(name, table)
+}
+
+/// Refuses what the action does not take, before anything runs.
+fn check_fits(
+    about: &About,
+    mode: Mode,
+    options: &serde_json::Value,
+    selection: &Selection,
+) -> Result<(), ErrorInfo> {
+    let name = &about.name;
+    if mode == Mode::Plan && !about.plannable {
+        return Err(usage(format!(
+            "{name} cannot be planned: its script does not say plan = true (it would not stop before changing MAAS)"
+        )));
+    }
+    if let Some(options) = options.as_object() {
+        for key in options.keys() {
+            if !about.options.iter().any(|o| o == key) {
+                return Err(usage(format!(
+                    "{name} takes no option {key} (it reads: {})",
+                    list(&about.options)
+                )));
+            }
+        }
+    }
+    if about.scope == Scope::Site && !selection.is_everything() {
+        return Err(usage(format!(
+            "{name} acts on the whole site: --node, --rack, --tag, --label and --node-filter select nodes for actions on nodes"
+        )));
+    }
+    Ok(())
+}
+
+fn list(items: &[String]) -> String {
+    if items.is_empty() {
+        "none".into()
+    } else {
+        items.join(", ")
+    }
+}
+
+impl Prepared {
+    /// The task about to run (journaled runs), to announce before it starts.
+    pub fn task(&self) -> Option<&TaskRecord> {
+        self.task.as_ref()
+    }
+
+    pub fn journal_path(&self) -> Option<&Path> {
+        self.journal.as_ref().map(Journal::path)
+    }
+
+    pub fn about(&self) -> Option<&About> {
+        match &self.job {
+            Job::Action(job) => Some(&job.about),
+            Job::Script { .. } => None,
+        }
+    }
+
+    /// Runs the work to its end and records the task's outcome. A script error is the
+    /// error (the task records it too).
+    pub fn run(self) -> Result<Outcome, ErrorInfo> {
+        let Prepared {
+            env,
+            journal,
+            task,
+            mode,
+            job,
+        } = self;
+        let rt = &env.runtime;
+        if let (Some(journal), Some(task)) = (&journal, &task) {
+            let mut running = task.clone();
+            running.status = TaskStatus::Running;
+            running.updated_ms = now_ms();
+            journal.put_task_blocking(running).map_err(journal_error)?;
+            rt.set_task(crate::runtime::TaskContext {
+                journal: journal.clone(),
+                task_id: task.id.clone(),
+            });
+        }
+        let run_started = now_ms();
+        let (about, value) = match job {
+            Job::Script { file, source, args } => (
+                None,
+                rt.run_chunk(&file, &source, args).and_then(|v| rt.to_json(v)),
+            ),
+            Job::Action(job) => {
+                let ActionJob {
+                    table,
+                    about,
+                    site,
+                    mut options,
+                    selection,
+                    nodes,
+                } = *job;
+                let value = if about.scope == Scope::Nodes && nodes.is_empty() {
+                    Ok(serde_json::json!({ "summary": NO_NODES }))
+                } else {
+                    if mode == Mode::Plan {
+                        options = with_plan(options);
+                    }
+                    let selection = serde_json::to_value(&selection).unwrap_or_default();
+                    let ctx = rt.action_context(ActionContext {
+                        action: &about.name,
+                        site,
+                        options: &options,
+                        nodes: (about.scope == Scope::Nodes).then_some(nodes.as_slice()),
+                        selection: &selection,
+                    });
+                    ctx.and_then(|ctx| rt.run_action(table, ctx))
+                        .and_then(|v| rt.to_json(v))
+                };
+                (Some(about), value)
+            }
+        };
+        // What the action returned can fail the task too (a validation with errors).
+        let verdict = match (&about, &value) {
+            (Some(a), Ok(v)) if a.result == ResultKind::Validation => {
+                Some(validation_report(v).map(|r| r.passed()))
+            }
+            _ => None,
+        };
+        let concluded = match (&journal, task) {
+            (Some(journal), Some(task)) => Some(conclude_task(
+                journal,
+                task,
+                run_started,
+                &value,
+                verdict.clone(),
+            )?),
+            _ => None,
+        };
+        let value = value?;
+        if let Some(Err(e)) = verdict {
+            return Err(e);
+        }
+        let result = match (&concluded, verdict) {
+            (Some(t), _) => t.result.unwrap_or(TaskResult::Incomplete),
+            (None, Some(Ok(false))) => TaskResult::Failure,
+            (None, _) => TaskResult::Success,
+        };
+        Ok(Outcome {
+            task: concluded,
+            about,
+            mode,
+            result,
+            value,
+        })
+    }
+}
+
+fn with_plan(options: serde_json::Value) -> serde_json::Value {
+    let mut map = match options {
+        serde_json::Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    };
+    map.insert("plan".into(), true.into());
+    serde_json::Value::Object(map)
+}
+
+fn conclude_task(
+    journal: &Journal,
+    task: TaskRecord,
+    run_started: u64,
+    value: &Result<serde_json::Value, ErrorInfo>,
+    verdict: Option<Result<bool, ErrorInfo>>,
+) -> Result<TaskRecord, ErrorInfo> {
+    let steps = journal.steps(&task.id).map_err(journal_error)?;
+    // Only a run that finished knows what it no longer needed.
+    if value.is_ok() {
+        for step in superseded(&steps, run_started) {
+            journal.put_step_blocking(step).map_err(journal_error)?;
+        }
+    }
+    let steps = journal.steps(&task.id).map_err(journal_error)?;
+    let error = match (value, &verdict) {
+        (Err(e), _) | (Ok(_), Some(Err(e))) => Some(e.clone()),
+        _ => None,
+    };
+    let mut task = conclude(task, &steps, error);
+    if verdict == Some(Ok(false)) {
+        task.result = Some(TaskResult::Failure);
+    }
+    journal.put_task_blocking(task.clone()).map_err(journal_error)?;
+    Ok(task)
+}
