@@ -1,11 +1,12 @@
 //! Durable step transitions per second through `drydock.task.step`, with 1, 100 and 1,000
 //! coroutines running steps at once (`cargo bench --bench journal_transitions`).
-//! Each step is two durable transitions (Running, then Succeeded).
+//! Each step is two durable transitions (Running, then Succeeded). The script runs as a
+//! task through the action runner, as `drydock script` runs it.
 
 use std::time::Instant;
 
-use drydock::journal::{Journal, Selection, Work};
-use drydock::runtime::{Runtime, TaskContext};
+use drydock::action::{self, Connection, Mode, Request};
+use drydock::journal::{Selection, Work};
 
 const SCRIPT: &str = r#"
 local coroutines, steps = ...
@@ -25,42 +26,24 @@ fn main() {
         "coroutines", "steps", "transitions", "seconds", "transitions/s", "per commit"
     );
     for (coroutines, steps) in [(1usize, 2000usize), (100, 40), (1000, 10)] {
-        let path = dir.path().join(format!("bench-{coroutines}.redb"));
-        let journal = Journal::open(&path).expect("journal");
-        let id = ulid::Ulid::new().to_string();
-        let task = drydock::journal::TaskRecord {
-            format: drydock::journal::record::FORMAT,
-            id: id.clone(),
+        let request = Request {
             work: Work::Script {
-                file: "bench".into(),
+                file: "bench.lua".into(),
                 source: SCRIPT.into(),
-                args: vec![],
+                args: vec![coroutines.to_string(), steps.to_string()],
             },
+            design: Vec::new(),
             selection: Selection::default(),
-            design: None,
+            mode: Mode::Run,
+            connection: Connection::Configured(Default::default()),
             site_dir: None,
-            status: drydock::journal::TaskStatus::Running,
-            result: None,
-            created_ms: 0,
-            updated_ms: 0,
-            node_results: Default::default(),
-            error: None,
+            journal: Some(dir.path().join(format!("bench-{coroutines}.redb"))),
         };
-        journal.put_task_blocking(task).expect("task");
-        let runtime = Runtime::new(None).expect("runtime");
-        runtime.set_task(TaskContext {
-            journal: journal.clone(),
-            task_id: id,
-        });
+        let prepared = action::prepare(request).expect("bench task");
+        let journal = prepared.journal().cloned().expect("a journaled task");
         let commits_before = journal.commits();
         let started = Instant::now();
-        runtime
-            .run_chunk(
-                "bench.lua",
-                SCRIPT,
-                vec![coroutines.to_string(), steps.to_string()],
-            )
-            .expect("bench script");
+        prepared.run().expect("bench script");
         let secs = started.elapsed().as_secs_f64();
         let transitions = (coroutines * steps * 2) as f64;
         let commits = (journal.commits() - commits_before).max(1) as f64;

@@ -119,7 +119,7 @@ fn usage(message: String) -> ErrorInfo {
     ErrorInfo::of_kind(ErrorKind::Usage, message)
 }
 
-/// `ValidateDesign` -> `validate_design`; snake_case names pass through.
+/// Drydock's CamelCase names (`SomeAction` -> `some_action`); snake_case names pass through.
 pub fn action_name(name: &str) -> String {
     let mut out = String::new();
     for (i, c) in name.chars().enumerate() {
@@ -371,6 +371,11 @@ impl Prepared {
 
     pub fn journal_path(&self) -> Option<&Path> {
         self.journal.as_ref().map(Journal::path)
+    }
+
+    /// The journal the task is kept in (benches count its commits).
+    pub fn journal(&self) -> Option<&Journal> {
+        self.journal.as_ref()
     }
 
     pub fn about(&self) -> Option<&About> {

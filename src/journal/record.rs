@@ -46,7 +46,7 @@ impl fmt::Display for StepStatus {
 pub enum Work {
     Action {
         name: String,
-        /// `ctx.options` the action ran with (e.g. validate_design's `rules`).
+        /// `ctx.options` the action ran with (e.g. the validation rules to run).
         #[serde(default)]
         options: serde_json::Value,
     },

@@ -12,7 +12,7 @@ static STDLIB: Dir = include_dir!("$CARGO_MANIFEST_DIR/stdlib");
 /// Lua source and the chunk name tracebacks will show.
 #[derive(Debug, Clone)]
 pub struct Source {
-    /// `@scripts/validate_design.lua` for shipped code, `@<site-dir>/...` for site code.
+    /// `@scripts/<action>.lua` for shipped code, `@<site-dir>/...` for site code.
     pub chunk_name: String,
     pub code: String,
     pub origin: Origin,
