@@ -3,37 +3,7 @@
 //! faults on demand. A library module, so tests and `drydock run --sim` embed it; `drydock
 //! sim` is a thin command around it.
 
-mod api;
-mod auth;
-mod blockdevices;
-mod boot_resources;
-mod boot_sources;
-mod config;
-mod controllers;
-mod domains;
-mod events;
-mod fabrics;
-mod hardware;
-mod interfaces;
-mod ipranges;
-mod lifecycle;
-mod machines;
-mod persist;
-mod reply;
-mod repositories;
-mod request;
-mod results;
-mod routes;
-mod spaces;
-mod sshkeys;
-mod state;
-mod storage_layouts;
-mod subnet_usage;
-mod subnets;
-mod tags;
-mod users;
-mod vlans;
-mod volumegroups;
+mod maas;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -51,11 +21,11 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
 use crate::maas::ApiKey;
-pub use state::{Fault, LoggedRequest};
+pub use maas::state::{Fault, LoggedRequest};
 
-use reply::Reply;
-use request::Request;
-use state::State;
+use maas::reply::Reply;
+use maas::request::Request;
+use maas::state::State;
 
 #[derive(Debug, Clone)]
 pub struct SimOptions {
@@ -120,15 +90,15 @@ impl Sim {
         let addr = listener.local_addr()?;
         let base = format!("http://{addr}");
         let saved = match &options.state_file {
-            Some(path) => persist::load(path).map_err(std::io::Error::other)?,
+            Some(path) => maas::persist::load(path).map_err(std::io::Error::other)?,
             None => None,
         };
         let mut state = saved.unwrap_or_else(|| {
             let mut fresh = State::new(ApiKey::generate());
             if let Some(site) = design {
-                fresh.machines = machines::Machine::from_site(site);
+                fresh.machines = maas::records::machines::Machine::from_site(site);
                 if options.rack {
-                    controllers::discover_rack_networks(&mut fresh, site);
+                    maas::rack_controllers::discover_rack_networks(&mut fresh, site);
                 }
             }
             fresh
@@ -238,10 +208,10 @@ async fn save_while_serving(path: PathBuf, state: Arc<Mutex<State>>, changed: Ar
 
 fn save(path: &std::path::Path, state: &Mutex<State>) {
     let bytes = match state.lock() {
-        Ok(s) => persist::encode(&s),
+        Ok(s) => maas::persist::encode(&s),
         Err(_) => Err("simulator state is poisoned".to_string()),
     };
-    if let Err(e) = bytes.and_then(|b| persist::write(path, &b)) {
+    if let Err(e) = bytes.and_then(|b| maas::persist::write(path, &b)) {
         tracing::error!("{e}");
     }
 }
@@ -470,7 +440,7 @@ async fn serve_api(
         ),
         None => {
             let reply = match shared.state.lock() {
-                Ok(mut s) => api::handle(&req, auth, &mut s, &shared.base, now_ms()),
+                Ok(mut s) => maas::api::handle(&req, auth, &mut s, &shared.base, now_ms()),
                 Err(_) => Reply::text(500, "simulator state is poisoned".into()),
             };
             // Reads change the region too: due lifecycle transitions complete on any request.

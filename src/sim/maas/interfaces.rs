@@ -4,93 +4,13 @@
 
 use serde_json::{Map, Value, json};
 
+use super::records::interfaces::{Interface, InterfaceKind, Link, LinkMode};
+use super::records::networks::Subnet;
 use super::reply::Reply;
 use super::request::Request;
 use super::state::State;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum InterfaceKind {
-    Physical,
-    Bond,
-    Vlan,
-}
-
-impl InterfaceKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            InterfaceKind::Physical => "physical",
-            InterfaceKind::Bond => "bond",
-            InterfaceKind::Vlan => "vlan",
-        }
-    }
-}
-
-/// How an interface gets its address on a subnet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum LinkMode {
-    Auto,
-    Dhcp,
-    Static,
-    LinkUp,
-}
-
-impl LinkMode {
-    /// MAAS accepts the mode in any case.
-    fn parse(raw: &str) -> Option<LinkMode> {
-        match raw.to_ascii_uppercase().as_str() {
-            "AUTO" => Some(LinkMode::Auto),
-            "DHCP" => Some(LinkMode::Dhcp),
-            "STATIC" => Some(LinkMode::Static),
-            "LINK_UP" => Some(LinkMode::LinkUp),
-            _ => None,
-        }
-    }
-
-    fn as_str(self) -> &'static str {
-        match self {
-            LinkMode::Auto => "auto",
-            LinkMode::Dhcp => "dhcp",
-            LinkMode::Static => "static",
-            LinkMode::LinkUp => "link_up",
-        }
-    }
-}
-
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct Link {
-    pub id: u64,
-    pub mode: LinkMode,
-    pub subnet_id: Option<u64>,
-    pub ip_address: Option<String>,
-}
-
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct Interface {
-    pub id: u64,
-    pub name: String,
-    pub kind: InterfaceKind,
-    pub mac: String,
-    pub vlan_id: Option<u64>,
-    pub parents: Vec<u64>,
-    /// `mtu` and the bond options, as MAAS lists them under `params`.
-    pub params: Map<String, Value>,
-    pub links: Vec<Link>,
-}
-
 impl Interface {
-    pub fn physical(id: u64, name: String, mac: String) -> Interface {
-        Interface {
-            id,
-            name,
-            kind: InterfaceKind::Physical,
-            mac,
-            vlan_id: None,
-            parents: Vec::new(),
-            params: Map::new(),
-            links: Vec::new(),
-        }
-    }
-
     pub fn to_json(&self, state: &State, system_id: &str, siblings: &[Interface]) -> Value {
         let mut v = super::machines::interface_template().clone();
         let vlan = self
@@ -108,7 +28,7 @@ impl Interface {
         v["type"] = json!(self.kind.as_str());
         v["mac_address"] = json!(self.mac);
         v["system_id"] = json!(system_id);
-        v["vlan"] = vlan.map_or(Value::Null, |vl| state.vlan_json(vl));
+        v["vlan"] = vlan.map_or(Value::Null, |vl| super::vlans::json(state, vl));
         v["effective_mtu"] = json!(mtu);
         v["params"] = Value::Object(self.params.clone());
         v["parents"] = json!(self.parents.iter().filter_map(name_of).collect::<Vec<_>>());
@@ -132,7 +52,7 @@ impl Interface {
                         .subnet_id
                         .and_then(|id| state.subnets.iter().find(|s| s.id == id))
                     {
-                        link["subnet"] = state.subnet_json(s);
+                        link["subnet"] = super::subnets::json(state, s);
                     }
                     link
                 })
@@ -507,7 +427,7 @@ fn link_subnet(req: &Request, state: &mut State, m: usize, i: usize) -> Reply {
 }
 
 /// The first address of the subnet that no link uses and no reserved or dynamic range covers.
-fn free_address(state: &State, subnet: &super::state::Subnet) -> Option<String> {
+fn free_address(state: &State, subnet: &Subnet) -> Option<String> {
     let used: Vec<String> = state
         .machines
         .iter()
@@ -557,7 +477,7 @@ mod tests {
 
     /// A region with one machine with two NICs.
     fn region() -> (State, String) {
-        State::with_machine(
+        super::super::machines::region_with_machine(
             "architecture=amd64/generic&mac_addresses=52:54:00:aa:00:01&mac_addresses=52:54:00:aa:00:02",
         )
     }

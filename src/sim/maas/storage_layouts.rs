@@ -1,11 +1,10 @@
 //! `machines/{id}/?op=set_storage_layout`: MAAS's canned storage layouts, which replace a
 //! machine's whole storage configuration.
 
-use super::blockdevices::{BlockDevice, Filesystem, Partition, uuid};
-use super::machines::Machine;
+use super::records::machines::Machine;
+use super::records::storage::{BlockDevice, Filesystem, Partition, PhysicalVolume, VolumeGroup, uuid};
 use super::reply::Reply;
 use super::request::Request;
-use super::volumegroups::{PhysicalVolume, VolumeGroup};
 use crate::maas::MachineStatus;
 
 /// In the order MAAS lists them when refusing a name.

@@ -91,8 +91,9 @@ mod tests {
 
     #[test]
     fn a_saved_region_loads_back_with_its_key_machines_and_networks() {
-        let (state, id) =
-            State::with_machine("architecture=amd64/generic&mac_addresses=52:54:00:aa:00:01&hostname=n1");
+        let (state, id) = super::super::machines::region_with_machine(
+            "architecture=amd64/generic&mac_addresses=52:54:00:aa:00:01&hostname=n1",
+        );
         let path = scratch("round-trip.json");
         write(&path, &encode(&state).unwrap()).unwrap();
         let back = load(&path).unwrap().expect("saved");

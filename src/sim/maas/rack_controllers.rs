@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 
 use serde_json::{Value, json};
 
+use super::records::networks::RackNic;
 use super::reply::Reply;
 use super::request::Request;
 use super::state::State;
@@ -28,8 +29,8 @@ fn region(state: &State) -> Value {
     let subnet = state.subnets.first();
     let vlan = subnet.and_then(|s| state.vlans.iter().find(|v| v.id == s.vlan_id));
     let nic = &mut region["interface_set"][0];
-    nic["vlan"] = vlan.map_or(Value::Null, |v| state.vlan_json(v));
-    nic["links"][0]["subnet"] = subnet.map_or(Value::Null, |s| state.subnet_json(s));
+    nic["vlan"] = vlan.map_or(Value::Null, |v| super::vlans::json(state, v));
+    nic["links"][0]["subnet"] = subnet.map_or(Value::Null, |s| super::subnets::json(state, s));
     region
 }
 
@@ -56,15 +57,6 @@ const RACK_SERVICES: &[(&str, &str)] = &[
     ("syslog_rack", "running"),
     ("proxy_rack", "running"),
 ];
-
-/// A rack NIC on a network the rack serves DHCP on (beside its NIC on the region's subnet).
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct RackNic {
-    pub interface_id: u64,
-    pub link_id: u64,
-    pub subnet_id: u64,
-    pub ip: std::net::IpAddr,
-}
 
 /// What a rack cabled to the design's DHCP networks makes MAAS discover before anyone
 /// configures it: for each such network a fabric of its own (`fabric-N`) whose untagged VLAN
@@ -161,10 +153,10 @@ fn rack(state: &State) -> Value {
             "/MAAS/api/2.0/nodes/{RACK_SYSTEM_ID}/interfaces/{}/",
             extra.interface_id
         ));
-        nic["vlan"] = vlan.map_or(Value::Null, |v| state.vlan_json(v));
+        nic["vlan"] = vlan.map_or(Value::Null, |v| super::vlans::json(state, v));
         nic["links"][0]["id"] = json!(extra.link_id);
         nic["links"][0]["ip_address"] = json!(extra.ip.to_string());
-        nic["links"][0]["subnet"] = state.subnet_json(subnet);
+        nic["links"][0]["subnet"] = super::subnets::json(state, subnet);
         if let Some(all) = rack["interface_set"].as_array_mut() {
             all.push(nic);
         }

@@ -3,19 +3,10 @@
 
 use serde_json::{Value, json};
 
+use super::records::machines::Tag;
 use super::reply::Reply;
 use super::request::Request;
 use super::state::State;
-
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct Tag {
-    pub name: String,
-    pub definition: String,
-    pub comment: String,
-    pub kernel_opts: String,
-    /// System ids of the machines carrying the tag.
-    pub members: Vec<String>,
-}
 
 impl Tag {
     fn to_json(&self) -> Value {
@@ -129,7 +120,7 @@ mod tests {
         ))])
         .unwrap();
         let mut state = State::for_tests();
-        state.machines = crate::sim::machines::Machine::from_site(&site);
+        state.machines = super::super::records::machines::Machine::from_site(&site);
         state
     }
 

@@ -1,18 +1,17 @@
 //! The region's event log and `events/?op=query`: what happened to which machine, newest
 //! first, filtered by machine and minimum level, paged by event id.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::time::{Duration, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 
-use super::machines::{Machine, normalise_mac};
+use super::machines::normalise_mac;
+use super::records::events::{Event, Level};
 use super::reply::Reply;
 use super::request::Request;
 use super::state::State;
 
-/// Events kept; older ones are dropped so that sites of thousands of machines stay bounded.
-const KEPT: usize = 10_000;
 const DEFAULT_LIMIT: i64 = 100;
 const MAX_LIMIT: i64 = 1000;
 /// The query fields MAAS carries over into its paging links.
@@ -27,86 +26,6 @@ const CARRIED: &[&str] = &[
     "zone",
     "owner",
 ];
-
-/// Event levels in MAAS's order. AUDIT ranks below DEBUG, so only `level=AUDIT` shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
-pub enum Level {
-    Audit,
-    Debug,
-    Info,
-    Warning,
-    Error,
-    Critical,
-}
-
-const LEVELS: &[(Level, &str)] = &[
-    (Level::Audit, "AUDIT"),
-    (Level::Debug, "DEBUG"),
-    (Level::Info, "INFO"),
-    (Level::Warning, "WARNING"),
-    (Level::Error, "ERROR"),
-    (Level::Critical, "CRITICAL"),
-];
-
-impl Level {
-    fn name(self) -> &'static str {
-        LEVELS
-            .iter()
-            .find(|(l, _)| *l == self)
-            .map_or("", |(_, name)| name)
-    }
-
-    fn from_name(name: &str) -> Option<Level> {
-        LEVELS.iter().find(|(_, n)| *n == name).map(|(l, _)| *l)
-    }
-}
-
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-struct Event {
-    id: u64,
-    system_id: String,
-    hostname: String,
-    /// The machine's owner when it happened, or "".
-    username: String,
-    level: Level,
-    created_ms: u64,
-    /// The event type, e.g. `Deploying`.
-    kind: String,
-    description: String,
-}
-
-/// The newest `KEPT` events, oldest first; ids only grow.
-#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
-pub struct EventLog {
-    events: VecDeque<Event>,
-    last_id: u64,
-}
-
-impl EventLog {
-    pub fn record(
-        &mut self,
-        m: &Machine,
-        level: Level,
-        kind: &'static str,
-        description: String,
-        now_ms: u64,
-    ) {
-        self.last_id += 1;
-        self.events.push_back(Event {
-            id: self.last_id,
-            system_id: m.system_id.clone(),
-            hostname: m.hostname.clone(),
-            username: m.owner.clone().unwrap_or_default(),
-            level,
-            created_ms: now_ms,
-            kind: kind.to_string(),
-            description,
-        });
-        if self.events.len() > KEPT {
-            self.events.pop_front();
-        }
-    }
-}
 
 /// 1970-01-01 was a Thursday.
 const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
@@ -284,8 +203,9 @@ mod tests {
 
     /// A region with two machines and `n` INFO events on the first, one DEBUG on the second.
     fn region(n: u64) -> State {
-        let (mut state, _) =
-            State::with_machine("architecture=amd64/generic&mac_addresses=52:54:00:aa:00:01&hostname=n1");
+        let (mut state, _) = super::super::machines::region_with_machine(
+            "architecture=amd64/generic&mac_addresses=52:54:00:aa:00:01&hostname=n1",
+        );
         let second = Request::new(
             "POST",
             "machines/",
@@ -437,17 +357,5 @@ mod tests {
             endpoint(&Request::new("POST", "events/", "", b""), &state).status,
             405
         );
-    }
-
-    #[test]
-    fn the_log_keeps_only_the_newest_events() {
-        let mut log = EventLog::default();
-        let m = Machine::new("abc123".into(), "n1".into());
-        for k in 0..KEPT as u64 + 5 {
-            log.record(&m, Level::Info, "Powering on", String::new(), k);
-        }
-        assert_eq!(log.events.len(), KEPT);
-        assert_eq!(log.events.front().map(|e| e.id), Some(6));
-        assert_eq!(log.events.back().map(|e| e.id), Some(KEPT as u64 + 5));
     }
 }

@@ -4,9 +4,20 @@ use std::net::IpAddr;
 
 use serde_json::{Value, json};
 
+use super::records::networks::IpRange;
 use super::reply::Reply;
 use super::request::Request;
-use super::state::{IpRange, State};
+use super::state::State;
+
+fn json(state: &State, r: &IpRange) -> Value {
+    json!({
+        "subnet": super::subnets::json_by_id(state, r.subnet_id), "type": r.kind,
+        "start_ip": r.start.to_string(), "end_ip": r.end.to_string(),
+        "user": {"is_superuser": true, "username": "admin", "email": "admin@example.com", "is_local": true,
+                 "resource_uri": "/MAAS/api/2.0/users/admin/"},
+        "comment": r.comment, "id": r.id, "resource_uri": format!("/MAAS/api/2.0/ipranges/{}/", r.id),
+    })
+}
 
 fn numeric(ip: IpAddr) -> u128 {
     match ip {
@@ -19,7 +30,7 @@ pub fn collection(req: &Request, state: &mut State) -> Reply {
     match (req.method.as_str(), req.op()) {
         ("GET", None) => Reply::json(
             200,
-            &Value::Array(state.ipranges.iter().map(|r| state.iprange_json(r)).collect()),
+            &Value::Array(state.ipranges.iter().map(|r| json(state, r)).collect()),
         ),
         ("POST", None) => create(req, state),
         (_, Some(op)) => req.unrecognised(op),
@@ -69,7 +80,7 @@ fn create(req: &Request, state: &mut State) -> Reply {
         end,
         comment: req.param("comment").unwrap_or_default().to_string(),
     };
-    let out = state.iprange_json(&range);
+    let out = json(state, &range);
     state.ipranges.push(range);
     Reply::json(200, &out)
 }
@@ -79,7 +90,7 @@ pub fn item(req: &Request, state: &mut State, id: &str) -> Reply {
         return Reply::text(404, "No IPRange matches the given query.".into());
     };
     match (req.method.as_str(), req.op()) {
-        ("GET", None) => Reply::json(200, &state.iprange_json(&state.ipranges[i])),
+        ("GET", None) => Reply::json(200, &json(state, &state.ipranges[i])),
         ("PUT", None) => {
             let parse = |field: &str, now: IpAddr| match req.param(field) {
                 None => Some(now),
@@ -102,7 +113,7 @@ pub fn item(req: &Request, state: &mut State, id: &str) -> Reply {
             if let Some(c) = req.param("comment") {
                 r.comment = c.to_string();
             }
-            Reply::json(200, &state.iprange_json(&state.ipranges[i]))
+            Reply::json(200, &json(state, &state.ipranges[i]))
         }
         ("DELETE", None) => {
             state.ipranges.remove(i);

@@ -1,8 +1,36 @@
 //! VLANs: `fabrics/{id}/vlans/`, `fabrics/{id}/vlans/{vid}/` and `vlans/{id}/`.
 
+use serde_json::{Value, json};
+
+use super::records::networks::Vlan;
 use super::reply::Reply;
 use super::request::Request;
 use super::state::State;
+
+/// A VLAN as MAAS answers it, its relay VLAN nested.
+pub fn json(state: &State, v: &Vlan) -> Value {
+    let mut out = json_flat(state, v);
+    // MAAS nests the relay VLAN as an object of its own.
+    if let Some(relay) = v
+        .relay_vlan
+        .and_then(|id| state.vlans.iter().find(|r| r.id == id))
+    {
+        out["relay_vlan"] = json_flat(state, relay);
+    }
+    out
+}
+
+fn json_flat(state: &State, v: &Vlan) -> Value {
+    let fabric = state
+        .fabric(v.fabric_id)
+        .map(|f| f.name.clone())
+        .unwrap_or_default();
+    json!({
+        "vid": v.vid, "mtu": v.mtu, "dhcp_on": v.dhcp_on, "external_dhcp": null, "relay_vlan": null,
+        "name": v.name, "secondary_rack": v.secondary_rack, "fabric_id": v.fabric_id, "fabric": fabric, "id": v.id,
+        "space": v.space, "primary_rack": v.primary_rack, "resource_uri": format!("/MAAS/api/2.0/vlans/{}/", v.id),
+    })
+}
 
 pub fn create(req: &Request, state: &mut State, fabric_id: u64) -> Reply {
     let vid = match req.param("vid").map(|v| v.trim().parse::<i64>()) {
@@ -27,7 +55,7 @@ pub fn create(req: &Request, state: &mut State, fabric_id: u64) -> Reply {
         .unwrap_or_else(|| format!("vlan{vid}"));
     let id = state.add_vlan(fabric_id, vid, name, mtu);
     match state.vlans.iter().find(|v| v.id == id) {
-        Some(v) => Reply::json(200, &state.vlan_json(v)),
+        Some(v) => Reply::json(200, &json(state, v)),
         None => Reply::text(500, "vlan vanished".into()),
     }
 }
@@ -35,7 +63,8 @@ pub fn create(req: &Request, state: &mut State, fabric_id: u64) -> Reply {
 /// Applies `dhcp_on`, `primary_rack`, `secondary_rack` and `relay_vlan` as MAAS's VLAN form
 /// does, or refuses them with its messages (nothing changed then).
 fn dhcp_settings(req: &Request, state: &mut State, i: usize) -> Option<Reply> {
-    let known_rack = |id: &str| id.is_empty() || (state.rack && id == super::controllers::RACK_SYSTEM_ID);
+    let known_rack =
+        |id: &str| id.is_empty() || (state.rack && id == super::rack_controllers::RACK_SYSTEM_ID);
     for field in ["primary_rack", "secondary_rack"] {
         if req.param(field).is_some_and(|id| !known_rack(id)) {
             return Some(Reply::invalid(
@@ -112,7 +141,7 @@ pub fn item(req: &Request, state: &mut State, index: Option<usize>) -> Reply {
         return Reply::text(404, "No VLAN matches the given query.".into());
     };
     match (req.method.as_str(), req.op()) {
-        ("GET", None) => Reply::json(200, &state.vlan_json(&state.vlans[i])),
+        ("GET", None) => Reply::json(200, &json(state, &state.vlans[i])),
         ("PUT", None) => {
             if let Some(refused) = dhcp_settings(req, state, i) {
                 return refused;
@@ -137,7 +166,7 @@ pub fn item(req: &Request, state: &mut State, index: Option<usize>) -> Reply {
             if let Some(name) = req.param("name").filter(|_| state.vlans[i].vid != 0) {
                 state.vlans[i].name = name.to_string();
             }
-            Reply::json(200, &state.vlan_json(&state.vlans[i]))
+            Reply::json(200, &json(state, &state.vlans[i]))
         }
         ("DELETE", None) if state.vlans[i].vid == 0 => Reply::plain_error(
             400,

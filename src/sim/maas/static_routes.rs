@@ -2,15 +2,25 @@
 
 use serde_json::{Value, json};
 
+use super::records::networks::StaticRoute;
 use super::reply::Reply;
 use super::request::Request;
-use super::state::{State, StaticRoute};
+use super::state::State;
+
+fn json(state: &State, r: &StaticRoute) -> Value {
+    json!({
+        "source": super::subnets::json_by_id(state, r.source),
+        "destination": super::subnets::json_by_id(state, r.destination),
+        "gateway_ip": r.gateway_ip, "metric": r.metric, "id": r.id,
+        "resource_uri": format!("/MAAS/api/2.0/static-routes/{}/", r.id),
+    })
+}
 
 pub fn collection(req: &Request, state: &mut State) -> Reply {
     match (req.method.as_str(), req.op()) {
         ("GET", None) => Reply::json(
             200,
-            &Value::Array(state.routes.iter().map(|r| state.route_json(r)).collect()),
+            &Value::Array(state.routes.iter().map(|r| json(state, r)).collect()),
         ),
         ("POST", None) => create(req, state),
         (_, Some(op)) => req.unrecognised(op),
@@ -70,7 +80,7 @@ fn create(req: &Request, state: &mut State) -> Reply {
         gateway_ip: gateway,
         metric,
     };
-    let out = state.route_json(&route);
+    let out = json(state, &route);
     state.routes.push(route);
     Reply::json(200, &out)
 }
@@ -80,7 +90,7 @@ pub fn item(req: &Request, state: &mut State, id: &str) -> Reply {
         return Reply::text(404, "No StaticRoute matches the given query.".into());
     };
     match (req.method.as_str(), req.op()) {
-        ("GET", None) => Reply::json(200, &state.route_json(&state.routes[i])),
+        ("GET", None) => Reply::json(200, &json(state, &state.routes[i])),
         ("PUT", None) => {
             if let Some(m) = req.param("metric").and_then(|m| m.parse().ok()) {
                 state.routes[i].metric = m;
@@ -88,7 +98,7 @@ pub fn item(req: &Request, state: &mut State, id: &str) -> Reply {
             if let Some(g) = req.param("gateway_ip") {
                 state.routes[i].gateway_ip = g.to_string();
             }
-            Reply::json(200, &state.route_json(&state.routes[i]))
+            Reply::json(200, &json(state, &state.routes[i]))
         }
         ("DELETE", None) => {
             state.routes.remove(i);

@@ -3,37 +3,11 @@
 
 use serde_json::{Value, json};
 
+use super::records::software::BootResource;
 use super::reply::Reply;
 use super::request::Request;
 
-/// One synced image: `ubuntu/jammy` for `architecture`, with the subarches it covers.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct BootResource {
-    pub id: u64,
-    pub name: String,
-    pub architecture: String,
-    pub subarches: String,
-}
-
 impl BootResource {
-    pub fn fresh_region() -> Vec<BootResource> {
-        vec![
-            BootResource {
-                id: 2,
-                name: "ubuntu/jammy".into(),
-                architecture: "amd64/ga-22.04".into(),
-                subarches: "generic,ga-22.04".into(),
-            },
-            BootResource {
-                id: 1,
-                name: "ubuntu/jammy".into(),
-                architecture: "amd64/generic".into(),
-                subarches: "generic,hwe-p,hwe-q,hwe-r,hwe-s,hwe-t,hwe-u,hwe-v,hwe-w,ga-16.04,ga-18.04,ga-20.04,ga-22.04"
-                    .into(),
-            },
-        ]
-    }
-
     fn to_json(&self) -> Value {
         json!({"id": self.id, "type": "Synced", "name": self.name, "architecture": self.architecture,
                "resource_uri": format!("/MAAS/api/2.0/boot-resources/{}/", self.id),

@@ -1,11 +1,35 @@
 //! Subnets: `subnets/`, `subnets/{id}/` (or `subnets/{cidr}/`).
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
+use super::records::networks::Subnet;
 use super::reply::Reply;
 use super::request::Request;
-use super::state::{State, Subnet};
+use super::state::State;
 use super::subnet_usage;
+
+/// A subnet as MAAS answers it, its VLAN nested.
+pub fn json(state: &State, s: &Subnet) -> Value {
+    let vlan = state.vlans.iter().find(|v| v.id == s.vlan_id);
+    json!({
+        "name": s.name, "description": s.description,
+        "vlan": vlan.map(|v| super::vlans::json(state, v)).unwrap_or(Value::Null),
+        "cidr": s.cidr.to_string(), "rdns_mode": s.rdns_mode, "gateway_ip": s.gateway_ip, "dns_servers": s.dns_servers,
+        "allow_dns": s.allow_dns, "allow_proxy": s.allow_proxy, "active_discovery": false, "managed": s.managed,
+        "disabled_boot_architectures": [], "id": s.id,
+        "space": vlan.map(|v| v.space.clone()).unwrap_or_else(|| "undefined".into()),
+        "resource_uri": format!("/MAAS/api/2.0/subnets/{}/", s.id),
+    })
+}
+
+/// The subnet with this id as MAAS answers it; null when there is none.
+pub fn json_by_id(state: &State, id: u64) -> Value {
+    state
+        .subnets
+        .iter()
+        .find(|s| s.id == id)
+        .map_or(Value::Null, |s| json(state, s))
+}
 
 fn dns_servers(text: &str) -> Vec<String> {
     text.split([' ', ','])
@@ -18,7 +42,7 @@ pub fn collection(req: &Request, state: &mut State) -> Reply {
     match (req.method.as_str(), req.op()) {
         ("GET", None) => Reply::json(
             200,
-            &Value::Array(state.subnets.iter().map(|s| state.subnet_json(s)).collect()),
+            &Value::Array(state.subnets.iter().map(|s| json(state, s)).collect()),
         ),
         ("POST", None) => create(req, state),
         (_, Some(op)) => req.unrecognised(op),
@@ -85,7 +109,7 @@ fn create(req: &Request, state: &mut State) -> Reply {
         managed: req.flag("managed").unwrap_or(true),
         rdns_mode: rdns_mode(req).unwrap_or(2),
     };
-    let out = state.subnet_json(&subnet);
+    let out = json(state, &subnet);
     state.subnets.push(subnet);
     Reply::json(200, &out)
 }
@@ -107,7 +131,7 @@ pub fn item(req: &Request, state: &mut State, key: &str) -> Reply {
         return Reply::text(404, "No Subnet matches the given query.".into());
     };
     match (req.method.as_str(), req.op()) {
-        ("GET", None) => Reply::json(200, &state.subnet_json(&state.subnets[i])),
+        ("GET", None) => Reply::json(200, &json(state, &state.subnets[i])),
         ("GET", Some("reserved_ip_ranges")) => {
             Reply::json(200, &subnet_usage::reserved_json(state, &state.subnets[i]))
         }
@@ -143,7 +167,7 @@ pub fn item(req: &Request, state: &mut State, key: &str) -> Reply {
             if let Some(mode) = rdns_mode(req) {
                 s.rdns_mode = mode;
             }
-            Reply::json(200, &state.subnet_json(&state.subnets[i]))
+            Reply::json(200, &json(state, &state.subnets[i]))
         }
         ("DELETE", None) => {
             // MAAS 3.4 deletes a subnet in use; its ranges, routes and links go with it.

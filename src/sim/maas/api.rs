@@ -6,9 +6,9 @@ use super::reply::Reply;
 use super::request::Request;
 use super::state::State;
 use super::{
-    auth, blockdevices, boot_resources, boot_sources, config, controllers, domains, events, fabrics,
-    interfaces, ipranges, lifecycle, machines, repositories, results, routes, spaces, sshkeys, subnets, tags,
-    users, vlans, volumegroups,
+    auth, block_devices, boot_resources, boot_sources, commissioning_results, config, domains, events,
+    fabrics, interfaces, ip_ranges, lifecycle, machines, package_repositories, rack_controllers, spaces,
+    ssh_keys, static_routes, subnets, tags, users, vlans, volume_groups,
 };
 
 const DESCRIBE: &str = include_str!("describe.json");
@@ -54,10 +54,10 @@ pub fn handle(req: &Request, auth_header: Option<&str>, state: &mut State, base:
     match segments.as_slice() {
         ["users"] => users::collection(req, &mut state.users, state.caller),
         ["maas"] => config::endpoint(req, &mut state.config),
-        ["account", "prefs", "sshkeys"] => sshkeys::collection(req, &mut state.ssh_keys),
-        ["account", "prefs", "sshkeys", id] => sshkeys::item(req, &mut state.ssh_keys, id),
-        ["package-repositories"] => repositories::collection(req, &mut state.repositories),
-        ["package-repositories", id] => repositories::item(req, &mut state.repositories, id),
+        ["account", "prefs", "sshkeys"] => ssh_keys::collection(req, &mut state.ssh_keys),
+        ["account", "prefs", "sshkeys", id] => ssh_keys::item(req, &mut state.ssh_keys, id),
+        ["package-repositories"] => package_repositories::collection(req, &mut state.repositories),
+        ["package-repositories", id] => package_repositories::item(req, &mut state.repositories, id),
         ["domains"] => domains::collection(req, &mut state.domains),
         ["domains", id] => domains::item(req, &mut state.domains, id),
         ["tags"] => tags::collection(req, &mut state.tags),
@@ -72,9 +72,9 @@ pub fn handle(req: &Request, auth_header: Option<&str>, state: &mut State, base:
         ["boot-sources", source, "selections", id] => {
             boot_sources::selection(req, &mut state.boot_sources, source, id)
         }
-        ["regioncontrollers"] => controllers::regions(req, state),
-        ["rackcontrollers"] => controllers::racks(req, state),
-        ["rackcontrollers", id] => controllers::rack_item(req, state, id),
+        ["regioncontrollers"] => rack_controllers::regions(req, state),
+        ["rackcontrollers"] => rack_controllers::racks(req, state),
+        ["rackcontrollers", id] => rack_controllers::rack_item(req, state, id),
         ["events"] => events::endpoint(req, state),
         ["fabrics"] => fabrics::collection(req, state),
         ["fabrics", id] => fabrics::item(req, state, id),
@@ -91,30 +91,30 @@ pub fn handle(req: &Request, auth_header: Option<&str>, state: &mut State, base:
             let index = state.vlans.iter().position(|v| v.id.to_string() == *id);
             vlans::item(req, state, index)
         }
-        ["commissioning-results"] => results::collection(req, state),
+        ["commissioning-results"] => commissioning_results::collection(req, state),
         ["spaces"] => spaces::collection(req, state),
         ["spaces", id] => spaces::item(req, state, id),
-        ["ipranges", id] => ipranges::item(req, state, id),
+        ["ipranges", id] => ip_ranges::item(req, state, id),
         ["account"] if req.op() == Some("list_authorisation_tokens") => Reply::json(
             200,
             &json!([{"name": "MAAS consumer", "token": state.key.expose()}]),
         ),
-        ["ipranges"] => ipranges::collection(req, state),
-        ["static-routes"] => routes::collection(req, state),
-        ["static-routes", id] => routes::item(req, state, id),
+        ["ipranges"] => ip_ranges::collection(req, state),
+        ["static-routes"] => static_routes::collection(req, state),
+        ["static-routes", id] => static_routes::item(req, state, id),
         ["subnets"] => subnets::collection(req, state),
         ["subnets", id] => subnets::item(req, state, id),
         ["subnets", net, prefix] => subnets::item(req, state, &format!("{net}/{prefix}")),
         ["machines"] => machines::collection(req, state, now_ms),
         ["machines", id] => machines::item(req, state, id, now_ms),
-        ["nodes", id, "blockdevices"] => blockdevices::collection(req, state, id),
-        ["nodes", id, "blockdevices", disk] => blockdevices::item(req, state, id, disk),
-        ["nodes", id, "blockdevices", disk, "partitions"] => blockdevices::partitions(req, state, id, disk),
+        ["nodes", id, "blockdevices"] => block_devices::collection(req, state, id),
+        ["nodes", id, "blockdevices", disk] => block_devices::item(req, state, id, disk),
+        ["nodes", id, "blockdevices", disk, "partitions"] => block_devices::partitions(req, state, id, disk),
         ["nodes", id, "blockdevices", disk, "partition", p] => {
-            blockdevices::partition(req, state, id, disk, p)
+            block_devices::partition(req, state, id, disk, p)
         }
-        ["nodes", id, "volume-groups"] => volumegroups::collection(req, state, id),
-        ["nodes", id, "volume-group", vg] => volumegroups::item(req, state, id, vg),
+        ["nodes", id, "volume-groups"] => volume_groups::collection(req, state, id),
+        ["nodes", id, "volume-group", vg] => volume_groups::item(req, state, id, vg),
         ["nodes", id, "interfaces"] => interfaces::collection(req, state, id),
         ["nodes", id, "interfaces", iface] => interfaces::item(req, state, id, iface),
         _ => Reply::plain_error(404, format!("Unknown API endpoint: /MAAS/api/2.0/{}.", req.path)),

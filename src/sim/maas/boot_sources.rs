@@ -3,63 +3,16 @@
 
 use serde_json::{Map, Value, json};
 
+use super::records::software::{BootSource, BootSources, Selection};
 use super::reply::Reply;
 use super::request::Request;
 
 /// When the captured region was installed and made its default source (ms since the epoch).
 const INSTALLED_MS: u64 = 1_795_603_441_662;
 
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct BootSource {
-    pub id: u64,
-    pub url: String,
-    pub keyring_filename: String,
-}
-
-/// What to import from a source: an OS release for some architectures.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct Selection {
-    pub id: u64,
-    pub boot_source_id: u64,
-    pub os: String,
-    pub release: String,
-    pub arches: Vec<String>,
-    pub subarches: Vec<String>,
-    pub labels: Vec<String>,
-}
-
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct BootSources {
-    pub sources: Vec<BootSource>,
-    pub selections: Vec<Selection>,
-}
-
-impl BootSources {
-    /// images.maas.io's stable stream, selecting the release `boot-resources/` holds.
-    pub fn fresh_region() -> BootSources {
-        let every = || vec!["*".to_string()];
-        BootSources {
-            sources: vec![BootSource {
-                id: 1,
-                url: "http://images.maas.io/ephemeral-v3/stable/".into(),
-                keyring_filename: "/usr/share/keyrings/ubuntu-cloudimage-keyring.gpg".into(),
-            }],
-            selections: vec![Selection {
-                id: 1,
-                boot_source_id: 1,
-                os: "ubuntu".into(),
-                release: "jammy".into(),
-                arches: vec!["amd64".into()],
-                subarches: every(),
-                labels: every(),
-            }],
-        }
-    }
-}
-
 impl BootSource {
     fn to_json(&self) -> Value {
-        let at = super::results::maas_time(INSTALLED_MS);
+        let at = super::commissioning_results::maas_time(INSTALLED_MS);
         json!({"id": self.id, "url": self.url, "keyring_filename": self.keyring_filename,
                "keyring_data": "", "created": at, "updated": at,
                "resource_uri": format!("/MAAS/api/2.0/boot-sources/{}/", self.id)})

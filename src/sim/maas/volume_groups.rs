@@ -3,28 +3,10 @@
 
 use serde_json::{Value, json};
 
-use super::blockdevices::{BlockDevice, Filesystem, uuid};
+use super::records::storage::{BlockDevice, Filesystem, PhysicalVolume, VolumeGroup, uuid};
 use super::reply::Reply;
 use super::request::Request;
 use super::state::State;
-
-/// LVM metadata MAAS reserves on each physical volume.
-const PV_OVERHEAD: u64 = 4 * 1024 * 1024;
-
-/// A physical volume: a whole disk, or one partition of a disk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum PhysicalVolume {
-    Disk(u64),
-    Partition { disk: u64, partition: u64 },
-}
-
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct VolumeGroup {
-    pub id: u64,
-    pub name: String,
-    pub uuid: String,
-    pub devices: Vec<PhysicalVolume>,
-}
 
 /// MAAS's human-readable sizes: powers of 1000, one decimal.
 fn human(bytes: u64) -> String {
@@ -39,35 +21,6 @@ fn human(bytes: u64) -> String {
 }
 
 impl VolumeGroup {
-    fn pv_size(&self, disks: &[BlockDevice]) -> u64 {
-        self.devices
-            .iter()
-            .filter_map(|pv| match *pv {
-                PhysicalVolume::Disk(id) => disks.iter().find(|d| d.id == id).map(|d| d.size),
-                PhysicalVolume::Partition { disk, partition } => disks
-                    .iter()
-                    .find(|d| d.id == disk)?
-                    .partitions
-                    .iter()
-                    .find(|p| p.id == partition)
-                    .map(|p| p.size),
-            })
-            .map(|size| BlockDevice::aligned(size).saturating_sub(PV_OVERHEAD))
-            .sum()
-    }
-
-    fn used(&self, disks: &[BlockDevice]) -> u64 {
-        disks
-            .iter()
-            .filter(|d| d.volume_group == Some(self.id))
-            .map(|d| d.size)
-            .sum()
-    }
-
-    pub fn available(&self, disks: &[BlockDevice]) -> u64 {
-        self.pv_size(disks).saturating_sub(self.used(disks))
-    }
-
     pub fn to_json(&self, system_id: &str, disks: &[BlockDevice]) -> Value {
         let devices: Vec<Value> = self
             .devices
@@ -285,11 +238,12 @@ mod tests {
 
     #[test]
     fn a_volume_group_keeps_4mib_per_pv_and_refuses_oversized_volumes() {
-        let (mut state, id) =
-            State::with_machine("architecture=amd64/generic&mac_addresses=52:54:00:aa:00:01");
+        let (mut state, id) = super::super::machines::region_with_machine(
+            "architecture=amd64/generic&mac_addresses=52:54:00:aa:00:01",
+        );
         let disk = Request::new("POST", "x", "", b"name=sdb&size=500000000000&block_size=512");
         assert_eq!(
-            super::super::blockdevices::collection(&disk, &mut state, &id).status,
+            super::super::block_devices::collection(&disk, &mut state, &id).status,
             200
         );
         let disk_id = state.machines[0].disks[0].id;

@@ -3,75 +3,10 @@
 use std::collections::{HashSet, VecDeque};
 
 use serde::Serialize;
-use serde_json::{Value, json};
 
+use super::records::networks::{Fabric, IpRange, Space, StaticRoute, Subnet, Vlan};
+use super::records::{accounts, config, events, machines, networks, software};
 use crate::maas::ApiKey;
-
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct Vlan {
-    pub id: u64,
-    pub fabric_id: u64,
-    pub vid: u16,
-    pub name: String,
-    pub mtu: u32,
-    pub dhcp_on: bool,
-    pub space: String,
-    /// System ids of the racks serving DHCP here.
-    pub primary_rack: Option<String>,
-    pub secondary_rack: Option<String>,
-    /// The VLAN whose DHCP this one relays to (an id).
-    pub relay_vlan: Option<u64>,
-}
-
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct Space {
-    pub id: u64,
-    pub name: String,
-    pub description: String,
-}
-
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct Subnet {
-    pub id: u64,
-    pub name: String,
-    pub description: String,
-    pub cidr: ipnet::IpNet,
-    pub vlan_id: u64,
-    pub gateway_ip: Option<String>,
-    pub dns_servers: Vec<String>,
-    pub allow_dns: bool,
-    pub allow_proxy: bool,
-    pub managed: bool,
-    /// 0 disabled, 1 enabled, 2 RFC 2317 (MAAS's default).
-    pub rdns_mode: u8,
-}
-
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct IpRange {
-    pub id: u64,
-    pub subnet_id: u64,
-    pub kind: String,
-    pub start: std::net::IpAddr,
-    pub end: std::net::IpAddr,
-    pub comment: String,
-}
-
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct StaticRoute {
-    pub id: u64,
-    pub source: u64,
-    pub destination: u64,
-    pub gateway_ip: String,
-    pub metric: i64,
-}
-
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct Fabric {
-    pub id: u64,
-    pub name: String,
-    pub description: String,
-    pub class_type: Option<String>,
-}
 
 /// One request as `GET /_sim/requests` reports it.
 #[derive(Debug, Clone, Serialize)]
@@ -96,30 +31,30 @@ pub enum Fault {
 /// and the per-run bookkeeping (caller, nonces, request log, planted faults).
 #[derive(serde::Serialize, serde::Deserialize)]
 pub struct State {
-    #[serde(with = "super::users::key_text")]
+    #[serde(with = "accounts::key_text")]
     pub key: ApiKey,
     /// The admin first, then users an admin added.
-    pub users: Vec<super::users::User>,
+    pub users: Vec<accounts::User>,
     /// Index in `users` of who signed the request being answered.
     #[serde(skip)]
     pub caller: usize,
-    pub machines: Vec<super::machines::Machine>,
+    pub machines: Vec<machines::Machine>,
     pub fabrics: Vec<Fabric>,
     pub vlans: Vec<Vlan>,
     pub spaces: Vec<Space>,
     pub subnets: Vec<Subnet>,
     pub ipranges: Vec<IpRange>,
     pub routes: Vec<StaticRoute>,
-    pub config: super::config::Config,
-    pub ssh_keys: Vec<super::sshkeys::SshKey>,
-    pub repositories: Vec<super::repositories::Repository>,
-    pub domains: Vec<super::domains::Domain>,
-    pub tags: Vec<super::tags::Tag>,
-    pub boot_resources: Vec<super::boot_resources::BootResource>,
-    pub boot_sources: super::boot_sources::BootSources,
-    pub events: super::events::EventLog,
+    pub config: config::Config,
+    pub ssh_keys: Vec<accounts::SshKey>,
+    pub repositories: Vec<software::Repository>,
+    pub domains: Vec<networks::Domain>,
+    pub tags: Vec<machines::Tag>,
+    pub boot_resources: Vec<software::BootResource>,
+    pub boot_sources: software::BootSources,
+    pub events: events::EventLog,
     /// The rack's NICs on the networks it serves DHCP on.
-    pub rack_nics: Vec<super::controllers::RackNic>,
+    pub rack_nics: Vec<networks::RackNic>,
     next_fabric: u64,
     next_vlan: u64,
     pub next_space: u64,
@@ -143,7 +78,7 @@ pub struct State {
 impl State {
     pub fn new(key: ApiKey) -> State {
         let mut s = State {
-            users: vec![super::users::User::admin(key.clone())],
+            users: vec![accounts::User::admin(key.clone())],
             caller: 0,
             key,
             machines: Vec::new(),
@@ -153,14 +88,14 @@ impl State {
             subnets: Vec::new(),
             ipranges: Vec::new(),
             routes: Vec::new(),
-            config: super::config::Config::default(),
+            config: config::Config::default(),
             ssh_keys: Vec::new(),
-            repositories: super::repositories::Repository::fresh_region(),
-            domains: super::domains::Domain::fresh_region(),
+            repositories: software::Repository::fresh_region(),
+            domains: networks::Domain::fresh_region(),
             tags: Vec::new(),
-            boot_resources: super::boot_resources::BootResource::fresh_region(),
-            boot_sources: super::boot_sources::BootSources::fresh_region(),
-            events: super::events::EventLog::default(),
+            boot_resources: software::BootResource::fresh_region(),
+            boot_sources: software::BootSources::fresh_region(),
+            events: events::EventLog::default(),
             rack_nics: Vec::new(),
             next_fabric: 0,
             next_vlan: 5001,
@@ -311,78 +246,6 @@ impl State {
     pub fn fabric(&self, id: u64) -> Option<&Fabric> {
         self.fabrics.iter().find(|f| f.id == id)
     }
-
-    pub fn vlan_json(&self, v: &Vlan) -> Value {
-        let mut out = self.vlan_json_flat(v);
-        // MAAS nests the relay VLAN as an object of its own.
-        if let Some(relay) = v.relay_vlan.and_then(|id| self.vlans.iter().find(|r| r.id == id)) {
-            out["relay_vlan"] = self.vlan_json_flat(relay);
-        }
-        out
-    }
-
-    fn vlan_json_flat(&self, v: &Vlan) -> Value {
-        let fabric = self
-            .fabric(v.fabric_id)
-            .map(|f| f.name.clone())
-            .unwrap_or_default();
-        json!({
-            "vid": v.vid, "mtu": v.mtu, "dhcp_on": v.dhcp_on, "external_dhcp": null, "relay_vlan": null,
-            "name": v.name, "secondary_rack": v.secondary_rack, "fabric_id": v.fabric_id, "fabric": fabric, "id": v.id,
-            "space": v.space, "primary_rack": v.primary_rack, "resource_uri": format!("/MAAS/api/2.0/vlans/{}/", v.id),
-        })
-    }
-
-    pub fn subnet_json(&self, s: &Subnet) -> Value {
-        let vlan = self.vlans.iter().find(|v| v.id == s.vlan_id);
-        json!({
-            "name": s.name, "description": s.description,
-            "vlan": vlan.map(|v| self.vlan_json(v)).unwrap_or(Value::Null),
-            "cidr": s.cidr.to_string(), "rdns_mode": s.rdns_mode, "gateway_ip": s.gateway_ip, "dns_servers": s.dns_servers,
-            "allow_dns": s.allow_dns, "allow_proxy": s.allow_proxy, "active_discovery": false, "managed": s.managed,
-            "disabled_boot_architectures": [], "id": s.id,
-            "space": vlan.map(|v| v.space.clone()).unwrap_or_else(|| "undefined".into()),
-            "resource_uri": format!("/MAAS/api/2.0/subnets/{}/", s.id),
-        })
-    }
-
-    fn subnet_json_by_id(&self, id: u64) -> Value {
-        self.subnets
-            .iter()
-            .find(|s| s.id == id)
-            .map_or(Value::Null, |s| self.subnet_json(s))
-    }
-
-    pub fn iprange_json(&self, r: &IpRange) -> Value {
-        json!({
-            "subnet": self.subnet_json_by_id(r.subnet_id), "type": r.kind,
-            "start_ip": r.start.to_string(), "end_ip": r.end.to_string(),
-            "user": {"is_superuser": true, "username": "admin", "email": "admin@example.com", "is_local": true,
-                     "resource_uri": "/MAAS/api/2.0/users/admin/"},
-            "comment": r.comment, "id": r.id, "resource_uri": format!("/MAAS/api/2.0/ipranges/{}/", r.id),
-        })
-    }
-
-    pub fn route_json(&self, r: &StaticRoute) -> Value {
-        json!({
-            "source": self.subnet_json_by_id(r.source), "destination": self.subnet_json_by_id(r.destination),
-            "gateway_ip": r.gateway_ip, "metric": r.metric, "id": r.id,
-            "resource_uri": format!("/MAAS/api/2.0/static-routes/{}/", r.id),
-        })
-    }
-
-    pub fn fabric_json(&self, f: &Fabric) -> Value {
-        let vlans: Vec<Value> = self
-            .vlans
-            .iter()
-            .filter(|v| v.fabric_id == f.id)
-            .map(|v| self.vlan_json(v))
-            .collect();
-        json!({
-            "class_type": f.class_type, "name": f.name, "vlans": vlans, "id": f.id,
-            "resource_uri": format!("/MAAS/api/2.0/fabrics/{}/", f.id),
-        })
-    }
 }
 
 #[cfg(test)]
@@ -393,17 +256,5 @@ impl State {
             ApiKey::parse("aaaaaaaaaaaaaaaaaa:bbbbbbbbbbbbbbbbbb:cccccccccccccccccccccccccccccccc")
                 .expect("a well-formed key"),
         )
-    }
-
-    /// A fresh region with one machine created through `POST machines/` with `form`
-    /// (`commission=false` added); the machine's system id.
-    pub fn with_machine(form: &str) -> (State, String) {
-        let mut state = State::for_tests();
-        let body = format!("{form}&commission=false");
-        let create = super::request::Request::new("POST", "machines/", "", body.as_bytes());
-        let reply = super::machines::collection(&create, &mut state, 0);
-        assert_eq!(reply.status, 200, "{}", reply.body_text());
-        let id = state.machines[0].system_id.clone();
-        (state, id)
     }
 }

@@ -2,22 +2,23 @@
 
 use serde_json::{Value, json};
 
+use super::records::networks::Space;
 use super::reply::Reply;
 use super::request::Request;
-use super::state::{Space, State};
+use super::state::State;
 
 fn space_json(state: &State, name: &str, id: Value, description: &str, uri: String) -> Value {
     let vlans: Vec<Value> = state
         .vlans
         .iter()
         .filter(|v| v.space == name)
-        .map(|v| state.vlan_json(v))
+        .map(|v| super::vlans::json(state, v))
         .collect();
     let subnets: Vec<Value> = state
         .subnets
         .iter()
         .filter(|s| state.vlans.iter().any(|v| v.id == s.vlan_id && v.space == name))
-        .map(|s| state.subnet_json(s))
+        .map(|s| super::subnets::json(state, s))
         .collect();
     json!({"description": description, "name": name, "subnets": subnets, "resource_uri": uri, "id": id, "vlans": vlans})
 }

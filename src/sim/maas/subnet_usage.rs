@@ -6,7 +6,8 @@ use std::net::IpAddr;
 
 use serde_json::{Value, json};
 
-use super::state::{State, Subnet};
+use super::records::networks::Subnet;
+use super::state::State;
 
 /// An inclusive span of addresses, as numbers, with why it is taken.
 #[derive(Debug, Clone)]

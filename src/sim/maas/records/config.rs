@@ -1,17 +1,12 @@
-//! Region settings: `maas/?op=get_config` and `maas/?op=set_config`.
-//!
-//! Each setting has a kind that decides how a submitted string is checked and stored, so a
-//! script that sets `enable_http_proxy=true` reads back the JSON boolean a real region gives.
+//! The region's settings (`maas/?op=get_config`): MAAS 3.4's catalogue of them, each with
+//! the kind that decides how a submitted string is checked and stored, and the current values.
 
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::reply::Reply;
-use super::request::Request;
-
 #[derive(Debug, Clone, Copy)]
-enum Kind {
+pub enum Kind {
     Text,
     /// A text setting whose unset value reads back as `null`.
     OptionalText,
@@ -21,7 +16,7 @@ enum Kind {
 }
 
 /// MAAS 3.4's settings in the order its error message lists them, with fresh-region values.
-const SETTINGS: &[(&str, Kind, &str)] = &[
+pub const SETTINGS: &[(&str, Kind, &str)] = &[
     ("maas_name", Kind::Text, "maas"),
     ("theme", Kind::Text, ""),
     ("kernel_opts", Kind::OptionalText, ""),
@@ -130,13 +125,18 @@ impl Default for Config {
 }
 
 impl Config {
+    /// Stores a value [`parse`] accepted.
+    pub fn set(&mut self, name: &str, value: Value) {
+        self.values.insert(name.to_string(), value);
+    }
+
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.values.get(name)
     }
 }
 
 /// Turns a submitted string into the stored value, or MAAS's message for a bad one.
-fn parse(name: &str, kind: Kind, raw: &str) -> Result<Value, String> {
+pub fn parse(name: &str, kind: Kind, raw: &str) -> Result<Value, String> {
     match kind {
         Kind::Text => Ok(json!(raw)),
         Kind::OptionalText if raw.is_empty() => Ok(Value::Null),
@@ -159,84 +159,5 @@ fn parse(name: &str, kind: Kind, raw: &str) -> Result<Value, String> {
                 listed.join(", ")
             ))
         }
-    }
-}
-
-fn unknown(name: &str) -> Reply {
-    let valid: Vec<&str> = SETTINGS.iter().map(|(n, _, _)| *n).collect();
-    Reply::compact_json(
-        400,
-        &json!({ name: [format!(
-            "{name} is not a valid config setting (valid settings are: {}).",
-            valid.join(", ")
-        )] }),
-    )
-    .with_content_type("application/json")
-    .without_hash()
-}
-
-/// `maas/`: the region-wide settings endpoint.
-pub fn endpoint(req: &Request, config: &mut Config) -> Reply {
-    let name = req.param("name");
-    match (req.method.as_str(), req.op(), name) {
-        ("GET", Some("get_config"), Some(name)) => match config.get(name) {
-            Some(value) => Reply::compact_json(200, value).with_content_type("application/json"),
-            None => unknown(name),
-        },
-        ("POST", Some("set_config"), Some(name)) => {
-            let Some((key, kind, _)) = SETTINGS.iter().find(|(n, _, _)| *n == name) else {
-                return unknown(name);
-            };
-            match parse(name, *kind, req.param("value").unwrap_or_default()) {
-                Ok(value) => {
-                    config.values.insert(key.to_string(), value);
-                    Reply::text(200, "OK".into())
-                }
-                Err(message) => Reply::invalid(name, &message),
-            }
-        }
-        (_, Some("get_config" | "set_config"), None) => Reply::invalid("name", "This field is required."),
-        (_, Some(op), _) => req.unrecognised(op),
-        _ => Reply::method_not_allowed("POST, GET"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn booleans_and_numbers_read_back_typed() {
-        let mut config = Config::default();
-        let set = |name: &str, value: &str| {
-            Request::new(
-                "POST",
-                "maas/",
-                "",
-                format!("op=set_config&name={name}&value={value}").as_bytes(),
-            )
-        };
-        assert_eq!(
-            endpoint(&set("enable_http_proxy", "false"), &mut config).status,
-            200
-        );
-        assert_eq!(config.get("enable_http_proxy"), Some(&json!(false)));
-        assert_eq!(endpoint(&set("node_timeout", "45"), &mut config).status, 200);
-        assert_eq!(config.get("node_timeout"), Some(&json!(45)));
-        let bad = endpoint(&set("node_timeout", "soon"), &mut config);
-        assert_eq!(bad.status, 400);
-        assert!(bad.body_text().contains("Enter a whole number."));
-        assert_eq!(
-            config.get("node_timeout"),
-            Some(&json!(45)),
-            "a refused value leaves the old one"
-        );
-    }
-
-    #[test]
-    fn kernel_opts_is_null_until_set() {
-        let config = Config::default();
-        assert_eq!(config.get("kernel_opts"), Some(&Value::Null));
-        assert_eq!(config.get("ntp_servers"), Some(&json!("ntp.ubuntu.com")));
     }
 }

@@ -2,29 +2,11 @@
 
 use serde_json::{Value, json};
 
+use super::records::networks::Domain;
 use super::reply::Reply;
 use super::request::Request;
 
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct Domain {
-    pub id: u64,
-    pub name: String,
-    pub authoritative: bool,
-    pub ttl: Option<u64>,
-    pub is_default: bool,
-}
-
 impl Domain {
-    pub fn fresh_region() -> Vec<Domain> {
-        vec![Domain {
-            id: 0,
-            name: "maas".into(),
-            authoritative: true,
-            ttl: None,
-            is_default: true,
-        }]
-    }
-
     fn to_json(&self) -> Value {
         json!({"authoritative": self.authoritative, "ttl": self.ttl, "name": self.name,
                "is_default": self.is_default, "id": self.id, "resource_record_count": 0,

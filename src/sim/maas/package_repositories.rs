@@ -3,55 +3,11 @@
 
 use serde_json::{Value, json};
 
+use super::records::software::Repository;
 use super::reply::Reply;
 use super::request::Request;
 
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct Repository {
-    pub id: u64,
-    pub name: String,
-    pub url: String,
-    pub distributions: Vec<String>,
-    pub disabled_pockets: Vec<String>,
-    pub disabled_components: Vec<String>,
-    pub disable_sources: bool,
-    pub components: Vec<String>,
-    pub arches: Vec<String>,
-    pub key: String,
-    pub enabled: bool,
-}
-
 impl Repository {
-    pub fn fresh_region() -> Vec<Repository> {
-        let archive = |id: u64, name: &str, url: &str, arches: &[&str]| Repository {
-            id,
-            name: name.into(),
-            url: url.into(),
-            distributions: Vec::new(),
-            disabled_pockets: Vec::new(),
-            disabled_components: Vec::new(),
-            disable_sources: true,
-            components: Vec::new(),
-            arches: arches.iter().map(|a| a.to_string()).collect(),
-            key: String::new(),
-            enabled: true,
-        };
-        vec![
-            archive(
-                1,
-                "main_archive",
-                "http://archive.ubuntu.com/ubuntu",
-                &["amd64", "i386"],
-            ),
-            archive(
-                2,
-                "ports_archive",
-                "http://ports.ubuntu.com/ubuntu-ports",
-                &["armhf", "arm64", "ppc64el", "s390x"],
-            ),
-        ]
-    }
-
     fn to_json(&self) -> Value {
         json!({"name": self.name, "url": self.url, "distributions": self.distributions,
                "disabled_pockets": self.disabled_pockets, "disabled_components": self.disabled_components,

@@ -10,8 +10,8 @@
 
 use serde_json::{Value, json};
 
-use super::events::{EventLog, Level};
-use super::machines::Machine;
+use super::records::events::{EventLog, Level};
+use super::records::machines::{Machine, Pending};
 use super::reply::Reply;
 use super::request::Request;
 use super::state::State;
@@ -22,13 +22,6 @@ use crate::maas::resources::machines::PowerState;
 const COMMISSIONING_S: f64 = 180.0;
 const DEPLOYING_S: f64 = 600.0;
 const RELEASING_S: f64 = 20.0;
-
-/// A transition under way: the status the machine reaches, and when (ms since the epoch).
-#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
-pub struct Pending {
-    pub to: MachineStatus,
-    pub due_ms: u64,
-}
 
 /// Completes every transition that is due.
 pub fn advance(state: &mut State, now_ms: u64) {

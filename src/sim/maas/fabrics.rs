@@ -1,13 +1,29 @@
 //! `fabrics/` and `fabrics/{id}/`, `fabrics/{id}/vlans/`: networks' layer 2.
 
+use serde_json::{Value, json};
+
+use super::records::networks::Fabric;
 use super::reply::Reply;
 use super::request::Request;
 use super::state::State;
 
+fn json(state: &State, f: &Fabric) -> Value {
+    let vlans: Vec<Value> = state
+        .vlans
+        .iter()
+        .filter(|v| v.fabric_id == f.id)
+        .map(|v| super::vlans::json(state, v))
+        .collect();
+    json!({
+        "class_type": f.class_type, "name": f.name, "vlans": vlans, "id": f.id,
+        "resource_uri": format!("/MAAS/api/2.0/fabrics/{}/", f.id),
+    })
+}
+
 pub fn collection(req: &Request, state: &mut State) -> Reply {
     match (req.method.as_str(), req.op()) {
         ("GET", None) => {
-            let list: Vec<_> = state.fabrics.iter().map(|f| state.fabric_json(f)).collect();
+            let list: Vec<_> = state.fabrics.iter().map(|f| json(state, f)).collect();
             Reply::json(200, &serde_json::Value::Array(list))
         }
         ("POST", None) => {
@@ -23,7 +39,7 @@ pub fn collection(req: &Request, state: &mut State) -> Reply {
                 req.param("class_type").map(str::to_string),
             );
             match state.fabric(id) {
-                Some(f) => Reply::json(200, &state.fabric_json(f)),
+                Some(f) => Reply::json(200, &json(state, f)),
                 None => Reply::text(500, "fabric vanished".into()),
             }
         }
@@ -41,7 +57,7 @@ pub fn item(req: &Request, state: &mut State, id: &str) -> Reply {
         return Reply::text(404, "No Fabric matches the given query.".into());
     };
     match (req.method.as_str(), req.op()) {
-        ("GET", None) => Reply::json(200, &state.fabric_json(&state.fabrics[index])),
+        ("GET", None) => Reply::json(200, &json(state, &state.fabrics[index])),
         ("PUT", None) => {
             if let Some(name) = req.param("name") {
                 state.fabrics[index].name = name.to_string();
@@ -52,7 +68,7 @@ pub fn item(req: &Request, state: &mut State, id: &str) -> Reply {
             if let Some(c) = req.param("class_type") {
                 state.fabrics[index].class_type = Some(c.to_string());
             }
-            Reply::json(200, &state.fabric_json(&state.fabrics[index]))
+            Reply::json(200, &json(state, &state.fabrics[index]))
         }
         ("DELETE", None) => {
             let fid = state.fabrics[index].id;
@@ -99,7 +115,7 @@ pub fn vlans(req: &Request, state: &mut State, fabric: &str) -> Reply {
                 .vlans
                 .iter()
                 .filter(|v| v.fabric_id == fid)
-                .map(|v| state.vlan_json(v))
+                .map(|v| super::vlans::json(state, v))
                 .collect();
             Reply::json(200, &serde_json::Value::Array(list))
         }

@@ -2,14 +2,9 @@
 
 use serde_json::{Value, json};
 
+use super::records::accounts::SshKey;
 use super::reply::Reply;
 use super::request::Request;
-
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct SshKey {
-    pub id: u64,
-    pub key: String,
-}
 
 const KEY_TYPES: &[&str] = &[
     "ssh-rsa",

@@ -1,0 +1,33 @@
+//! The simulated MAAS region.
+
+pub(super) mod api;
+mod auth;
+mod block_devices;
+mod boot_resources;
+mod boot_sources;
+mod commissioning_results;
+mod config;
+mod domains;
+mod events;
+mod fabrics;
+mod interfaces;
+mod ip_ranges;
+mod lifecycle;
+mod machines;
+mod package_repositories;
+pub(super) mod persist;
+pub(super) mod rack_controllers;
+pub(super) mod records;
+pub(super) mod reply;
+pub(super) mod request;
+mod spaces;
+mod ssh_keys;
+pub(super) mod state;
+mod static_routes;
+mod storage_layouts;
+mod subnet_usage;
+mod subnets;
+mod tags;
+mod users;
+mod vlans;
+mod volume_groups;
