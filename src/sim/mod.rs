@@ -4,6 +4,7 @@
 //! sim` is a thin command around it.
 
 mod maas;
+mod physical;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

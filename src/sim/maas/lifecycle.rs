@@ -16,7 +16,6 @@ use super::reply::Reply;
 use super::request::Request;
 use super::state::State;
 use crate::maas::MachineStatus;
-use crate::maas::resources::machines::PowerState;
 
 /// Seconds each phase takes at `--speed 1`, close to a small real site.
 const COMMISSIONING_S: f64 = 180.0;
@@ -40,10 +39,10 @@ pub fn advance(state: &mut State, now_ms: u64) {
                 .record(m, Level::Info, p.to.name(), String::new(), p.due_ms);
             m.pending = None;
             if p.to == MachineStatus::Deployed {
-                m.power_state = PowerState::On;
+                m.physical.power(true);
             }
             if p.to == MachineStatus::Ready && m.power_type != "manual" {
-                m.power_state = PowerState::Off;
+                m.physical.power(false);
             }
         }
     }
@@ -160,7 +159,7 @@ pub fn op(req: &Request, state: &mut State, i: usize, op: &str, now_ms: u64) -> 
             let m = &mut state.machines[i];
             m.before_commissioning = status;
             change_status(&mut state.events, m, MachineStatus::Commissioning, now_ms);
-            m.power_state = PowerState::On;
+            m.physical.power(true);
             m.pending = Some(pending);
             reply_machine(state)
         }
@@ -193,9 +192,9 @@ pub fn op(req: &Request, state: &mut State, i: usize, op: &str, now_ms: u64) -> 
             record_action(req, state, i, "Deploying", now_ms);
             let m = &mut state.machines[i];
             change_status(&mut state.events, m, MachineStatus::Deploying, now_ms);
-            m.osystem = "ubuntu".into();
-            m.distro_series = if series == "22.04" { "jammy".into() } else { series };
-            m.power_state = PowerState::On;
+            m.physical
+                .install("ubuntu", if series == "22.04" { "jammy".into() } else { series });
+            m.physical.power(true);
             m.pending = Some(pending);
             reply_machine(state)
         }
@@ -229,8 +228,7 @@ pub fn op(req: &Request, state: &mut State, i: usize, op: &str, now_ms: u64) -> 
             let m = &mut state.machines[i];
             m.owner = None;
             m.workload_annotations.clear();
-            m.osystem.clear();
-            m.distro_series.clear();
+            m.physical.wipe();
             let to = if pending.is_some() {
                 MachineStatus::Releasing
             } else {
@@ -316,7 +314,7 @@ pub fn op(req: &Request, state: &mut State, i: usize, op: &str, now_ms: u64) -> 
                 ));
             }
             record_action(req, state, i, "Powering on", now_ms);
-            state.machines[i].power_state = PowerState::On;
+            state.machines[i].physical.power(true);
             reply_machine(state)
         }
         ("POST", "power_off") => {
@@ -328,14 +326,14 @@ pub fn op(req: &Request, state: &mut State, i: usize, op: &str, now_ms: u64) -> 
                 return Some(unreachable_bmc(&state.machines[i]));
             }
             record_action(req, state, i, "Powering off", now_ms);
-            state.machines[i].power_state = PowerState::Off;
+            state.machines[i].physical.power(false);
             reply_machine(state)
         }
         ("GET", "query_power_state") => {
             if !rack {
                 return Some(unreachable_bmc(&state.machines[i]));
             }
-            Reply::json(200, &json!({"state": state.machines[i].power_state}))
+            Reply::json(200, &json!({"state": state.machines[i].physical.power_state}))
         }
         _ => return None,
     };
@@ -345,6 +343,7 @@ pub fn op(req: &Request, state: &mut State, i: usize, op: &str, now_ms: u64) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::maas::resources::machines::PowerState;
 
     /// A region with a rack, running 60 times faster than real, and one Ready machine.
     fn region() -> (State, usize) {
@@ -407,10 +406,10 @@ mod tests {
         );
         run(&mut state, "deploy", "distro_series=ubuntu/jammy", t0 + 4_000);
         assert_eq!(state.machines[i].status, MachineStatus::Deploying);
-        assert_eq!(state.machines[i].distro_series, "jammy");
+        assert_eq!(state.machines[i].physical.distro_series, "jammy");
         advance(&mut state, t0 + 14_000);
         assert_eq!(state.machines[i].status, MachineStatus::Deployed);
-        assert_eq!(state.machines[i].power_state, PowerState::On);
+        assert_eq!(state.machines[i].physical.power_state, PowerState::On);
         run(&mut state, "release", "", t0 + 15_000);
         assert_eq!(state.machines[i].status, MachineStatus::Releasing);
         advance(&mut state, t0 + 16_000);

@@ -52,9 +52,9 @@ impl Machine {
         m["physicalblockdevice_set"] = Value::Array(of_kind(false));
         m["virtualblockdevice_set"] = Value::Array(of_kind(true));
         m["owner"] = json!(self.owner);
-        m["power_state"] = json!(self.power_state);
-        m["osystem"] = json!(self.osystem);
-        m["distro_series"] = json!(self.distro_series);
+        m["power_state"] = json!(self.physical.power_state);
+        m["osystem"] = json!(self.physical.osystem);
+        m["distro_series"] = json!(self.physical.distro_series);
         m["workload_annotations"] = Value::Object(self.workload_annotations.clone());
         m["owner_data"] = Value::Object(self.workload_annotations.clone());
         m["tag_names"] = json!(
@@ -345,7 +345,7 @@ pub fn enlist(req: &Request, state: &mut State) -> Reply {
                 "domain": {"name": m.domain, "authoritative": true, "ttl": null, "is_default": true, "id": 0,
                            "resource_record_count": 0},
                 "status_action": null, "zone": {"name": "default", "description": "", "id": 1},
-                "architecture": m.architecture, "power_state": m.power_state,
+                "architecture": m.architecture, "power_state": m.physical.power_state,
                 "resource_uri": format!("/MAAS/api/2.0/machines/{id}/")}),
     )
 }

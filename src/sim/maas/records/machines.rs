@@ -8,7 +8,7 @@ use super::interfaces::Interface;
 use super::storage::{BlockDevice, VolumeGroup};
 use crate::design::site::Site;
 use crate::maas::MachineStatus;
-use crate::maas::resources::machines::PowerState;
+use crate::sim::physical::Physical;
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Machine {
@@ -31,10 +31,10 @@ pub struct Machine {
     pub volume_groups: Vec<VolumeGroup>,
     /// The user that allocated it (always `admin` here), if any.
     pub owner: Option<String>,
-    /// `on`, `off` or `unknown`, as MAAS reports it.
-    pub power_state: PowerState,
-    pub osystem: String,
-    pub distro_series: String,
+    /// Its power and installed OS, which MAAS reports as `power_state`, `osystem` and
+    /// `distro_series` and saves under those names.
+    #[serde(flatten)]
+    pub physical: Physical,
     pub workload_annotations: Map<String, Value>,
     /// A timed transition under way (commissioning, deploying, releasing).
     pub pending: Option<Pending>,
@@ -77,9 +77,7 @@ impl Machine {
             boot_disk: None,
             volume_groups: Vec::new(),
             owner: None,
-            power_state: PowerState::Unknown,
-            osystem: String::new(),
-            distro_series: String::new(),
+            physical: Physical::unknown(),
             workload_annotations: Map::new(),
             pending: None,
             commissioned_ms: None,
