@@ -1,7 +1,16 @@
-//! A simulated MAAS region, served on loopback by axum: the API 2.0 surface drydock uses,
-//! MAAS's JSON shapes, status codes and error texts, OAuth checked as MAAS checks it, and
-//! faults on demand. A library module, so tests and `drydock run --sim` embed it; `drydock
-//! sim` is a thin command around it.
+//! A simulated site, served on loopback by axum. A library module, so tests and `drydock run
+//! --sim` embed it; `drydock sim` is a thin command around it. Its rooms:
+//! * `maas/`: the MAAS region (its module doc says where each part of it is);
+//! * `physical.rs`: each machine's physical state (power, installed OS), which MAAS's power
+//!   control and lifecycle act on;
+//! * `bmc/`, with the next step: a BMC per machine, Redfish services and IPMI responders,
+//!   acting on that same physical state, so that what a BMC does MAAS sees and the other
+//!   way round.
+//!
+//! This file starts and stops the server and keeps the state file saved. It is also the
+//! region's HTTP edge (a request below `/MAAS/api/2.0/` decoded, URL-encoded or multipart,
+//! delayed or faulted as asked, answered, logged), and serves the `/_sim/` endpoints tests
+//! steer the simulator with (request log, faults, a machine's status, users' keys).
 
 mod maas;
 mod physical;
@@ -13,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::State as Extract;
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
@@ -22,7 +31,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
 use crate::maas::ApiKey;
-pub use maas::state::{Fault, LoggedRequest};
+pub use maas::faults::Fault;
+pub use maas::state::LoggedRequest;
 
 use maas::reply::Reply;
 use maas::request::Request;
@@ -311,50 +321,6 @@ async fn set_machine(
     }
 }
 
-fn fault_reply(fault: &Fault) -> Response {
-    match fault {
-        Fault::Status {
-            status: 503,
-            retry_after,
-        } => {
-            let r = Reply::text(
-                503,
-                "Unable to connect to any rack controller; no connections available.".into(),
-            )
-            .without_hash();
-            match retry_after {
-                Some(s) => r.with_header("retry-after", &s.to_string()).into_response(),
-                None => r.into_response(),
-            }
-        }
-        Fault::Status { status, .. } => Reply::text(*status, format!("Simulated fault {status}"))
-            .without_hash()
-            .into_response(),
-        // Headers go out, then the body fails: the client sees the connection drop.
-        Fault::Drop => {
-            let stream = futures_util::stream::once(async {
-                Err::<Bytes, std::io::Error>(std::io::Error::other("dropped"))
-            });
-            Response::new(Body::from_stream(stream))
-        }
-    }
-}
-
-fn random_fault() -> Option<Fault> {
-    use rand::Rng;
-    Some(match rand::thread_rng().gen_range(0..3) {
-        0 => Fault::Status {
-            status: 503,
-            retry_after: Some(1),
-        },
-        1 => Fault::Status {
-            status: 500,
-            retry_after: None,
-        },
-        _ => Fault::Drop,
-    })
-}
-
 /// The form fields of a body, URL-encoded or `multipart/form-data` (python-libmaas and the
 /// MAAS CLI send the latter).
 async fn form_fields(headers: &HeaderMap, body: Bytes) -> Result<Vec<(String, String)>, Reply> {
@@ -422,7 +388,7 @@ async fn serve_api(
         if rand::random::<f64>() < 1.0 / 3.0 {
             delay += Duration::from_millis(200);
         } else {
-            fault = random_fault();
+            fault = maas::faults::random();
         }
     }
     if !delay.is_zero() {
@@ -437,7 +403,7 @@ async fn serve_api(
                 Fault::Status { status, .. } => *status,
                 Fault::Drop => 0,
             },
-            fault_reply(f),
+            maas::faults::reply(f),
         ),
         None => {
             let reply = match shared.state.lock() {

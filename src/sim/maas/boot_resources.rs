@@ -4,15 +4,24 @@
 use serde_json::{Value, json};
 
 use super::records::software::BootResource;
-use super::reply::Reply;
+use super::reply::{Reply, extra, model_json};
 use super::request::Request;
+use crate::maas::resources::boot_resources as model;
 
 impl BootResource {
+    /// The image in the client's model.
     fn to_json(&self) -> Value {
-        json!({"id": self.id, "type": "Synced", "name": self.name, "architecture": self.architecture,
-               "resource_uri": format!("/MAAS/api/2.0/boot-resources/{}/", self.id),
-               "last_deployed": null, "platform": "generic", "subarches": self.subarches,
-               "supported_platforms": "generic"})
+        model_json(&model::BootResource {
+            id: self.id,
+            kind: model::BootResourceType::Synced,
+            name: self.name.clone(),
+            architecture: self.architecture.clone(),
+            subarches: Some(self.subarches.clone()),
+            extra: extra(json!({
+                "resource_uri": format!("/MAAS/api/2.0/boot-resources/{}/", self.id),
+                "last_deployed": null, "platform": "generic", "supported_platforms": "generic",
+            })),
+        })
     }
 }
 

@@ -4,28 +4,44 @@
 use serde_json::{Map, Value, json};
 
 use super::records::software::{BootSource, BootSources, Selection};
-use super::reply::Reply;
+use super::reply::{Reply, extra, model_json};
 use super::request::Request;
+use crate::maas::resources::boot_resources as model;
 
 /// When the captured region was installed and made its default source (ms since the epoch).
 const INSTALLED_MS: u64 = 1_795_603_441_662;
 
 impl BootSource {
+    /// The source in the client's model.
     fn to_json(&self) -> Value {
         let at = super::commissioning_results::maas_time(INSTALLED_MS);
-        json!({"id": self.id, "url": self.url, "keyring_filename": self.keyring_filename,
-               "keyring_data": "", "created": at, "updated": at,
-               "resource_uri": format!("/MAAS/api/2.0/boot-sources/{}/", self.id)})
+        model_json(&model::BootSource {
+            id: self.id,
+            url: self.url.clone(),
+            keyring_filename: self.keyring_filename.clone(),
+            extra: extra(json!({
+                "keyring_data": "", "created": at, "updated": at,
+                "resource_uri": format!("/MAAS/api/2.0/boot-sources/{}/", self.id),
+            })),
+        })
     }
 }
 
 impl Selection {
+    /// The selection in the client's model.
     fn to_json(&self) -> Value {
-        json!({"boot_source_id": self.boot_source_id, "id": self.id, "os": self.os,
-               "release": self.release, "arches": self.arches, "subarches": self.subarches,
-               "labels": self.labels,
-               "resource_uri": format!("/MAAS/api/2.0/boot-sources/{}/selections/{}/",
-                                       self.boot_source_id, self.id)})
+        model_json(&model::BootSourceSelection {
+            id: self.id,
+            boot_source_id: self.boot_source_id,
+            os: self.os.clone(),
+            release: self.release.clone(),
+            arches: self.arches.clone(),
+            subarches: self.subarches.clone(),
+            labels: self.labels.clone(),
+            extra: extra(json!({
+                "resource_uri": format!("/MAAS/api/2.0/boot-sources/{}/selections/{}/", self.boot_source_id, self.id),
+            })),
+        })
     }
 }
 

@@ -8,9 +8,10 @@ use serde_json::{Value, json};
 
 use super::machines::normalise_mac;
 use super::records::events::{Event, Level};
-use super::reply::Reply;
+use super::reply::{Reply, extra, model_json};
 use super::request::Request;
 use super::state::State;
+use crate::maas::resources::events as model;
 
 const DEFAULT_LIMIT: i64 = 100;
 const MAX_LIMIT: i64 = 1000;
@@ -52,10 +53,18 @@ fn created(ms: u64) -> String {
     )
 }
 
+/// An event in the client's model.
 fn to_json(e: &Event) -> Value {
-    json!({"username": e.username, "node": e.system_id, "hostname": e.hostname, "id": e.id,
-           "level": e.level.name(), "created": created(e.created_ms), "type": e.kind,
-           "description": e.description})
+    model_json(&model::Event {
+        id: e.id,
+        node: e.system_id.clone(),
+        hostname: e.hostname.clone(),
+        level: model::EventLevel::parse(e.level.name()),
+        created: created(e.created_ms),
+        kind: e.kind.clone(),
+        description: e.description.clone(),
+        extra: extra(json!({"username": e.username})),
+    })
 }
 
 pub fn endpoint(req: &Request, state: &State) -> Reply {

@@ -3,20 +3,24 @@
 use serde_json::{Value, json};
 
 use super::records::networks::Fabric;
-use super::reply::Reply;
+use super::reply::{Reply, extra, model_json};
 use super::request::Request;
 use super::state::State;
+use crate::maas::resources::fabrics as model;
 
+/// A fabric in the client's model, with its VLANs.
 fn json(state: &State, f: &Fabric) -> Value {
-    let vlans: Vec<Value> = state
-        .vlans
-        .iter()
-        .filter(|v| v.fabric_id == f.id)
-        .map(|v| super::vlans::json(state, v))
-        .collect();
-    json!({
-        "class_type": f.class_type, "name": f.name, "vlans": vlans, "id": f.id,
-        "resource_uri": format!("/MAAS/api/2.0/fabrics/{}/", f.id),
+    model_json(&model::Fabric {
+        id: f.id,
+        name: f.name.clone(),
+        class_type: f.class_type.clone(),
+        vlans: state
+            .vlans
+            .iter()
+            .filter(|v| v.fabric_id == f.id)
+            .map(|v| super::vlans::model(state, v))
+            .collect(),
+        extra: extra(json!({"resource_uri": format!("/MAAS/api/2.0/fabrics/{}/", f.id)})),
     })
 }
 

@@ -5,17 +5,25 @@ use std::net::IpAddr;
 use serde_json::{Value, json};
 
 use super::records::networks::IpRange;
-use super::reply::Reply;
+use super::reply::{Reply, extra, model_json};
 use super::request::Request;
 use super::state::State;
+use crate::maas::resources::ip_ranges as model;
 
+/// An IP range in the client's model, its subnet nested.
 fn json(state: &State, r: &IpRange) -> Value {
-    json!({
-        "subnet": super::subnets::json_by_id(state, r.subnet_id), "type": r.kind,
-        "start_ip": r.start.to_string(), "end_ip": r.end.to_string(),
-        "user": {"is_superuser": true, "username": "admin", "email": "admin@example.com", "is_local": true,
-                 "resource_uri": "/MAAS/api/2.0/users/admin/"},
-        "comment": r.comment, "id": r.id, "resource_uri": format!("/MAAS/api/2.0/ipranges/{}/", r.id),
+    model_json(&model::IpRange {
+        id: r.id,
+        kind: model::IpRangeType::parse(&r.kind),
+        start_ip: r.start.to_string(),
+        end_ip: r.end.to_string(),
+        subnet: super::subnets::model_by_id(state, r.subnet_id),
+        comment: r.comment.clone(),
+        extra: extra(json!({
+            "user": {"is_superuser": true, "username": "admin", "email": "admin@example.com", "is_local": true,
+                     "resource_uri": "/MAAS/api/2.0/users/admin/"},
+            "resource_uri": format!("/MAAS/api/2.0/ipranges/{}/", r.id),
+        })),
     })
 }
 

@@ -4,16 +4,27 @@
 use serde_json::{Value, json};
 
 use super::records::software::Repository;
-use super::reply::Reply;
+use super::reply::{Reply, extra, model_json};
 use super::request::Request;
+use crate::maas::resources::package_repositories::PackageRepository;
 
 impl Repository {
+    /// The repository in the client's model.
     fn to_json(&self) -> Value {
-        json!({"name": self.name, "url": self.url, "distributions": self.distributions,
-               "disabled_pockets": self.disabled_pockets, "disabled_components": self.disabled_components,
-               "disable_sources": self.disable_sources, "components": self.components,
-               "arches": self.arches, "key": self.key, "enabled": self.enabled, "id": self.id,
-               "resource_uri": format!("/MAAS/api/2.0/package-repositories/{}/", self.id)})
+        model_json(&PackageRepository {
+            id: self.id,
+            name: self.name.clone(),
+            url: self.url.clone(),
+            distributions: self.distributions.clone(),
+            components: self.components.clone(),
+            arches: self.arches.clone(),
+            disabled_pockets: self.disabled_pockets.clone(),
+            disabled_components: self.disabled_components.clone(),
+            key: self.key.clone(),
+            enabled: self.enabled,
+            disable_sources: self.disable_sources,
+            extra: extra(json!({"resource_uri": format!("/MAAS/api/2.0/package-repositories/{}/", self.id)})),
+        })
     }
 
     /// Applies the fields a create or update names; the rest stay as they are.

@@ -5,6 +5,8 @@ use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
+use crate::maas::resources::Extra;
+
 /// The API description hash of the MAAS 3.4.10 region the captures come from.
 pub const API_HASH: &str = "29b8898cd6164c9b0adae16fe79c9932fe40e145";
 
@@ -98,6 +100,22 @@ impl Reply {
     #[cfg(test)]
     pub fn body_text(&self) -> String {
         self.body.clone()
+    }
+}
+
+/// The JSON of one of the client's models (`maas/resources/`). Where the simulator answers
+/// with an object the client also reads, it fills in that model rather than writing the
+/// JSON by hand, so the two cannot drift apart; what the model leaves to `extra` is given
+/// with [`extra`].
+pub fn model_json(model: &impl serde::Serialize) -> Value {
+    serde_json::to_value(model).unwrap_or(Value::Null)
+}
+
+/// A model's `extra`: the fields of `fields`, a JSON object.
+pub fn extra(fields: Value) -> Extra {
+    match fields {
+        Value::Object(map) => map,
+        _ => Extra::new(),
     }
 }
 

@@ -3,31 +3,38 @@
 use serde_json::{Value, json};
 
 use super::records::networks::Space;
-use super::reply::Reply;
+use super::reply::{Reply, extra, model_json};
 use super::request::Request;
 use super::state::State;
+use crate::maas::resources::spaces as model;
 
-fn space_json(state: &State, name: &str, id: Value, description: &str, uri: String) -> Value {
-    let vlans: Vec<Value> = state
-        .vlans
-        .iter()
-        .filter(|v| v.space == name)
-        .map(|v| super::vlans::json(state, v))
-        .collect();
-    let subnets: Vec<Value> = state
-        .subnets
-        .iter()
-        .filter(|s| state.vlans.iter().any(|v| v.id == s.vlan_id && v.space == name))
-        .map(|s| super::subnets::json(state, s))
-        .collect();
-    json!({"description": description, "name": name, "subnets": subnets, "resource_uri": uri, "id": id, "vlans": vlans})
+/// A space in the client's model, with the VLANs in it and their subnets.
+fn space_json(state: &State, name: &str, id: i64, description: &str, uri: String) -> Value {
+    model_json(&model::Space {
+        id,
+        name: name.to_string(),
+        description: description.to_string(),
+        vlans: state
+            .vlans
+            .iter()
+            .filter(|v| v.space == name)
+            .map(|v| super::vlans::model(state, v))
+            .collect(),
+        subnets: state
+            .subnets
+            .iter()
+            .filter(|s| state.vlans.iter().any(|v| v.id == s.vlan_id && v.space == name))
+            .map(|s| super::subnets::model(state, s))
+            .collect(),
+        extra: extra(json!({"resource_uri": uri})),
+    })
 }
 
 fn json_of(state: &State, s: &Space) -> Value {
     space_json(
         state,
         &s.name,
-        json!(s.id),
+        s.id as i64,
         &s.description,
         format!("/MAAS/api/2.0/spaces/{}/", s.id),
     )
@@ -41,7 +48,7 @@ pub fn collection(req: &Request, state: &mut State) -> Reply {
             list.push(space_json(
                 state,
                 "undefined",
-                json!(-1),
+                -1,
                 "Backward compatibility object to ensure objects not associated with a space can be found.",
                 "/MAAS/api/2.0/spaces/undefined/".into(),
             ));

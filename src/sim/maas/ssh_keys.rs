@@ -3,8 +3,10 @@
 use serde_json::{Value, json};
 
 use super::records::accounts::SshKey;
-use super::reply::Reply;
+use super::reply::{Reply, extra, model_json};
 use super::request::Request;
+use crate::maas::resources::Extra;
+use crate::maas::resources::ssh_keys as model;
 
 const KEY_TYPES: &[&str] = &[
     "ssh-rsa",
@@ -33,9 +35,14 @@ fn well_formed(key: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
 }
 
+/// A key in the client's model, as listed.
 fn listed(k: &SshKey) -> Value {
-    json!({"key": k.key, "keysource": "", "id": k.id,
-           "resource_uri": format!("/MAAS/api/2.0/account/prefs/sshkeys/{}/", k.id)})
+    model_json(&model::SshKey {
+        id: k.id,
+        key: k.key.clone(),
+        keysource: Some(String::new()),
+        extra: extra(json!({"resource_uri": format!("/MAAS/api/2.0/account/prefs/sshkeys/{}/", k.id)})),
+    })
 }
 
 pub fn collection(req: &Request, keys: &mut Vec<SshKey>) -> Reply {
@@ -60,7 +67,13 @@ pub fn collection(req: &Request, keys: &mut Vec<SshKey>) -> Reply {
             let id = keys.iter().map(|k| k.id).max().unwrap_or(0) + 1;
             keys.push(SshKey { id, key: key.clone() });
             // MAAS answers a new key without its URI and with a null key source.
-            Reply::json(201, &json!({"key": key, "keysource": null, "id": id}))
+            let created = model::SshKey {
+                id,
+                key,
+                keysource: None,
+                extra: Extra::new(),
+            };
+            Reply::json(201, &model_json(&created))
         }
         (_, Some(op)) => req.unrecognised(op),
         _ => Reply::method_not_allowed("POST, GET"),

@@ -1,9 +1,11 @@
-//! The simulated region's data and the bookkeeping tests read (request log, planted faults).
+//! The region as one value: its records, the counters that give out ids, who is calling,
+//! and the per-run bookkeeping tests read (request log, planted faults).
 
 use std::collections::{HashSet, VecDeque};
 
 use serde::Serialize;
 
+use super::faults::Fault;
 use super::records::networks::{Fabric, IpRange, Space, StaticRoute, Subnet, Vlan};
 use super::records::{accounts, config, events, machines, networks, software};
 use crate::maas::ApiKey;
@@ -16,15 +18,6 @@ pub struct LoggedRequest {
     pub op: Option<String>,
     pub params: Vec<(String, String)>,
     pub status: u16,
-}
-
-/// A fault a test asked for: the next `count` API requests answer with it.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Fault {
-    /// Answer with this status (503 carries `Retry-After` when given).
-    Status { status: u16, retry_after: Option<u64> },
-    /// Close the connection without an answer.
-    Drop,
 }
 
 /// The region. What `--state FILE` keeps is everything but the options it was started with

@@ -3,16 +3,20 @@
 use serde_json::{Value, json};
 
 use super::records::networks::StaticRoute;
-use super::reply::Reply;
+use super::reply::{Reply, extra, model_json};
 use super::request::Request;
 use super::state::State;
+use crate::maas::resources::static_routes as model;
 
+/// A static route in the client's model, its subnets nested.
 fn json(state: &State, r: &StaticRoute) -> Value {
-    json!({
-        "source": super::subnets::json_by_id(state, r.source),
-        "destination": super::subnets::json_by_id(state, r.destination),
-        "gateway_ip": r.gateway_ip, "metric": r.metric, "id": r.id,
-        "resource_uri": format!("/MAAS/api/2.0/static-routes/{}/", r.id),
+    model_json(&model::StaticRoute {
+        id: r.id,
+        source: super::subnets::model_by_id(state, r.source),
+        destination: super::subnets::model_by_id(state, r.destination),
+        gateway_ip: r.gateway_ip.clone(),
+        metric: r.metric,
+        extra: extra(json!({"resource_uri": format!("/MAAS/api/2.0/static-routes/{}/", r.id)})),
     })
 }
 

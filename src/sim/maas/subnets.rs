@@ -3,32 +3,41 @@
 use serde_json::{Value, json};
 
 use super::records::networks::Subnet;
-use super::reply::Reply;
+use super::reply::{Reply, extra, model_json};
 use super::request::Request;
 use super::state::State;
 use super::subnet_usage;
+use crate::maas::resources::subnets as model;
 
-/// A subnet as MAAS answers it, its VLAN nested.
-pub fn json(state: &State, s: &Subnet) -> Value {
+/// A subnet in the client's model, its VLAN nested.
+pub fn model(state: &State, s: &Subnet) -> model::Subnet {
     let vlan = state.vlans.iter().find(|v| v.id == s.vlan_id);
-    json!({
-        "name": s.name, "description": s.description,
-        "vlan": vlan.map(|v| super::vlans::json(state, v)).unwrap_or(Value::Null),
-        "cidr": s.cidr.to_string(), "rdns_mode": s.rdns_mode, "gateway_ip": s.gateway_ip, "dns_servers": s.dns_servers,
-        "allow_dns": s.allow_dns, "allow_proxy": s.allow_proxy, "active_discovery": false, "managed": s.managed,
-        "disabled_boot_architectures": [], "id": s.id,
-        "space": vlan.map(|v| v.space.clone()).unwrap_or_else(|| "undefined".into()),
-        "resource_uri": format!("/MAAS/api/2.0/subnets/{}/", s.id),
-    })
+    model::Subnet {
+        id: s.id,
+        name: s.name.clone(),
+        cidr: s.cidr.to_string(),
+        vlan: vlan.map(|v| super::vlans::model(state, v)),
+        gateway_ip: s.gateway_ip.clone(),
+        dns_servers: s.dns_servers.clone(),
+        space: vlan.map_or_else(|| "undefined".into(), |v| v.space.clone()),
+        managed: s.managed,
+        allow_dns: s.allow_dns,
+        allow_proxy: s.allow_proxy,
+        rdns_mode: s.rdns_mode,
+        extra: extra(json!({
+            "description": s.description, "active_discovery": false, "disabled_boot_architectures": [],
+            "resource_uri": format!("/MAAS/api/2.0/subnets/{}/", s.id),
+        })),
+    }
 }
 
-/// The subnet with this id as MAAS answers it; null when there is none.
-pub fn json_by_id(state: &State, id: u64) -> Value {
-    state
-        .subnets
-        .iter()
-        .find(|s| s.id == id)
-        .map_or(Value::Null, |s| json(state, s))
+pub fn json(state: &State, s: &Subnet) -> Value {
+    model_json(&model(state, s))
+}
+
+/// The subnet with this id, if there is one.
+pub fn model_by_id(state: &State, id: u64) -> Option<model::Subnet> {
+    state.subnets.iter().find(|s| s.id == id).map(|s| model(state, s))
 }
 
 fn dns_servers(text: &str) -> Vec<String> {

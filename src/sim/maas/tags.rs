@@ -4,15 +4,21 @@
 use serde_json::{Value, json};
 
 use super::records::machines::Tag;
-use super::reply::Reply;
+use super::reply::{Reply, extra, model_json};
 use super::request::Request;
 use super::state::State;
+use crate::maas::resources::tags as model;
 
 impl Tag {
+    /// The tag in the client's model.
     fn to_json(&self) -> Value {
-        json!({"name": self.name, "definition": self.definition, "comment": self.comment,
-               "kernel_opts": self.kernel_opts,
-               "resource_uri": format!("/MAAS/api/2.0/tags/{}/", self.name)})
+        model_json(&model::Tag {
+            name: self.name.clone(),
+            comment: self.comment.clone(),
+            definition: self.definition.clone(),
+            kernel_opts: Some(self.kernel_opts.clone()),
+            extra: extra(json!({"resource_uri": format!("/MAAS/api/2.0/tags/{}/", self.name)})),
+        })
     }
 }
 

@@ -3,33 +3,48 @@
 use serde_json::{Value, json};
 
 use super::records::networks::Vlan;
-use super::reply::Reply;
+use super::reply::{Reply, extra, model_json};
 use super::request::Request;
 use super::state::State;
+use crate::maas::resources::vlans as model;
 
-/// A VLAN as MAAS answers it, its relay VLAN nested.
-pub fn json(state: &State, v: &Vlan) -> Value {
-    let mut out = json_flat(state, v);
-    // MAAS nests the relay VLAN as an object of its own.
+/// A VLAN in the client's model, its relay VLAN nested as MAAS nests it.
+pub fn model(state: &State, v: &Vlan) -> model::Vlan {
+    let mut out = flat(state, v);
     if let Some(relay) = v
         .relay_vlan
         .and_then(|id| state.vlans.iter().find(|r| r.id == id))
     {
-        out["relay_vlan"] = json_flat(state, relay);
+        out.relay_vlan = model_json(&flat(state, relay));
     }
     out
 }
 
-fn json_flat(state: &State, v: &Vlan) -> Value {
+pub fn json(state: &State, v: &Vlan) -> Value {
+    model_json(&model(state, v))
+}
+
+fn flat(state: &State, v: &Vlan) -> model::Vlan {
     let fabric = state
         .fabric(v.fabric_id)
         .map(|f| f.name.clone())
         .unwrap_or_default();
-    json!({
-        "vid": v.vid, "mtu": v.mtu, "dhcp_on": v.dhcp_on, "external_dhcp": null, "relay_vlan": null,
-        "name": v.name, "secondary_rack": v.secondary_rack, "fabric_id": v.fabric_id, "fabric": fabric, "id": v.id,
-        "space": v.space, "primary_rack": v.primary_rack, "resource_uri": format!("/MAAS/api/2.0/vlans/{}/", v.id),
-    })
+    model::Vlan {
+        id: v.id,
+        vid: v.vid,
+        name: v.name.clone(),
+        fabric,
+        fabric_id: v.fabric_id,
+        mtu: v.mtu,
+        dhcp_on: v.dhcp_on,
+        primary_rack: v.primary_rack.clone(),
+        secondary_rack: v.secondary_rack.clone(),
+        relay_vlan: Value::Null,
+        space: v.space.clone(),
+        extra: extra(json!({
+            "external_dhcp": null, "resource_uri": format!("/MAAS/api/2.0/vlans/{}/", v.id),
+        })),
+    }
 }
 
 pub fn create(req: &Request, state: &mut State, fabric_id: u64) -> Reply {
