@@ -1,39 +1,19 @@
-//! A simulated MAAS region, served on loopback by axum: the API 2.0 surface drydock uses,
-//! MAAS's JSON shapes, status codes and error texts, OAuth checked as MAAS checks it, and
-//! faults on demand. A library module, so tests and `drydock run --sim` embed it; `drydock
-//! sim` is a thin command around it.
+//! A simulated site, served on loopback by axum. A library module, so tests and `drydock run
+//! --sim` embed it; `drydock sim` is a thin command around it. Its rooms:
+//! * `maas/`: the MAAS region (its module doc says where each part of it is);
+//! * `physical.rs`: each machine's physical state (power, installed OS), which MAAS's power
+//!   control and lifecycle act on;
+//! * `bmc/`, with the next step: a BMC per machine, Redfish services and IPMI responders,
+//!   acting on that same physical state, so that what a BMC does MAAS sees and the other
+//!   way round.
+//!
+//! This file starts and stops the server and keeps the state file saved. It is also the
+//! region's HTTP edge (a request below `/MAAS/api/2.0/` decoded, URL-encoded or multipart,
+//! delayed or faulted as asked, answered, logged), and serves the `/_sim/` endpoints tests
+//! steer the simulator with (request log, faults, a machine's status, users' keys).
 
-mod api;
-mod auth;
-mod blockdevices;
-mod boot_resources;
-mod boot_sources;
-mod config;
-mod controllers;
-mod domains;
-mod events;
-mod fabrics;
-mod hardware;
-mod interfaces;
-mod ipranges;
-mod lifecycle;
-mod machines;
-mod persist;
-mod reply;
-mod repositories;
-mod request;
-mod results;
-mod routes;
-mod spaces;
-mod sshkeys;
-mod state;
-mod storage_layouts;
-mod subnet_usage;
-mod subnets;
-mod tags;
-mod users;
-mod vlans;
-mod volumegroups;
+mod maas;
+mod physical;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -42,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::State as Extract;
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
@@ -51,11 +31,12 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
 use crate::maas::ApiKey;
-pub use state::{Fault, LoggedRequest};
+pub use maas::faults::Fault;
+pub use maas::state::LoggedRequest;
 
-use reply::Reply;
-use request::Request;
-use state::State;
+use maas::reply::Reply;
+use maas::request::Request;
+use maas::state::State;
 
 #[derive(Debug, Clone)]
 pub struct SimOptions {
@@ -120,15 +101,15 @@ impl Sim {
         let addr = listener.local_addr()?;
         let base = format!("http://{addr}");
         let saved = match &options.state_file {
-            Some(path) => persist::load(path).map_err(std::io::Error::other)?,
+            Some(path) => maas::persist::load(path).map_err(std::io::Error::other)?,
             None => None,
         };
         let mut state = saved.unwrap_or_else(|| {
             let mut fresh = State::new(ApiKey::generate());
             if let Some(site) = design {
-                fresh.machines = machines::Machine::from_site(site);
+                fresh.machines = maas::records::machines::Machine::from_site(site);
                 if options.rack {
-                    controllers::discover_rack_networks(&mut fresh, site);
+                    maas::rack_controllers::discover_rack_networks(&mut fresh, site);
                 }
             }
             fresh
@@ -238,10 +219,10 @@ async fn save_while_serving(path: PathBuf, state: Arc<Mutex<State>>, changed: Ar
 
 fn save(path: &std::path::Path, state: &Mutex<State>) {
     let bytes = match state.lock() {
-        Ok(s) => persist::encode(&s),
+        Ok(s) => maas::persist::encode(&s),
         Err(_) => Err("simulator state is poisoned".to_string()),
     };
-    if let Err(e) = bytes.and_then(|b| persist::write(path, &b)) {
+    if let Err(e) = bytes.and_then(|b| maas::persist::write(path, &b)) {
         tracing::error!("{e}");
     }
 }
@@ -340,50 +321,6 @@ async fn set_machine(
     }
 }
 
-fn fault_reply(fault: &Fault) -> Response {
-    match fault {
-        Fault::Status {
-            status: 503,
-            retry_after,
-        } => {
-            let r = Reply::text(
-                503,
-                "Unable to connect to any rack controller; no connections available.".into(),
-            )
-            .without_hash();
-            match retry_after {
-                Some(s) => r.with_header("retry-after", &s.to_string()).into_response(),
-                None => r.into_response(),
-            }
-        }
-        Fault::Status { status, .. } => Reply::text(*status, format!("Simulated fault {status}"))
-            .without_hash()
-            .into_response(),
-        // Headers go out, then the body fails: the client sees the connection drop.
-        Fault::Drop => {
-            let stream = futures_util::stream::once(async {
-                Err::<Bytes, std::io::Error>(std::io::Error::other("dropped"))
-            });
-            Response::new(Body::from_stream(stream))
-        }
-    }
-}
-
-fn random_fault() -> Option<Fault> {
-    use rand::Rng;
-    Some(match rand::thread_rng().gen_range(0..3) {
-        0 => Fault::Status {
-            status: 503,
-            retry_after: Some(1),
-        },
-        1 => Fault::Status {
-            status: 500,
-            retry_after: None,
-        },
-        _ => Fault::Drop,
-    })
-}
-
 /// The form fields of a body, URL-encoded or `multipart/form-data` (python-libmaas and the
 /// MAAS CLI send the latter).
 async fn form_fields(headers: &HeaderMap, body: Bytes) -> Result<Vec<(String, String)>, Reply> {
@@ -451,7 +388,7 @@ async fn serve_api(
         if rand::random::<f64>() < 1.0 / 3.0 {
             delay += Duration::from_millis(200);
         } else {
-            fault = random_fault();
+            fault = maas::faults::random();
         }
     }
     if !delay.is_zero() {
@@ -466,11 +403,11 @@ async fn serve_api(
                 Fault::Status { status, .. } => *status,
                 Fault::Drop => 0,
             },
-            fault_reply(f),
+            maas::faults::reply(f),
         ),
         None => {
             let reply = match shared.state.lock() {
-                Ok(mut s) => api::handle(&req, auth, &mut s, &shared.base, now_ms()),
+                Ok(mut s) => maas::api::handle(&req, auth, &mut s, &shared.base, now_ms()),
                 Err(_) => Reply::text(500, "simulator state is poisoned".into()),
             };
             // Reads change the region too: due lifecycle transitions complete on any request.
