@@ -247,6 +247,14 @@ fn plan_is_for_actions_that_say_so() {
         .assert()
         .success()
         .stdout(predicate::str::contains("controller01 compute01 compute02"));
+    drydock()
+        .args(["plan", "list_nodes", "--rack", "rack2", "-d"])
+        .arg(fixture("fullsite.yaml"))
+        .arg("--site-dir")
+        .arg(nodes_dir())
+        .assert()
+        .success()
+        .stdout(predicate::str::diff("compute01\n"));
 }
 
 #[test]

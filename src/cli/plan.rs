@@ -2,10 +2,10 @@
 //! runs with `ctx.options.plan` set and a MAAS client that cannot write: it reads MAAS and
 //! compares with the same code that makes the changes, then stops short of making them.
 
-use super::run::{connection, finish};
+use super::run::{SelectionArgs, connection, finish};
 use super::{DesignArgs, Global, Outcome};
 use crate::action::{self, Mode, Request};
-use crate::journal::{Selection, Work};
+use crate::journal::Work;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -13,6 +13,8 @@ pub struct Args {
     pub action: String,
     #[command(flatten)]
     pub design: DesignArgs,
+    #[command(flatten)]
+    pub selection: SelectionArgs,
     /// Plan against a simulated MAAS started in this process on the design
     #[arg(long)]
     pub sim: bool,
@@ -25,7 +27,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
             options: serde_json::json!({}),
         },
         design: args.design.paths.clone(),
-        selection: Selection::default(),
+        selection: args.selection.selection()?,
         mode: Mode::Plan,
         connection: connection(args.sim, global)?,
         site_dir: global.site_dir.clone(),

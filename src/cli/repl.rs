@@ -29,7 +29,8 @@ use rustyline::{Editor, Helper};
 use super::{Global, Outcome};
 use crate::action::Environment;
 use crate::runtime::bindings::Design;
-use crate::runtime::{Runtime, errors};
+use crate::runtime::errors::{self, ErrorKind};
+use crate::runtime::{ErrorInfo, Runtime};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -269,7 +270,10 @@ impl Interrupt {
         let stop = hit.clone();
         lua.set_global_hook(HookTriggers::new().every_nth_instruction(1000), move |_, _| {
             if stop.load(Ordering::Relaxed) {
-                Err(mlua::Error::runtime("interrupted"))
+                Err(mlua::Error::external(ErrorInfo::of_kind(
+                    ErrorKind::Cancelled,
+                    "interrupted (Ctrl-C)",
+                )))
             } else {
                 Ok(VmState::Continue)
             }
