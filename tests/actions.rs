@@ -259,7 +259,9 @@ fn plan_is_for_actions_that_say_so() {
 
 #[test]
 fn an_option_the_action_does_not_read_is_refused() {
+    let journal = fresh_journal();
     drydock()
+        .env("DRYDOCK_JOURNAL", &journal)
         .args(["run", "list_nodes", "--rule", "mtu-rational", "-d"])
         .arg(fixture("fullsite.yaml"))
         .arg("--site-dir")
@@ -267,6 +269,7 @@ fn an_option_the_action_does_not_read_is_refused() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("list_nodes takes no option rules"));
+    assert!(!journal.exists(), "a refused request leaves no journal behind");
 }
 
 /// The task id `run` announces on stderr when stdout is JSON.

@@ -178,32 +178,33 @@ struct ActionJob {
 }
 
 /// Makes `request` ready to run: reads the design once, loads the action, checks that the
-/// request fits it, selects the nodes, and creates the task.
+/// request fits it, selects the nodes, and only then creates the task (a request refused
+/// leaves no journal behind).
 pub fn prepare(request: Request) -> Result<Prepared, ErrorInfo> {
     let files = if request.design.is_empty() {
         None
     } else {
         Some(crate::design::ingest::read_design(&request.design).map_err(design_error)?)
     };
-    let journal = request.journal.as_deref().map(open_journal).transpose()?;
-    let task = journal.as_ref().map(|_| {
-        journaled::new_task(
-            request.work.clone(),
-            request.selection.clone(),
-            files.clone().map(stored_design),
-            request.site_dir.as_deref(),
-        )
-    });
-    make_ready(
+    let work = request.work.clone();
+    let mut prepared = make_ready(
         request.work,
         files.as_deref(),
-        request.selection,
+        &request.selection,
         request.mode,
         request.connection,
-        request.site_dir,
-        journal,
-        task,
-    )
+        request.site_dir.clone(),
+    )?;
+    if let Some(path) = &request.journal {
+        prepared.journal = Some(open_journal(path)?);
+        prepared.task = Some(journaled::new_task(
+            work,
+            request.selection,
+            files.map(stored_design),
+            request.site_dir.as_deref(),
+        ));
+    }
+    Ok(prepared)
 }
 
 /// What resuming a task comes to.
@@ -237,16 +238,17 @@ pub fn resume(request: Resume) -> Result<Resumed, ErrorInfo> {
     }
     let files = task.design.as_ref().map(|d| d.files.clone());
     let site_dir = task.site_dir.as_ref().map(PathBuf::from);
-    Ok(Resumed::Ready(Box::new(make_ready(
+    let mut prepared = make_ready(
         task.work.clone(),
         files.as_deref(),
-        task.selection.clone(),
+        &task.selection,
         Mode::Run,
         request.connection,
         site_dir,
-        Some(journal),
-        Some(task),
-    )?)))
+    )?;
+    prepared.journal = Some(journal);
+    prepared.task = Some(task);
+    Ok(Resumed::Ready(Box::new(prepared)))
 }
 
 fn open_journal(path: &Path) -> Result<Journal, ErrorInfo> {
@@ -261,16 +263,14 @@ fn design_error(e: crate::design::LoadError) -> ErrorInfo {
     ErrorInfo::of_kind(ErrorKind::Design, e.to_string())
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The runtime set up and the work loaded and checked; the caller adds the journal.
 fn make_ready(
     work: Work,
     files: Option<&[(String, String)]>,
-    selection: Selection,
+    selection: &Selection,
     mode: Mode,
     connection: Connection,
     site_dir: Option<PathBuf>,
-    journal: Option<Journal>,
-    task: Option<TaskRecord>,
 ) -> Result<Prepared, ErrorInfo> {
     let site = files
         .map(|f| crate::design::load_texts(f).map_err(design_error))
@@ -282,10 +282,10 @@ fn make_ready(
         Work::Action { name, options } => {
             let table = env.runtime.load_action(&name)?;
             let about = about_of(&env, &name, &table)?;
-            check_fits(&about, mode, &options, &selection)?;
+            check_fits(&about, mode, &options, selection)?;
             let site = site.ok_or_else(|| usage(format!("{name} needs a design: give -d PATH")))?;
             let nodes = match about.scope {
-                Scope::Nodes => selection::selected(&site, &selection)?,
+                Scope::Nodes => selection::selected(&site, selection)?,
                 Scope::Site => Vec::new(),
             };
             Job::Action(Box::new(ActionJob {
@@ -293,15 +293,15 @@ fn make_ready(
                 about,
                 site,
                 options,
-                selection,
+                selection: selection.clone(),
                 nodes,
             }))
         }
     };
     Ok(Prepared {
         env,
-        journal,
-        task,
+        journal: None,
+        task: None,
         mode,
         job,
     })

@@ -131,7 +131,8 @@ impl Runtime {
                     None => String::new(),
                 };
                 ErrorInfo::new(format!(
-                    "no action '{name}': {site}drydock ships none of that name"
+                    "no action '{name}': {site}drydock ships none of that name (it ships {}; a site adds one as <site-dir>/scripts/{name}.lua)",
+                    Loader::shipped_actions().join(", ")
                 ))
             })?;
         let value = eval(&self.lua, &src)?;
