@@ -171,13 +171,21 @@ pub fn main() -> ExitCode {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),
         Err(e) => {
-            // With --format json, an error described by the runtime is a JSON document too.
-            if cli.global.format == Some(Format::Json)
-                && let Some(info) = e.downcast_ref::<crate::runtime::ErrorInfo>()
-            {
-                let _ = output::emit_json(&serde_json::json!({ "error": info }));
+            match e.downcast_ref::<crate::runtime::ErrorInfo>() {
+                Some(info) => {
+                    // With --format json, the error is a JSON document too.
+                    if cli.global.format == Some(Format::Json) {
+                        let _ = output::emit_json(&serde_json::json!({ "error": info }));
+                    }
+                    // A script that raised a message without a position (`error(msg, 0)`)
+                    // is talking to the user: its traceback would only be noise.
+                    match (&info.location, &info.traceback) {
+                        (Some(_), Some(tb)) => eprintln!("drydock: error: {}\n{tb}", info.message),
+                        _ => eprintln!("drydock: error: {}", info.message),
+                    }
+                }
+                None => eprintln!("drydock: error: {e:#}"),
             }
-            eprintln!("drydock: error: {e:#}");
             ExitCode::from(2)
         }
     }

@@ -186,14 +186,21 @@ pub fn describe(e: &mlua::Error) -> ErrorInfo {
         traceback = traceback.or(Some(format!("stack traceback:{tb}")));
         info.message = m.to_string();
     }
-    if info.location.is_none() {
-        info.location = location(&info.message);
-    }
+    // A binding's error (it came through a callback) happened where the script called the
+    // binding: the traceback's first script frame. A Lua error without a position in its
+    // message (`error(msg, 0)`) is a message for the user and has no location.
+    let via_binding = matches!(e, mlua::Error::CallbackError { .. });
     info.traceback = info
         .traceback
         .take()
         .or(traceback.map(|tb| clean_traceback(&tb)))
         .filter(|tb| !tb.is_empty());
+    if info.location.is_none() {
+        info.location = location(&info.message).or_else(|| {
+            let tb = info.traceback.as_deref().filter(|_| via_binding)?;
+            tb.lines().find_map(|frame| location(frame.trim()))
+        });
+    }
     info
 }
 
