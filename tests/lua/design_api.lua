@@ -1,4 +1,5 @@
 -- drydock.design from a script: loading, lookups, filters, rules and reports.
+-- test: args = tests/fixtures/base.yaml; stdout = "checked": 2
 local base = ...
 local design = drydock.design.load(base)
 assert(tostring(design):match("^design %(2 nodes"), tostring(design))

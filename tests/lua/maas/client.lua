@@ -1,5 +1,8 @@
 -- drydock.maas against the simulator: connect from the environment, typed and raw calls,
 -- and errors described by drydock.error.info.
+-- Three fabrics at the end: fabric-0, the fabric MAAS discovered under the rack's PXE NIC,
+-- and the one created.
+-- test: sim = tests/fixtures/base.yaml; stdout = "fabrics": 3
 local maas = drydock.maas.connect()
 assert(tostring(maas):match("^maas client http://127%.0%.0%.1:%d+/MAAS/api/2%.0/$"), tostring(maas))
 assert(maas:version().version == "3.4.10")

@@ -1,4 +1,6 @@
 -- drydock.task inside a task: step results, reuse, parallel limits and error isolation.
+-- One step fails on purpose, so the task's result is Failure (exit 1).
+-- test: exit = 1; stdout = "runs": 1
 local task = drydock.task
 local info = task.current()
 assert(info and #info.id == 26 and info.journal:match("%.redb$"), "a script runs as a task")
