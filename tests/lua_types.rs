@@ -157,3 +157,13 @@ fn every_answer_model_has_a_class() {
     }
     assert!(missing.is_empty(), "answer models without a class: {missing:?}");
 }
+
+/// `drydock.yml`, the standard library selene lints the Lua with, is read from a live
+/// runtime; `DRYDOCK_UPDATE_TYPES=1` rewrites it instead of failing.
+#[test]
+fn selene_std_is_generated_from_the_runtime() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("drydock.yml");
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    let want = drydock::runtime::selene_std::render().unwrap();
+    check_generated(&path, &have, &want);
+}

@@ -1,5 +1,5 @@
 ---@meta
-error('Cannot require a meta file')
+error("Cannot require a meta file")
 
 --- The MAAS API 2.0: a client per region. Calls wait for MAAS without blocking other
 --- coroutines; failures raise errors that `drydock.error.info` describes.
