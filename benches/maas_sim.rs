@@ -73,11 +73,16 @@ fn main() {
     // Memory with 10,000 machines: the real `drydock sim` process on a generated site.
     let dir = tempfile::tempdir().expect("temp dir");
     let generated = std::process::Command::new("python3")
-        .args([&format!("{root}/bench/gen_site.py"), "--nodes", "10000", "--out"])
+        .args([
+            &format!("{root}/benches/gen_site.py"),
+            "--nodes",
+            "10000",
+            "--out",
+        ])
         .arg(dir.path())
         .status();
     if !matches!(generated, Ok(s) if s.success()) {
-        println!("memory: skipped (python3 bench/gen_site.py failed)");
+        println!("memory: skipped (python3 benches/gen_site.py failed)");
         return;
     }
     let bin = format!("{root}/target/release/drydock");

@@ -19,24 +19,21 @@ local retry = require("retry")
 --- have been made; the client's own policy decides those, and a resumed run re-reads MAAS.)
 local function make(ctx, change)
   return drydock.task.step(change.step, function()
-    return retry.call({ times = 5, when = retry.answered_with_server_error }, function()
-      return maas_site.apply(ctx.maas, change)
-    end)
+    return retry.call(
+      { times = 5, when = retry.answered_with_server_error },
+      function() return maas_site.apply(ctx.maas, change) end
+    )
   end)
 end
 
 return phases.action("prepare_site", {
   {
     name = "connect",
-    run = function(ctx)
-      ctx.maas = drydock.maas.connect()
-    end,
+    run = function(ctx) ctx.maas = drydock.maas.connect() end,
   },
   {
     name = "compare",
-    run = function(ctx)
-      ctx.plan = maas_site.diff(ctx.design, maas_site.read(ctx.maas))
-    end,
+    run = function(ctx) ctx.plan = maas_site.diff(ctx.design, maas_site.read(ctx.maas)) end,
   },
   {
     name = "change",
@@ -50,7 +47,9 @@ return phases.action("prepare_site", {
           drydock.log.info(maas_site.line(change))
         else
           ctx.failed[#ctx.failed + 1] = { change = change, error = drydock.error.info(err).message }
-          drydock.log.error(maas_site.line(change) .. " failed: " .. drydock.error.info(err).message)
+          drydock.log.error(
+            maas_site.line(change) .. " failed: " .. drydock.error.info(err).message
+          )
         end
       end
     end,
@@ -71,9 +70,15 @@ return phases.action("prepare_site", {
       for _, entry in ipairs(maas_site.configured_links(ctx.design)) do
         for _, network in ipairs(entry.networks) do
           if not cidrs[network.cidr] then
-            local message = ("Network %s defined, but not found in MaaS after network config task."):format(network.name)
+            local message = ("Network %s defined, but not found in MaaS after network config task."):format(
+              network.name
+            )
             ctx.missing[#ctx.missing + 1] = message
-            pcall(drydock.task.step, "verify network " .. network.name, function() error(message, 0) end)
+            pcall(
+              drydock.task.step,
+              "verify network " .. network.name,
+              function() error(message, 0) end
+            )
           end
         end
       end
@@ -105,8 +110,11 @@ return phases.action("prepare_site", {
         summary = #changes == 0 and "prepare_site: MAAS matches the design, nothing to change"
           or ("prepare_site would make %d change(s):"):format(#changes)
       else
-        summary = ("prepare_site: %d change(s) made, %d failed, %d problem(s)")
-          :format(#changes, #ctx.failed, #ctx.plan.problems + #(ctx.missing or {}))
+        summary = ("prepare_site: %d change(s) made, %d failed, %d problem(s)"):format(
+          #changes,
+          #ctx.failed,
+          #ctx.plan.problems + #(ctx.missing or {})
+        )
       end
       ctx.result = { summary = summary, lines = lines, changes = changes, problems = problems }
     end,

@@ -17,8 +17,12 @@ end
 --- Refuses rule ids that are neither drydock's nor the site's, before any rule runs.
 local function check_rule_ids(ids, site_rules)
   local known = {}
-  for _, rule in ipairs(drydock.design.rules()) do known[#known + 1] = rule.id end
-  for _, rule in ipairs(site_rules) do known[#known + 1] = rule.id end
+  for _, rule in ipairs(drydock.design.rules()) do
+    known[#known + 1] = rule.id
+  end
+  for _, rule in ipairs(site_rules) do
+    known[#known + 1] = rule.id
+  end
   for _, id in ipairs(ids or {}) do
     if not selected(known, id) then
       error(("unknown rule '%s'; known rules: %s"):format(id, table.concat(known, ", ")), 0)
@@ -56,8 +60,6 @@ return phases.action("validate_design", {
   },
   {
     name = "result",
-    run = function(ctx)
-      ctx.result = { messages = ctx.messages }
-    end,
+    run = function(ctx) ctx.result = { messages = ctx.messages } end,
   },
 }, { scope = "site", result = "validation", options = { "rules" }, command = "validate" })

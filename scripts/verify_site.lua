@@ -53,7 +53,10 @@ return phases.action("verify_site", {
         local major = tonumber(tostring(ctx.version):match("^(%d+)"))
         -- API 2.0 is served by MAAS 2.x and 3.x regions.
         if major == nil or major < 2 then
-          return false, ("MaaS %s is older than 2.0: drydock needs a MAAS 2.x or later region."):format(ctx.version)
+          return false,
+            ("MaaS %s is older than 2.0: drydock needs a MAAS 2.x or later region."):format(
+              ctx.version
+            )
         end
         return true, ("MaaS %s serves API 2.0."):format(ctx.version)
       end)
@@ -75,7 +78,9 @@ return phases.action("verify_site", {
         for _, r in ipairs(resources) do
           have_image[r.name:match("/(.+)$") or r.name] = true
           have_kernel[r.architecture:match("/(.+)$") or ""] = true
-          for sub in tostring(r.subarches or ""):gmatch("[^,]+") do have_kernel[sub] = true end
+          for sub in tostring(r.subarches or ""):gmatch("[^,]+") do
+            have_kernel[sub] = true
+          end
         end
         local images, kernels = wanted_images(ctx.design)
         local missing = {}
@@ -87,10 +92,15 @@ return phases.action("verify_site", {
         end
         table.sort(missing)
         if #missing > 0 then
-          return false, ("MaaS has no boot resource for %s: select it for import (boot-source selections) and wait for the sync.")
-            :format(table.concat(missing, ", "))
+          return false,
+            ("MaaS has no boot resource for %s: select it for import (boot-source selections) and wait for the sync."):format(
+              table.concat(missing, ", ")
+            )
         end
-        return true, ("MaaS has synced boot resources (%d) for every image and kernel the nodes use."):format(#resources)
+        return true,
+          ("MaaS has synced boot resources (%d) for every image and kernel the nodes use."):format(
+            #resources
+          )
       end)
     end,
   },
@@ -109,10 +119,15 @@ return phases.action("verify_site", {
             -- A rack serves PXE from its own copy of the images.
             local ok, images = pcall(ctx.maas.rack_boot_images, ctx.maas, r.system_id)
             if not ok then
-              sick[#sick + 1] = ("Rack controller %s did not say which images it holds: %s")
-                :format(r.hostname, drydock.error.info(images).message)
+              sick[#sick + 1] = ("Rack controller %s did not say which images it holds: %s"):format(
+                r.hostname,
+                drydock.error.info(images).message
+              )
             elseif images.status ~= "synced" then
-              sick[#sick + 1] = ("Rack controller %s has not synced the boot images (%s)."):format(r.hostname, images.status)
+              sick[#sick + 1] = ("Rack controller %s has not synced the boot images (%s)."):format(
+                r.hostname,
+                images.status
+              )
             else
               healthy = healthy + 1
             end
@@ -121,8 +136,11 @@ return phases.action("verify_site", {
         if healthy == 0 then
           return false, "No healthy rack controllers found. " .. table.concat(sick, " ")
         end
-        return true, ("%d healthy rack controller(s)."):format(healthy)
-          .. (#sick > 0 and (" " .. table.concat(sick, " ")) or "")
+        return true,
+          ("%d healthy rack controller(s)."):format(healthy) .. (#sick > 0 and (" " .. table.concat(
+            sick,
+            " "
+          )) or "")
       end)
     end,
   },

@@ -27,7 +27,7 @@ Action.__index = Action
 
 local function check_phase(phase, where)
   if type(phase) ~= "table" or type(phase.name) ~= "string" or type(phase.run) ~= "function" then
-    error(where .. ": a phase is { name = \"...\", run = function(ctx) ... end }", 3)
+    error(where .. ': a phase is { name = "...", run = function(ctx) ... end }', 3)
   end
   return { name = phase.name, run = phase.run }
 end
@@ -50,15 +50,22 @@ local function index_of(action, name)
     if phase.name == name then return i end
   end
   local names = {}
-  for _, phase in ipairs(action.phases) do names[#names + 1] = phase.name end
-  error(("action %s has no phase %q (phases: %s)"):format(action.name, name, table.concat(names, ", ")), 3)
+  for _, phase in ipairs(action.phases) do
+    names[#names + 1] = phase.name
+  end
+  error(
+    ("action %s has no phase %q (phases: %s)"):format(action.name, name, table.concat(names, ", ")),
+    3
+  )
 end
 
 --- The names of the phases, in order.
 ---@return string[]
 function Action:phase_names()
   local names = {}
-  for i, phase in ipairs(self.phases) do names[i] = phase.name end
+  for i, phase in ipairs(self.phases) do
+    names[i] = phase.name
+  end
   return names
 end
 

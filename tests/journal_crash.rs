@@ -49,7 +49,7 @@ fn killed_twenty_times_every_step_runs_once() {
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("journal.redb");
     let out = dir.path().join("steps.txt");
-    let script = repo().join("tests/lua/tasks/fifty_steps.lua");
+    let script = repo().join("tests/fixtures/lua/fifty_steps.lua");
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -156,7 +156,7 @@ fn a_step_killed_while_running_runs_again_and_the_others_do_not() {
         .arg("--journal")
         .arg(&journal)
         .arg("script")
-        .arg(repo().join("tests/lua/tasks/interrupted.lua"))
+        .arg(repo().join("tests/fixtures/lua/interrupted.lua"))
         .arg(&out)
         .arg("1.5")
         .stdout(Stdio::null())

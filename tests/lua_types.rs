@@ -97,3 +97,73 @@ fn every_typed_maas_call_is_annotated_with_its_arguments() {
         missing.join("\n")
     );
 }
+
+/// The typed calls' part of `stdlib/types/drydock.maas.lua` is rendered from the call table;
+/// `DRYDOCK_UPDATE_TYPES=1` rewrites it instead of failing.
+#[test]
+fn maas_call_annotations_are_generated_from_the_call_table() {
+    use drydock::maas::lua_types;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("stdlib/types/drydock.maas.lua");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let want = lua_types::splice(&text, &lua_types::calls_section()).unwrap_or_else(|| {
+        panic!(
+            "{} lacks the `{}` … `{}` markers",
+            path.display(),
+            lua_types::BEGIN,
+            lua_types::END
+        )
+    });
+    check_generated(&path, &text, &want);
+}
+
+/// Fails when `path` does not hold `want`, showing the first differing line and the command
+/// that updates it; with `DRYDOCK_UPDATE_TYPES` set, writes `want` instead.
+fn check_generated(path: &Path, have: &str, want: &str) {
+    if have == want {
+        return;
+    }
+    if std::env::var_os("DRYDOCK_UPDATE_TYPES").is_some() {
+        std::fs::write(path, want).unwrap();
+        return;
+    }
+    let (line, (h, w)) = have
+        .lines()
+        .chain(std::iter::repeat(""))
+        .zip(want.lines().chain(std::iter::repeat("")))
+        .enumerate()
+        .find(|(_, (h, w))| h != w)
+        .unwrap_or((0, ("", "")));
+    panic!(
+        "{} is out of date at line {}:\n  has:  {h}\n  want: {w}\n\
+         update it with: DRYDOCK_UPDATE_TYPES=1 cargo test --test lua_types",
+        path.display(),
+        line + 1
+    );
+}
+
+/// Each answer model a generated call returns is a class of the hand-written model part.
+#[test]
+fn every_answer_model_has_a_class() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let types = std::fs::read_to_string(root.join("stdlib/types/drydock.maas.lua")).unwrap();
+    let mut missing = Vec::new();
+    for call in drydock::maas::calls::all() {
+        let lua = drydock::maas::lua_types::lua_type(call.answer);
+        let class = lua.trim_end_matches(['?', ']', '[']);
+        let declared = format!("---@class {class}\n");
+        if class.starts_with("drydock.maas.") && !types.contains(&declared) {
+            missing.push(format!("{} -> {class}", call.name));
+        }
+    }
+    assert!(missing.is_empty(), "answer models without a class: {missing:?}");
+}
+
+/// `drydock.yml`, the standard library selene lints the Lua with, is read from a live
+/// runtime; `DRYDOCK_UPDATE_TYPES=1` rewrites it instead of failing.
+#[test]
+fn selene_std_is_generated_from_the_runtime() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("drydock.yml");
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    let want = drydock::runtime::selene_std::render().unwrap();
+    check_generated(&path, &have, &want);
+}

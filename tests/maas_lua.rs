@@ -1,25 +1,10 @@
-//! `drydock.maas` from a script, against an in-process simulator of the base site.
+//! How `drydock script` takes the MAAS key from the environment (`tests/lua/maas/` holds the
+//! scripts that drive the simulator).
 
 mod common;
 
 use common::*;
-use drydock::sim::{Sim, SimOptions};
 use predicates::prelude::*;
-
-#[test]
-fn scripts_drive_maas_through_the_binding() {
-    let site = drydock::design::load(&[fixture("base.yaml")]).unwrap();
-    let sim = Sim::start(SimOptions::default(), Some(&site)).unwrap();
-    drydock()
-        .env("DRYDOCK_MAAS_URL", sim.url())
-        .env("DRYDOCK_MAAS_API_KEY", sim.key().expose())
-        .arg("script")
-        .arg(repo().join("tests/lua/maas/client.lua"))
-        .assert()
-        .code(0)
-        // fabric-0, the fabric MAAS discovered under the rack's PXE NIC, and the one created.
-        .stdout(predicate::str::contains("\"fabrics\": 3"));
-}
 
 #[test]
 fn a_malformed_key_in_the_environment_is_refused_without_echoing_it() {

@@ -1,7 +1,7 @@
-//! Every typed call against the simulator: `tests/lua/maas/typed.lua` walks a region, its
-//! networks and a machine's whole life through `drydock.maas`, and the simulator's request
-//! log then shows each typed call made and answered with success. A call added to the client
-//! without being exercised here fails this test.
+//! Every typed call against the simulator: `tests/fixtures/lua/maas_typed.lua` walks a
+//! region, its networks and a machine's whole life through `drydock.maas`, and the
+//! simulator's request log then shows each typed call made and answered with success. A call
+//! added to the client without being exercised there fails this test.
 
 mod common;
 
@@ -30,7 +30,7 @@ fn every_typed_call_succeeds_against_the_simulator() {
         .env("DRYDOCK_MAAS_URL", sim.url())
         .env("DRYDOCK_MAAS_API_KEY", sim.key().expose())
         .arg("script")
-        .arg(repo().join("tests/lua/maas/typed.lua"))
+        .arg(repo().join("tests/fixtures/lua/maas_typed.lua"))
         .assert()
         .code(0)
         .stdout(predicates::str::contains("\"machines\": 2"));
@@ -47,7 +47,7 @@ fn every_typed_call_succeeds_against_the_simulator() {
         .collect();
     assert!(
         untried.is_empty(),
-        "typed calls tests/lua/maas/typed.lua never made: {}",
+        "typed calls tests/fixtures/lua/maas_typed.lua never made: {}",
         untried.join(", ")
     );
 }

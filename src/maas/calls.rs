@@ -51,6 +51,10 @@ pub struct Call {
     pub check: fn(&Value) -> Result<(), serde_json::Error>,
     /// The answer as the model holds it, written back to JSON (what a Rust caller sees).
     pub model: fn(&Value) -> Result<Value, serde_json::Error>,
+    /// The model type's Rust spelling (`Vec<Machine>`), from which the Lua annotations name it.
+    pub answer: &'static str,
+    /// The call's doc comment, one line per `///` line.
+    pub doc: &'static str,
 }
 
 impl Call {
@@ -139,6 +143,8 @@ macro_rules! calls {
                 params: &[$($($param),*)?],
                 check: $crate::maas::calls::check::<$ty>,
                 model: $crate::maas::calls::model::<$ty>,
+                answer: stringify!($ty),
+                doc: concat!($($doc, "\n"),*),
             };
         )+
 
@@ -164,32 +170,35 @@ macro_rules! calls {
 
 pub(crate) use calls;
 
-/// Every typed call the client can make.
-pub fn all() -> impl Iterator<Item = &'static Call> {
+/// Each resource family's calls, named after its module in `resources/`.
+pub fn families() -> [(&'static str, &'static [Call]); 19] {
     use super::resources::*;
     [
-        version::CALLS,
-        machines::CALLS,
-        interfaces::CALLS,
-        block_devices::CALLS,
-        volume_groups::CALLS,
-        fabrics::CALLS,
-        vlans::CALLS,
-        subnets::CALLS,
-        ip_ranges::CALLS,
-        static_routes::CALLS,
-        spaces::CALLS,
-        domains::CALLS,
-        tags::CALLS,
-        boot_resources::CALLS,
-        rack_controllers::CALLS,
-        ssh_keys::CALLS,
-        package_repositories::CALLS,
-        config::CALLS,
-        events::CALLS,
+        ("version", version::CALLS),
+        ("machines", machines::CALLS),
+        ("interfaces", interfaces::CALLS),
+        ("block_devices", block_devices::CALLS),
+        ("volume_groups", volume_groups::CALLS),
+        ("fabrics", fabrics::CALLS),
+        ("vlans", vlans::CALLS),
+        ("subnets", subnets::CALLS),
+        ("ip_ranges", ip_ranges::CALLS),
+        ("static_routes", static_routes::CALLS),
+        ("spaces", spaces::CALLS),
+        ("domains", domains::CALLS),
+        ("tags", tags::CALLS),
+        ("boot_resources", boot_resources::CALLS),
+        ("rack_controllers", rack_controllers::CALLS),
+        ("ssh_keys", ssh_keys::CALLS),
+        ("package_repositories", package_repositories::CALLS),
+        ("config", config::CALLS),
+        ("events", events::CALLS),
     ]
-    .into_iter()
-    .flatten()
+}
+
+/// Every typed call the client can make.
+pub fn all() -> impl Iterator<Item = &'static Call> {
+    families().into_iter().flat_map(|(_, calls)| calls)
 }
 
 /// The typed call named `name` (`"create_subnet"`).

@@ -6,6 +6,7 @@ pub mod calls;
 pub mod client;
 pub mod error;
 pub mod key;
+pub mod lua_types;
 pub mod resources;
 pub mod retry;
 pub mod status;

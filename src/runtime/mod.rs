@@ -6,6 +6,7 @@ pub mod bindings;
 mod env;
 pub mod errors;
 pub mod loader;
+pub mod selene_std;
 mod site_rules;
 
 use std::path::PathBuf;

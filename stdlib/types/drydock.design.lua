@@ -1,5 +1,5 @@
 ---@meta
-error('Cannot require a meta file')
+error("Cannot require a meta file")
 
 -- Design lookups return plain tables in the shape of the document's Deckhand `data` body,
 -- plus `name`, `schema` and `source`. A field with no value is absent (nil). OOB secrets

@@ -1,5 +1,5 @@
 ---@meta
-error('Cannot require a meta file')
+error("Cannot require a meta file")
 
 --- Files, for scripts (there is no `io`): every read and write is an explicit call.
 ---@class drydock.fslib

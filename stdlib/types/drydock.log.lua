@@ -1,5 +1,5 @@
 ---@meta
-error('Cannot require a meta file')
+error("Cannot require a meta file")
 
 --- `drydock.log` (also `require("drydock.log")`): messages into drydock's log (target
 --- `drydock::script`), each tagged with the script file and line that logged it.

@@ -1,5 +1,5 @@
 ---@meta
-error('Cannot require a meta file')
+error("Cannot require a meta file")
 
 --- JSON `null` (a light userdata), for data a script sends on where `nil` would drop the key.
 --- Design tables never hold it: their unset fields are simply absent (`nil`).

@@ -1,5 +1,5 @@
 ---@meta
-error('Cannot require a meta file')
+error("Cannot require a meta file")
 
 --- The MAAS API 2.0: a client per region. Calls wait for MAAS without blocking other
 --- coroutines; failures raise errors that `drydock.error.info` describes.
@@ -56,6 +56,9 @@ function MaasClient:delete(path) end
 --- A parameter value: a list repeats the field (`{parents = {4, 5}}`).
 ---@alias drydock.maas.Param string|integer|number|boolean|(string|integer)[]
 
+-- BEGIN GENERATED: typed calls, from the calls! tables in src/maas/resources/.
+-- Edit those, then: DRYDOCK_UPDATE_TYPES=1 cargo test --test lua_types
+
 -- version
 
 --- The region's version document (anonymous in MAAS; signed here like every call).
@@ -84,14 +87,14 @@ function MaasClient:machine(system_id) end
 
 --- Creates (enlists) a machine; MAAS commissions it unless `commission=false`.
 --- `POST machines/`
----@param params? {architecture?: drydock.maas.Param, mac_addresses?: drydock.maas.Param, hostname?: drydock.maas.Param, description?: drydock.maas.Param, domain?: drydock.maas.Param, power_type?: drydock.maas.Param, commission?: drydock.maas.Param, enable_ssh?: drydock.maas.Param, skip_bmc_config?: drydock.maas.Param, skip_networking?: drydock.maas.Param, skip_storage?: drydock.maas.Param, commissioning_scripts?: drydock.maas.Param, testing_scripts?: drydock.maas.Param, min_hwe_kernel?: drydock.maas.Param, subarchitecture?: drydock.maas.Param, deployed?: drydock.maas.Param, [string]: drydock.maas.Param} power_parameters_<name> fields go to the BMC driver
+---@param params? {architecture?: drydock.maas.Param, mac_addresses?: drydock.maas.Param, hostname?: drydock.maas.Param, description?: drydock.maas.Param, domain?: drydock.maas.Param, power_type?: drydock.maas.Param, commission?: drydock.maas.Param, enable_ssh?: drydock.maas.Param, skip_bmc_config?: drydock.maas.Param, skip_networking?: drydock.maas.Param, skip_storage?: drydock.maas.Param, commissioning_scripts?: drydock.maas.Param, testing_scripts?: drydock.maas.Param, min_hwe_kernel?: drydock.maas.Param, subarchitecture?: drydock.maas.Param, deployed?: drydock.maas.Param, [string]: drydock.maas.Param} also any power_parameters_<name>
 ---@return drydock.maas.Machine
 function MaasClient:create_machine(params) end
 
 --- Updates a machine's hostname, domain, power settings, pool, zone…
 --- `PUT machines/{system_id}/`
 ---@param system_id string|integer
----@param params? {hostname?: drydock.maas.Param, description?: drydock.maas.Param, domain?: drydock.maas.Param, architecture?: drydock.maas.Param, cpu_count?: drydock.maas.Param, memory?: drydock.maas.Param, min_hwe_kernel?: drydock.maas.Param, pool?: drydock.maas.Param, zone?: drydock.maas.Param, swap_size?: drydock.maas.Param, disable_ipv4?: drydock.maas.Param, power_type?: drydock.maas.Param, [string]: drydock.maas.Param} power_parameters_<name> fields go to the BMC driver
+---@param params? {hostname?: drydock.maas.Param, description?: drydock.maas.Param, domain?: drydock.maas.Param, architecture?: drydock.maas.Param, cpu_count?: drydock.maas.Param, memory?: drydock.maas.Param, min_hwe_kernel?: drydock.maas.Param, pool?: drydock.maas.Param, zone?: drydock.maas.Param, swap_size?: drydock.maas.Param, disable_ipv4?: drydock.maas.Param, power_type?: drydock.maas.Param, [string]: drydock.maas.Param} also any power_parameters_<name>
 ---@return drydock.maas.Machine
 function MaasClient:update_machine(system_id, params) end
 
@@ -879,6 +882,7 @@ function MaasClient:set_config(params) end
 ---@param params? {hostname?: drydock.maas.Param, id?: drydock.maas.Param, mac_address?: drydock.maas.Param, zone?: drydock.maas.Param, agent_name?: drydock.maas.Param, level?: drydock.maas.Param, limit?: drydock.maas.Param, before?: drydock.maas.Param, after?: drydock.maas.Param, owner?: drydock.maas.Param}
 ---@return drydock.maas.Events
 function MaasClient:events(params) end
+-- END GENERATED
 
 ------------------------------------------------------------------------------------------
 -- The object model: the fields drydock reads, typed. Every other field MAAS sends is kept.

@@ -1,5 +1,5 @@
 ---@meta
-error('Cannot require a meta file')
+error("Cannot require a meta file")
 
 --- Journaled work. Every side effect of a workflow goes in a step: a step that succeeded is
 --- never run again in its task (`drydock resume` returns its stored result instead); a step

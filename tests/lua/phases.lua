@@ -2,10 +2,19 @@
 local phases = require("phases")
 local log = {}
 local action = phases.action("demo", {
-  { name = "a", run = function(ctx) log[#log + 1] = "a" end },
-  { name = "b", run = function(ctx) log[#log + 1] = "b"; ctx.result = #log end },
+  { name = "a", run = function() log[#log + 1] = "a" end },
+  {
+    name = "b",
+    run = function(ctx)
+      log[#log + 1] = "b"
+      ctx.result = #log
+    end,
+  },
 })
-action:wrap("a", function(orig, ctx) log[#log + 1] = "before-a"; orig(ctx) end)
+action:wrap("a", function(orig, ctx)
+  log[#log + 1] = "before-a"
+  orig(ctx)
+end)
 action:before("b", { name = "x", run = function() log[#log + 1] = "x" end })
 action:after("b", { name = "y", run = function() log[#log + 1] = "y" end })
 action:remove("y")

@@ -1,6 +1,9 @@
 -- The curated environment scripts run in.
+-- The linter knows these are gone too; naming them here is the point.
+-- selene: allow(undefined_variable)
 assert(io == nil and dofile == nil and loadfile == nil and debug == nil)
 assert(package.path == "" and package.cpath == "")
+-- selene: allow(incorrect_standard_library_use)
 assert(type(os.time()) == "number" and os.remove == nil and os.execute == nil)
 local ok, err = pcall(os.exit, 1)
 assert(not ok and err:match("os.exit is not available"), err)

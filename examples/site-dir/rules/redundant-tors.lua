@@ -10,10 +10,16 @@ return {
         switches = switches + 1
       end
       if switches < 2 then
-        report:error(("Rack %s has %d top-of-rack switch(es); bonded links need two"):format(rack.name, switches), {
-          documents = { rack },
-          diagnostic = "Add the second switch under tor_switches.",
-        })
+        report:error(
+          ("Rack %s has %d top-of-rack switch(es); bonded links need two"):format(
+            rack.name,
+            switches
+          ),
+          {
+            documents = { rack },
+            diagnostic = "Add the second switch under tor_switches.",
+          }
+        )
       end
     end
   end,

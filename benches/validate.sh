@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Benchmark `drydock validate` on synthetic sites of growing size.
 #
-#   bench/validate.sh            # N = 1000 and 10000
-#   bench/validate.sh 1000 100000
+#   benches/validate.sh            # N = 1000 and 10000
+#   benches/validate.sh 1000 100000
 #
-# For every N: generate a site with bench/gen_site.py into a temporary directory
+# For every N: generate a site with benches/gen_site.py into a temporary directory
 # (removed on exit), check that it validates clean, then time
 #   drydock validate -d DIR --format json > /dev/null
 # several times. Reports wall time (mean, min) and peak RSS per N, and how the
@@ -117,7 +117,7 @@ echo "drydock validate benchmark: ${sizes[*]} nodes, $runs runs each (+$warmup w
 
 for n in "${sizes[@]}"; do
     dir=$tmp/site-$n
-    python3 "$root/bench/gen_site.py" --nodes "$n" --out "$dir" >&2
+    python3 "$root/benches/gen_site.py" --nodes "$n" --out "$dir" >&2
 
     # The site must validate clean, or the numbers mean nothing.
     rc=0

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate a synthetic drydock site design with N baremetal nodes.
 
-    python3 bench/gen_site.py --nodes 10000 --out site-10k
+    python3 benches/gen_site.py --nodes 10000 --out site-10k
 
 Writes DIR/site.yaml (region, racks, links, networks, hardware profiles, host
 profiles, boot action) and DIR/nodes-0000.yaml, nodes-0001.yaml, ... holding the
@@ -79,7 +79,7 @@ ROLE_PREFIX = {"compute": "cmp", "control": "ctl", "storage": "stg"}
 def shared_documents(racks):
     out = []
     w = out.append
-    w("""# Synthetic site "%(site)s" written by bench/gen_site.py: shared documents.
+    w("""# Synthetic site "%(site)s" written by benches/gen_site.py: shared documents.
 ---
 schema: 'drydock/Region/v1'
 metadata:
