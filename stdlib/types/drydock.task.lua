@@ -26,7 +26,7 @@ function drydock.task.node_step(node, name, fn) end
 ---@class drydock.ParallelResult
 ---@field ok boolean whether `fn(item)` returned
 ---@field value any what it returned (when ok)
----@field error? string the error (when not ok)
+---@field error? drydock.Error the error (when not ok)
 
 --- Runs `fn(item)` for every item concurrently on one thread, at most `opts.limit` (default
 --- 64) at a time; one item's error does not stop the others. Results keep item order.
@@ -45,6 +45,7 @@ function drydock.task.parallel(items, fn, opts) end
 ---@return drydock.TaskInfo?
 function drydock.task.current() end
 
---- Fails the current step (or script) with `message`.
----@param message string
-function drydock.task.fail(message) end
+--- Fails the current step (or script) with `why`: a message, or an error value (a failed
+--- `parallel` slot), which is raised again whole.
+---@param why string|drydock.Error
+function drydock.task.fail(why) end
