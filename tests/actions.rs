@@ -337,6 +337,36 @@ fn resume_acts_on_the_stored_selection() {
     );
     assert_eq!(shown["task"]["selection"]["racks"], serde_json::json!(["rack3"]));
     assert_eq!(shown["task"]["result"], "Success");
+    drydock()
+        .env("DRYDOCK_JOURNAL", &journal)
+        .args(["tasks", "show", &id])
+        .assert()
+        .stdout(predicate::str::contains(
+            "  selection --node compute01 --rack rack3\n",
+        ));
+}
+
+#[test]
+fn scripts_lists_what_each_action_says_it_is() {
+    drydock()
+        .arg("scripts")
+        .arg("--site-dir")
+        .arg(nodes_dir())
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::is_match(
+                r"action +list_nodes +site .*list_nodes.lua +\(nodes; result summary; plan\)",
+            )
+            .unwrap(),
+        )
+        .stdout(
+            predicate::str::is_match(r"action +prepare_site +shipped +\(site; result changes; plan\)")
+                .unwrap(),
+        )
+        .stdout(predicate::str::contains(
+            "(site; result validation; options rules; command validate)",
+        ));
 }
 
 #[test]

@@ -127,3 +127,30 @@ impl About {
         })
     }
 }
+
+impl std::fmt::Display for About {
+    /// `nodes; plan; result changes; options rules; command validate`: what `drydock
+    /// scripts` shows.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let scope = match self.scope {
+            Scope::Site => "site",
+            Scope::Nodes => "nodes",
+        };
+        let result = match self.result {
+            ResultKind::Validation => "validation",
+            ResultKind::Changes => "changes",
+            ResultKind::Summary => "summary",
+        };
+        write!(f, "{scope}; result {result}")?;
+        if self.plannable {
+            f.write_str("; plan")?;
+        }
+        if !self.options.is_empty() {
+            write!(f, "; options {}", self.options.join(","))?;
+        }
+        if let Some(command) = &self.command {
+            write!(f, "; command {command}")?;
+        }
+        Ok(())
+    }
+}

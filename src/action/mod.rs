@@ -149,6 +149,22 @@ pub fn command_action(command: &str) -> Result<String, ErrorInfo> {
     )))
 }
 
+/// What each of `names` says it is, as the site dir resolves it (for `drydock scripts`); an
+/// action that cannot be loaded gives its error instead.
+pub fn describe(
+    site_dir: Option<PathBuf>,
+    names: &[String],
+) -> Result<Vec<Result<About, ErrorInfo>>, ErrorInfo> {
+    let env = Environment::new(site_dir, Connection::Configured(Default::default()), None, true)?;
+    Ok(names
+        .iter()
+        .map(|name| {
+            let table = env.runtime.load_action(name)?;
+            about_of(&env, name, &table)
+        })
+        .collect())
+}
+
 /// A request made ready: the action loaded (so what it is is known), the task created.
 /// [`Prepared::task`] is there to be announced before [`Prepared::run`] starts the work.
 pub struct Prepared {

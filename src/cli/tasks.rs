@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 
 use super::{Format, Global, Outcome, output};
-use crate::journal::{JournalReader, SITE, StepRecord, StepStatus, TaskRecord, TaskResult};
+use crate::journal::{JournalReader, SITE, Selection, StepRecord, StepStatus, TaskRecord, TaskResult};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -106,6 +106,27 @@ pub fn render_list(tasks: &[TaskRecord]) -> String {
     out
 }
 
+/// A selection as the flags that make it (`--node n1 --rack r2`), which `resume` replays.
+fn selection_flags(sel: &Selection) -> String {
+    let mut flags: Vec<String> = Vec::new();
+    for (flag, values) in [
+        ("--node", &sel.nodes),
+        ("--rack", &sel.racks),
+        ("--tag", &sel.tags),
+    ] {
+        flags.extend(values.iter().map(|v| format!("{flag} {v}")));
+    }
+    flags.extend(
+        sel.labels
+            .iter()
+            .map(|l| format!("--label {}={}", l.key, l.value)),
+    );
+    if let Some(filter) = &sel.filter {
+        flags.push(format!("--node-filter '{filter}'"));
+    }
+    flags.join(" ")
+}
+
 pub fn render_show(view: &TaskView) -> String {
     let t = &view.task;
     let mut out = String::new();
@@ -125,6 +146,9 @@ pub fn render_show(view: &TaskView) -> String {
             &d.hash[..12.min(d.hash.len())],
             d.files.len()
         );
+    }
+    if !t.selection.is_everything() {
+        let _ = writeln!(out, "  selection {}", selection_flags(&t.selection));
     }
     if let Some(e) = &t.error {
         let _ = writeln!(out, "  error: {}", e.message);
