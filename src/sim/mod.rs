@@ -1,17 +1,20 @@
 //! A simulated site, served on loopback by axum. A library module, so tests and `drydock run
 //! --sim` embed it; `drydock sim` is a thin command around it. Its rooms:
-//! * `maas/`: the MAAS region (its module doc says where each part of it is);
+//! * `maas/`: the MAAS region (its module doc says where each part of it is), with its HTTP
+//!   edge in `maas/http.rs` (a request below `/MAAS/api/2.0/` decoded, delayed or faulted as
+//!   asked, answered, logged);
+//! * `control.rs`: the `/_sim/` endpoints tests steer the simulator with (request log,
+//!   faults, a machine's status, users' keys);
 //! * `physical.rs`: each machine's physical state (power, installed OS), which MAAS's power
 //!   control and lifecycle act on;
 //! * `bmc/`, with the next step: a BMC per machine, Redfish services and IPMI responders,
 //!   acting on that same physical state, so that what a BMC does MAAS sees and the other
 //!   way round.
 //!
-//! This file starts and stops the server and keeps the state file saved. It is also the
-//! region's HTTP edge (a request below `/MAAS/api/2.0/` decoded, URL-encoded or multipart,
-//! delayed or faulted as asked, answered, logged), and serves the `/_sim/` endpoints tests
-//! steer the simulator with (request log, faults, a machine's status, users' keys).
+//! This file starts and stops the server, assembling its routes from those rooms, and keeps
+//! the state file saved.
 
+mod control;
 mod maas;
 mod physical;
 
@@ -22,20 +25,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State as Extract;
-use axum::http::{HeaderMap, Method, Uri};
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
 
 use crate::maas::ApiKey;
 pub use maas::faults::Fault;
 pub use maas::state::LoggedRequest;
 
-use maas::reply::Reply;
-use maas::request::Request;
 use maas::state::State;
 
 #[derive(Debug, Clone)]
@@ -126,11 +121,11 @@ impl Sim {
             changed: changed.clone(),
         };
         let app = Router::new()
-            .route("/_sim/requests", get(requests))
-            .route("/_sim/faults", post(plant))
-            .route("/_sim/machines/{system_id}", post(set_machine))
-            .route("/_sim/users/{username}", get(user_key))
-            .fallback(serve_api)
+            .route("/_sim/requests", get(control::requests))
+            .route("/_sim/faults", post(control::plant))
+            .route("/_sim/machines/{system_id}", post(control::set_machine))
+            .route("/_sim/users/{username}", get(control::user_key))
+            .fallback(maas::http::serve_api)
             .with_state(shared);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -242,187 +237,4 @@ fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
-}
-
-async fn requests(Extract(shared): Extract<Shared>) -> Response {
-    let log = shared
-        .state
-        .lock()
-        .map(|s| s.requests.clone())
-        .unwrap_or_default();
-    axum::Json(log).into_response()
-}
-
-/// `POST /_sim/faults` with `status=503&retry_after=1&count=2`, or `kind=drop&count=1`.
-async fn plant(Extract(shared): Extract<Shared>, body: Bytes) -> Response {
-    let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    let count: usize = get("count").and_then(|c| c.parse().ok()).unwrap_or(1);
-    let fault = match (get("kind"), get("status").and_then(|s| s.parse::<u16>().ok())) {
-        (Some("drop"), _) => Fault::Drop,
-        (_, Some(status)) => Fault::Status {
-            status,
-            retry_after: get("retry_after").and_then(|r| r.parse().ok()),
-        },
-        _ => {
-            return Reply::text(
-                400,
-                "give status=NNN [retry_after=S] or kind=drop, and count=N".into(),
-            )
-            .into_response();
-        }
-    };
-    if let Ok(mut s) = shared.state.lock() {
-        s.plant(fault, count);
-    }
-    Reply::text(200, "OK".into()).into_response()
-}
-
-/// `GET /_sim/users/{username}`: the user's API key, as MAAS's web UI would show it.
-async fn user_key(
-    Extract(shared): Extract<Shared>,
-    axum::extract::Path(username): axum::extract::Path<String>,
-) -> Response {
-    let Ok(s) = shared.state.lock() else {
-        return Reply::text(500, "simulator state is poisoned".into()).into_response();
-    };
-    match s.users.iter().find(|u| u.username == username) {
-        Some(u) => Reply::text(200, u.key.expose()).into_response(),
-        None => Reply::text(404, format!("no user {username}")).into_response(),
-    }
-}
-
-/// `POST /_sim/machines/{system_id}` with `status=Ready`: moves a machine to a lifecycle
-/// state directly, as an operator fixing MAAS's database would.
-async fn set_machine(
-    Extract(shared): Extract<Shared>,
-    axum::extract::Path(system_id): axum::extract::Path<String>,
-    body: Bytes,
-) -> Response {
-    let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let wanted = form.iter().find(|(k, _)| k == "status").map(|(_, v)| v.as_str());
-    let Some(status) = wanted.and_then(crate::maas::MachineStatus::from_name) else {
-        return Reply::text(400, format!("give status=<MAAS status name>, not {wanted:?}")).into_response();
-    };
-    let Ok(mut s) = shared.state.lock() else {
-        return Reply::text(500, "simulator state is poisoned".into()).into_response();
-    };
-    match s.machines.iter_mut().find(|m| m.system_id == system_id) {
-        Some(m) => {
-            // A machine put into Ready this way counts as having passed commissioning.
-            if status == crate::maas::MachineStatus::Ready && m.commissioned_ms.is_none() {
-                m.commissioned_ms = Some(now_ms());
-            }
-            m.status = status;
-            shared.changed.store(true, Ordering::Release);
-            Reply::text(200, "OK".into()).into_response()
-        }
-        None => Reply::text(404, format!("no machine {system_id}")).into_response(),
-    }
-}
-
-/// The form fields of a body, URL-encoded or `multipart/form-data` (python-libmaas and the
-/// MAAS CLI send the latter).
-async fn form_fields(headers: &HeaderMap, body: Bytes) -> Result<Vec<(String, String)>, Reply> {
-    let content_type = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let Ok(boundary) = multer::parse_boundary(content_type) else {
-        return Ok(serde_urlencoded::from_bytes(&body).unwrap_or_default());
-    };
-    let bad = |e: multer::Error| Reply::text(400, format!("Malformed multipart body: {e}")).without_hash();
-    let mut parts = multer::Multipart::with_reader(&body[..], boundary);
-    let mut form = Vec::new();
-    while let Some(field) = parts.next_field().await.map_err(bad)? {
-        let name = field.name().unwrap_or_default().to_string();
-        // Django decodes base64 parts, and python-libmaas encodes every field that way.
-        let base64 = field
-            .headers()
-            .get("content-transfer-encoding")
-            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"base64"));
-        let mut value = field.bytes().await.map_err(bad)?.to_vec();
-        if base64 {
-            let compact: Vec<u8> = value.into_iter().filter(|b| !b.is_ascii_whitespace()).collect();
-            value = BASE64.decode(compact).map_err(|e| {
-                Reply::text(400, format!("Malformed base64 form field {name}: {e}")).without_hash()
-            })?;
-        }
-        form.push((name, String::from_utf8_lossy(&value).into_owned()));
-    }
-    Ok(form)
-}
-
-async fn serve_api(
-    Extract(shared): Extract<Shared>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let path = uri.path();
-    let Some(below) = path.strip_prefix("/MAAS/api/2.0/") else {
-        if path.starts_with("/MAAS/api/1.0/") {
-            return Reply::text(
-                410,
-                "The 1.0 API is no longer available. Please use API version 2.0.".into(),
-            )
-            .without_hash()
-            .into_response();
-        }
-        return Reply::plain_error(404, format!("Unknown API endpoint: {path}.")).into_response();
-    };
-    let form = match form_fields(&headers, body).await {
-        Ok(form) => form,
-        Err(reply) => return reply.into_response(),
-    };
-    let req = Request::with_form(method.as_str(), below, uri.query().unwrap_or_default(), form);
-    let opts = &shared.options;
-    let mut delay = opts.latency;
-    let mut fault = None;
-    if let Ok(mut s) = shared.state.lock() {
-        fault = s.planted.pop_front();
-    }
-    if fault.is_none() && opts.fault_rate > 0.0 && rand::random::<f64>() < opts.fault_rate {
-        // A third of random faults are only slowness.
-        if rand::random::<f64>() < 1.0 / 3.0 {
-            delay += Duration::from_millis(200);
-        } else {
-            fault = maas::faults::random();
-        }
-    }
-    if !delay.is_zero() {
-        tokio::time::sleep(delay).await;
-    }
-    let auth = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let (status, response) = match &fault {
-        Some(f) => (
-            match f {
-                Fault::Status { status, .. } => *status,
-                Fault::Drop => 0,
-            },
-            maas::faults::reply(f),
-        ),
-        None => {
-            let reply = match shared.state.lock() {
-                Ok(mut s) => maas::api::handle(&req, auth, &mut s, &shared.base, now_ms()),
-                Err(_) => Reply::text(500, "simulator state is poisoned".into()),
-            };
-            // Reads change the region too: due lifecycle transitions complete on any request.
-            shared.changed.store(true, Ordering::Release);
-            (reply.status, reply.into_response())
-        }
-    };
-    if let Ok(mut s) = shared.state.lock() {
-        s.requests.push(LoggedRequest {
-            method: req.method.clone(),
-            path: format!("/MAAS/api/2.0/{}", req.path),
-            op: req.op().map(str::to_string),
-            params: req.params.clone(),
-            status,
-        });
-    }
-    response
 }

@@ -11,6 +11,9 @@
 //!   (families the client has no file for).
 //! * `records/`: the region's data, defined once; it imports no handler.
 //! * `state.rs`: the region as one value, holding the records; also imports no handler.
+//! * `http.rs`: the region's HTTP edge, where a request below `/MAAS/api/2.0/` arrives: its
+//!   form decoded (URL-encoded or multipart), delayed or faulted as asked, handed to
+//!   `api.rs`, and logged.
 //! * `api.rs`: routes a request below `/MAAS/api/2.0/` to its handler, after `auth.rs`
 //!   (OAuth PLAINTEXT as MAAS checks it) and the refusals MAAS gives non-admins.
 //! * `request.rs`, `reply.rs`: a request as MAAS's dispatcher sees it and an answer as MAAS
@@ -34,6 +37,7 @@ mod domains;
 mod events;
 mod fabrics;
 pub(super) mod faults;
+pub(super) mod http;
 mod interfaces;
 mod ip_ranges;
 mod lifecycle;

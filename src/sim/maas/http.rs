@@ -1,0 +1,125 @@
+//! The region's HTTP edge: a request below `/MAAS/api/2.0/` is decoded (URL-encoded or
+//! multipart), delayed or faulted as the simulator was asked, answered by `api.rs`, and
+//! logged. Any other path the simulator does not route gets MAAS's 410 (API 1.0) or 404.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State as Extract;
+use axum::http::{HeaderMap, Method, Uri};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+
+use super::faults::{self, Fault};
+use super::reply::Reply;
+use super::request::Request;
+use super::state::LoggedRequest;
+use crate::sim::{Shared, now_ms};
+
+/// The form fields of a body, URL-encoded or `multipart/form-data` (python-libmaas and the
+/// MAAS CLI send the latter).
+async fn form_fields(headers: &HeaderMap, body: Bytes) -> Result<Vec<(String, String)>, Reply> {
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let Ok(boundary) = multer::parse_boundary(content_type) else {
+        return Ok(serde_urlencoded::from_bytes(&body).unwrap_or_default());
+    };
+    let bad = |e: multer::Error| Reply::text(400, format!("Malformed multipart body: {e}")).without_hash();
+    let mut parts = multer::Multipart::with_reader(&body[..], boundary);
+    let mut form = Vec::new();
+    while let Some(field) = parts.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_string();
+        // Django decodes base64 parts, and python-libmaas encodes every field that way.
+        let base64 = field
+            .headers()
+            .get("content-transfer-encoding")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"base64"));
+        let mut value = field.bytes().await.map_err(bad)?.to_vec();
+        if base64 {
+            let compact: Vec<u8> = value.into_iter().filter(|b| !b.is_ascii_whitespace()).collect();
+            value = BASE64.decode(compact).map_err(|e| {
+                Reply::text(400, format!("Malformed base64 form field {name}: {e}")).without_hash()
+            })?;
+        }
+        form.push((name, String::from_utf8_lossy(&value).into_owned()));
+    }
+    Ok(form)
+}
+
+pub(in crate::sim) async fn serve_api(
+    Extract(shared): Extract<Shared>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = uri.path();
+    let Some(below) = path.strip_prefix("/MAAS/api/2.0/") else {
+        if path.starts_with("/MAAS/api/1.0/") {
+            return Reply::text(
+                410,
+                "The 1.0 API is no longer available. Please use API version 2.0.".into(),
+            )
+            .without_hash()
+            .into_response();
+        }
+        return Reply::plain_error(404, format!("Unknown API endpoint: {path}.")).into_response();
+    };
+    let form = match form_fields(&headers, body).await {
+        Ok(form) => form,
+        Err(reply) => return reply.into_response(),
+    };
+    let req = Request::with_form(method.as_str(), below, uri.query().unwrap_or_default(), form);
+    let opts = &shared.options;
+    let mut delay = opts.latency;
+    let mut fault = None;
+    if let Ok(mut s) = shared.state.lock() {
+        fault = s.planted.pop_front();
+    }
+    if fault.is_none() && opts.fault_rate > 0.0 && rand::random::<f64>() < opts.fault_rate {
+        // A third of random faults are only slowness.
+        if rand::random::<f64>() < 1.0 / 3.0 {
+            delay += Duration::from_millis(200);
+        } else {
+            fault = faults::random();
+        }
+    }
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    let auth = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let (status, response) = match &fault {
+        Some(f) => (
+            match f {
+                Fault::Status { status, .. } => *status,
+                Fault::Drop => 0,
+            },
+            faults::reply(f),
+        ),
+        None => {
+            let reply = match shared.state.lock() {
+                Ok(mut s) => super::api::handle(&req, auth, &mut s, &shared.base, now_ms()),
+                Err(_) => Reply::text(500, "simulator state is poisoned".into()),
+            };
+            // Reads change the region too: due lifecycle transitions complete on any request.
+            shared.changed.store(true, Ordering::Release);
+            (reply.status, reply.into_response())
+        }
+    };
+    if let Ok(mut s) = shared.state.lock() {
+        s.requests.push(LoggedRequest {
+            method: req.method.clone(),
+            path: format!("/MAAS/api/2.0/{}", req.path),
+            op: req.op().map(str::to_string),
+            params: req.params.clone(),
+            status,
+        });
+    }
+    response
+}
