@@ -475,14 +475,16 @@ local function network_ranges(plan, live, network, subnet)
       function(x) return not x.gone and x.subnet == subnet and overlaps(x, start_ip, end_ip) end
     )
     if have and have.type ~= kind then
-      have.gone = true
+      -- The step deletes this range, not whatever `have` names when it runs.
+      local stale = have
+      stale.gone = true
       change(plan, {
         kind = "ip range",
-        name = ("%s-%s"):format(have.start_ip, have.end_ip),
+        name = ("%s-%s"):format(stale.start_ip, stale.end_ip),
         action = "delete",
         destructive = true,
-        fields = { { field = "type", from = have.type, to = tostring(kind) } },
-        run = function(maas) maas:delete_ip_range(have.id) end,
+        fields = { { field = "type", from = stale.type, to = tostring(kind) } },
+        run = function(maas) maas:delete_ip_range(stale.id) end,
       })
       have = nil
     end

@@ -469,3 +469,52 @@ fn a_plan_cannot_write_even_when_a_site_script_tries() {
         ));
     assert!(writes_since(&sim, 0).is_empty(), "nothing reached MAAS");
 }
+
+/// Drift an operator can make by hand in every kind of object PrepareSite manages, several
+/// kinds at once (`tests/fixtures/lua/drift.lua`): a range replaced by one of another type
+/// with the same ends, DHCP off, renamed fabric, VLAN and subnet, changed DNS servers and
+/// route metric, a deleted domain, SSH key and tag, a changed and an added repository. The
+/// plan lists each; one run corrects all; the plan after it is clean.
+#[test]
+fn every_kind_of_hand_made_drift_is_planned_and_corrected_in_one_run() {
+    let sim = start(SimOptions::default());
+    prepare(&sim).code(0);
+    drydock()
+        .env("DRYDOCK_MAAS_URL", sim.url())
+        .env("DRYDOCK_MAAS_API_KEY", sim.key().expose())
+        .arg("script")
+        .arg(fixture("lua/drift.lua"))
+        .assert()
+        .code(0);
+    let expected = [
+        "delete ip range 10.40.1.100-10.40.1.250: type reserved -> dynamic [destructive]",
+        "create ip range 10.40.1.100-10.40.1.250",
+        "update vlan pxe/0: dhcp_on false -> true",
+        "update fabric data: name data-renamed -> data",
+        "update vlan data/100: name vlan-100 -> mgmt",
+        "update subnet 10.40.10.0/24: name renamed -> mgmt, dns_servers 192.0.2.53 -> 10.40.10.5,10.40.10.6",
+        "create domain storage.dc1.example.com",
+        "update static route 10.40.30.0/24 -> 203.0.113.0/26: metric 99 -> 100",
+        "create ssh key ssh-ed25519 AAAA…fKqb6JnwIjt ops-team@dc1",
+        "update package repository docker: url http://drifted.example.com/ -> https://download.docker.com/linux/ubuntu",
+        "delete package repository hand-made [destructive]",
+        "create tag bigmem",
+    ];
+    let plan = stdout_of(&drydock_on(&sim, &["plan", "prepare_site"]).code(1));
+    assert!(plan.contains("prepare_site would make 12 change(s)"), "{plan}");
+    let run = stdout_of(&prepare(&sim).code(0));
+    assert!(
+        run.contains("prepare_site: 12 change(s) made, 0 failed, 0 problem(s)"),
+        "{run}"
+    );
+    for line in expected {
+        assert!(plan.contains(line), "the plan misses {line:?}:\n{plan}");
+        assert!(run.contains(line), "the run did not make {line:?}:\n{run}");
+    }
+    drydock_on(&sim, &["plan", "prepare_site"])
+        .code(0)
+        .stdout(predicate::str::contains(
+            "MAAS matches the design, nothing to change",
+        ));
+    assert_template(&sim);
+}
