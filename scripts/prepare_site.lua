@@ -106,9 +106,12 @@ return phases.action("prepare_site", {
         problems[#problems + 1] = m
       end
       local summary
-      if ctx.options.plan then
-        summary = #changes == 0 and "prepare_site: MAAS matches the design, nothing to change"
-          or ("prepare_site would make %d change(s):"):format(#changes)
+      if ctx.options.plan and #changes > 0 then
+        summary = ("prepare_site would make %d change(s):"):format(#changes)
+      elseif ctx.options.plan and #problems > 0 then
+        summary = ("prepare_site would change nothing, but found %d problem(s):"):format(#problems)
+      elseif ctx.options.plan then
+        summary = "prepare_site: MAAS matches the design, nothing to change"
       else
         summary = ("prepare_site: %d change(s) made, %d failed, %d problem(s)"):format(
           #changes,

@@ -49,17 +49,7 @@ return phases.action("verify_site", {
         return true, ("Able to connect to MaaS (version %s)."):format(version.version)
       end)
       if not reachable then return end
-      check(ctx, "api version", function()
-        local major = tonumber(tostring(ctx.version):match("^(%d+)"))
-        -- API 2.0 is served by MAAS 2.x and 3.x regions.
-        if major == nil or major < 2 then
-          return false,
-            ("MaaS %s is older than 2.0: drydock needs a MAAS 2.x or later region."):format(
-              ctx.version
-            )
-        end
-        return true, ("MaaS %s serves API 2.0."):format(ctx.version)
-      end)
+      check(ctx, "api version", function() return maas_site.api_version(ctx.version) end)
       ctx.authenticated = check(ctx, "credentials", function()
         local me = ctx.maas:whoami()
         return true, ("Able to authenticate with MaaS API (as %s)."):format(me.username)
@@ -123,11 +113,8 @@ return phases.action("verify_site", {
                 r.hostname,
                 drydock.error.info(images).message
               )
-            elseif images.status ~= "synced" then
-              sick[#sick + 1] = ("Rack controller %s has not synced the boot images (%s)."):format(
-                r.hostname,
-                images.status
-              )
+            elseif maas_site.rack_images_problem(r.hostname, images) then
+              sick[#sick + 1] = maas_site.rack_images_problem(r.hostname, images)
             else
               healthy = healthy + 1
             end

@@ -162,6 +162,43 @@ function M.rack_of(r)
   return { system_id = r.system_id, hostname = r.hostname, healthy = healthy, nics = nics }
 end
 
+--- What stands in the way of a rack serving PXE from its own copy of the boot images, given
+--- its `list_boot_images` answer; nil when nothing does. A rack the region cannot reach
+--- reports no sync status at all, so that is said first.
+---@param hostname string
+---@param images table the rack's `list_boot_images` answer
+---@return string?
+function M.rack_images_problem(hostname, images)
+  if images.connected == false then
+    return ("Rack controller %s is not connected to the region."):format(hostname)
+  end
+  if images.status ~= "synced" then
+    return ("Rack controller %s has not synced the boot images (%s)."):format(
+      hostname,
+      tostring(images.status)
+    )
+  end
+  return nil
+end
+
+--- Whether the region's answer to `version/` rules out API 2.0: an older major version.
+--- The answer came from the API 2.0 endpoint, so a version the region does not tell
+--- ("None", as some builds answer) is no reason to refuse it.
+---@param version any the `version` field MAAS answered
+---@return boolean ok, string message
+function M.api_version(version)
+  local major = tonumber(tostring(version):match("^(%d+)%."))
+  if major == nil then
+    return true,
+      ("MaaS serves API 2.0 (it does not tell its version: %s)."):format(tostring(version))
+  end
+  if major < 2 then
+    return false,
+      ("MaaS %s is older than 2.0: drydock needs a MAAS 2.x or later region."):format(version)
+  end
+  return true, ("MaaS %s serves API 2.0."):format(version)
+end
+
 ------------------------------------------------------------------------------------------
 -- Comparing
 ------------------------------------------------------------------------------------------

@@ -518,3 +518,21 @@ fn every_kind_of_hand_made_drift_is_planned_and_corrected_in_one_run() {
         ));
     assert_template(&sim);
 }
+
+/// A plan that finds nothing to change but a problem says so, not that MAAS matches.
+#[test]
+fn a_plan_with_only_problems_does_not_say_maas_matches() {
+    let rackless = start(SimOptions {
+        rack: false,
+        ..SimOptions::default()
+    });
+    // Everything but DHCP (no rack to serve it) is made; the problem stays.
+    prepare(&rackless).code(1);
+    let plan = stdout_of(&drydock_on(&rackless, &["plan", "prepare_site"]).code(1));
+    assert!(
+        plan.starts_with("prepare_site would change nothing, but found 1 problem(s):"),
+        "{plan}"
+    );
+    assert!(!plan.contains("MAAS matches the design"), "{plan}");
+    assert!(plan.contains("PROBLEM"), "{plan}");
+}
