@@ -204,6 +204,7 @@ fn verify_site_fails_without_boot_images_without_a_rack_and_with_a_bad_key() {
         .stdout(predicate::str::contains("ok   maas reachable"))
         .stdout(predicate::str::contains("FAIL credentials"))
         .stdout(predicate::str::contains("HTTP 401"))
+        .stdout(predicate::str::contains("check the API key"))
         .stdout(predicate::str::contains("cccccccc").not());
 }
 

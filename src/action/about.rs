@@ -9,7 +9,8 @@ use crate::runtime::ErrorInfo;
 use crate::runtime::errors::ErrorKind;
 
 /// What an action acts on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Scope {
     /// The whole site (validation, MAAS's region-wide configuration).
     Site,
@@ -18,7 +19,8 @@ pub enum Scope {
 }
 
 /// The shape of what an action returns, which decides how it is shown and judged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ResultKind {
     /// `{ messages = {...} }`: validation messages; any error fails the task.
     Validation,
@@ -29,7 +31,7 @@ pub enum ResultKind {
     Summary,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct About {
     pub name: String,
     pub scope: Scope,

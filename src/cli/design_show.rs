@@ -8,7 +8,7 @@ use super::{DesignArgs, Format, Global, Outcome, output};
 pub struct Args {
     #[command(flatten)]
     pub design: DesignArgs,
-    /// Show only this node (the other sections are still printed)
+    /// Show only this node (its effective document, under baremetal_nodes)
     #[arg(long, value_name = "NAME")]
     pub node: Option<String>,
 }
@@ -36,7 +36,10 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
             "drydock: warning: the design has {problems} errors; documents that failed are not shown (run drydock validate)"
         );
     }
-    let json = site.to_json(args.node.as_deref());
+    let mut json = site.to_json(args.node.as_deref());
+    if args.node.is_some() {
+        json = serde_json::json!({ "baremetal_nodes": json["baremetal_nodes"].clone() });
+    }
     match global.format.unwrap_or(Format::Yaml) {
         Format::Json => output::emit_json(&json)?,
         Format::Yaml => output::emit(&serde_saphyr::to_string(&json)?)?,

@@ -16,13 +16,16 @@ mod validate;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal as _;
+
+use clap::{CommandFactory as _, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(
     name = "drydock",
     version,
-    about = "Provision bare-metal sites from a declarative design, with Lua workflows"
+    about = "Provision bare-metal sites from a declarative design, with Lua workflows",
+    after_help = ENVIRONMENT
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -31,13 +34,20 @@ pub struct Cli {
     pub command: Command,
 }
 
+const ENVIRONMENT: &str = "Environment:
+  DRYDOCK_MAAS_URL, DRYDOCK_MAAS_API_KEY   the MAAS to use and its key (consumer:token:secret)
+  DRYDOCK_SITE_DIR, DRYDOCK_JOURNAL        as --site-dir and --journal
+  DRYDOCK_LOG                              what to log, as a filter (e.g. drydock=debug); overrides -v/-q
+  NO_COLOR                                 no colours in logs (they are off anyway when stderr is not a terminal)";
+
 /// Options accepted before or after the subcommand name.
 #[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
     /// Site directory whose scripts/, stdlib/ and rules/ override the shipped ones
     #[arg(long, global = true, env = "DRYDOCK_SITE_DIR", value_name = "DIR")]
     pub site_dir: Option<PathBuf>,
-    /// Output format (validate, run: text|json; design show: json|yaml)
+    /// Output format: text or json (design show: yaml or json)
     #[arg(long, global = true, value_enum)]
     pub format: Option<Format>,
     /// The task journal (default: .drydock/journal.redb beside the first design path, or in
@@ -53,6 +63,12 @@ pub struct Global {
     /// Log line format on stderr
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// Log more: -v what drydock does, -vv its debugging detail
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+    /// Log errors only
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -93,6 +109,13 @@ pub enum Command {
     Sim(sim::Args),
     /// List each action and stdlib module and where it resolves (site dir or shipped)
     Scripts,
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print drydock's man page (roff), e.g. `drydock man > drydock.1`
+    Man,
 }
 
 #[derive(Debug, Subcommand)]
@@ -140,32 +163,96 @@ pub fn maas_defaults(global: &Global) -> anyhow::Result<crate::runtime::bindings
     })
 }
 
-fn init_logging(format: LogFormat) {
+/// Logs go to stderr: drydock's warnings by default, more with -v, errors only with -q;
+/// `DRYDOCK_LOG` (an EnvFilter) overrides. Other crates log only warnings unless asked, so
+/// `-vv` shows drydock's detail rather than its dependencies'.
+fn init_logging(global: &Global) {
+    let level = match (global.quiet, global.verbose) {
+        (true, _) => "drydock=error",
+        (false, 0) => "drydock=warn",
+        (false, 1) => "drydock=info",
+        (false, _) => "drydock=debug",
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_env("DRYDOCK_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("drydock=warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("warn,{level}")));
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour)
         .with_writer(std::io::stderr);
-    let _ = match format {
+    let _ = match global.log_format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Text => builder.try_init(),
     };
 }
 
+/// An error as the terminal shows it. A script's own bug gets its traceback; a script that
+/// raised a message without a position (`error(msg, 0)`) and a configuration problem are
+/// talking to the user, so the message stands alone; other errors (MAAS, design, journal)
+/// say which script line met them.
+fn for_people(info: &crate::runtime::ErrorInfo) -> String {
+    use crate::runtime::errors::ErrorKind;
+    match (info.kind, &info.location, &info.traceback) {
+        (ErrorKind::Usage | ErrorKind::Cancelled, _, _) => info.message.clone(),
+        (ErrorKind::Script, Some(_), Some(tb)) => format!("{}\n{tb}", info.message),
+        (ErrorKind::Script, _, _) => info.message.clone(),
+        (_, Some(at), _) if !info.message.contains(at.as_str()) => format!("{}\n  at {at}", info.message),
+        _ => info.message.clone(),
+    }
+}
+
+/// Refuses a `--format` the command does not print.
+fn check_format(global: &Global, command: &str, offered: &[Format]) -> anyhow::Result<()> {
+    match global.format {
+        Some(f) if !offered.contains(&f) => {
+            let names: Vec<String> = offered
+                .iter()
+                .map(|f| {
+                    f.to_possible_value()
+                        .map(|v| v.get_name().to_string())
+                        .unwrap_or_default()
+                })
+                .collect();
+            anyhow::bail!(
+                "{command} prints {}, not {}",
+                names.join(" or "),
+                f.to_possible_value()
+                    .map(|v| v.get_name().to_string())
+                    .unwrap_or_default()
+            )
+        }
+        _ => Ok(()),
+    }
+}
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.global.log_format);
+    init_logging(&cli.global);
+    use Format::{Json, Text, Yaml};
+    let g = &cli.global;
     let result = match &cli.command {
-        Command::Validate(args) => validate::run(args, &cli.global),
-        Command::Run(args) => run::run(args, &cli.global),
-        Command::Resume(args) => resume::run(args, &cli.global),
-        Command::Tasks(cmd) => tasks::run(cmd, &cli.global),
-        Command::Design(DesignCommand::Show(args)) => design_show::run(args, &cli.global),
-        Command::Script(args) => script::run(args, &cli.global),
-        Command::Plan(args) => plan::run(args, &cli.global),
-        Command::Repl(args) => repl::run(args, &cli.global),
-        Command::Scripts => scripts::run(&cli.global),
-        Command::Sim(args) => sim::run(args, &cli.global),
+        Command::Validate(args) => {
+            check_format(g, "validate", &[Text, Json]).and_then(|()| validate::run(args, g))
+        }
+        Command::Run(args) => check_format(g, "run", &[Text, Json]).and_then(|()| run::run(args, g)),
+        Command::Resume(args) => check_format(g, "resume", &[Text, Json]).and_then(|()| resume::run(args, g)),
+        Command::Tasks(cmd) => check_format(g, "tasks", &[Text, Json]).and_then(|()| tasks::run(cmd, g)),
+        Command::Design(DesignCommand::Show(args)) => {
+            check_format(g, "design show", &[Yaml, Json]).and_then(|()| design_show::run(args, g))
+        }
+        Command::Script(args) => check_format(g, "script", &[Text, Json]).and_then(|()| script::run(args, g)),
+        Command::Plan(args) => check_format(g, "plan", &[Text, Json]).and_then(|()| plan::run(args, g)),
+        Command::Repl(args) => check_format(g, "repl", &[Text]).and_then(|()| repl::run(args, g)),
+        Command::Scripts => check_format(g, "scripts", &[Text, Json]).and_then(|()| scripts::run(g)),
+        Command::Sim(args) => check_format(g, "sim", &[Text]).and_then(|()| sim::run(args, g)),
+        Command::Completions { shell } => {
+            clap_complete::generate(*shell, &mut Cli::command(), "drydock", &mut std::io::stdout());
+            Ok(Outcome::Clean)
+        }
+        Command::Man => clap_mangen::Man::new(Cli::command())
+            .render(&mut std::io::stdout())
+            .map(|()| Outcome::Clean)
+            .map_err(Into::into),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
@@ -177,12 +264,7 @@ pub fn main() -> ExitCode {
                     if cli.global.format == Some(Format::Json) {
                         let _ = output::emit_json(&serde_json::json!({ "error": info }));
                     }
-                    // A script that raised a message without a position (`error(msg, 0)`)
-                    // is talking to the user: its traceback would only be noise.
-                    match (&info.location, &info.traceback) {
-                        (Some(_), Some(tb)) => eprintln!("drydock: error: {}\n{tb}", info.message),
-                        _ => eprintln!("drydock: error: {}", info.message),
-                    }
+                    eprintln!("drydock: error: {}", for_people(info));
                 }
                 None => eprintln!("drydock: error: {e:#}"),
             }

@@ -78,6 +78,9 @@ impl fmt::Display for MaasError {
         if self.attempts > 1 {
             write!(f, " (after {} attempts)", self.attempts)?;
         }
+        if self.status == Some(401) {
+            f.write_str(" (check the API key: consumer:token:secret of a user of this MAAS)")?;
+        }
         Ok(())
     }
 }

@@ -191,8 +191,7 @@ impl Runtime {
 
     /// A script's result as JSON (what the journal and `--format json` keep).
     pub fn to_json(&self, value: Value) -> Result<serde_json::Value, ErrorInfo> {
-        use mlua::LuaSerdeExt;
-        self.lua.from_value(value).map_err(|e| {
+        bindings::json_of(&self.lua, value).map_err(|e| {
             ErrorInfo::new(format!(
                 "the result cannot be written as JSON (return plain data: tables, strings, numbers): {e}"
             ))

@@ -1,7 +1,7 @@
 //! `drydock.log`: `debug/info/warn/error(message, fields)` into drydock's log, with the
 //! script position that logged.
 
-use mlua::{Lua, LuaSerdeExt, Table, Value};
+use mlua::{Lua, Table, Value};
 
 fn position(lua: &Lua) -> String {
     lua.inspect_stack(1, |d| {
@@ -19,18 +19,25 @@ pub fn module(lua: &Lua) -> mlua::Result<Table> {
     let t = lua.create_table()?;
     for level in ["debug", "info", "warn", "error"] {
         let f = lua.create_function(move |lua, (msg, fields): (String, Option<Value>)| {
+            // Fields only when the script gave some: an empty `fields=""` on every line is noise.
             let fields = match fields {
-                Some(v) => {
-                    serde_json::to_string(&lua.from_value::<serde_json::Value>(v)?).unwrap_or_default()
-                }
-                None => String::new(),
+                Some(v) => Some(serde_json::to_string(&super::json_of(lua, v)?).unwrap_or_default()),
+                None => None,
             };
             let at = position(lua);
+            macro_rules! log_at {
+                ($level:ident) => {
+                    match &fields {
+                        Some(fields) => tracing::$level!(target: "drydock::script", at, fields, "{msg}"),
+                        None => tracing::$level!(target: "drydock::script", at, "{msg}"),
+                    }
+                };
+            }
             match level {
-                "debug" => tracing::debug!(target: "drydock::script", at, fields, "{msg}"),
-                "info" => tracing::info!(target: "drydock::script", at, fields, "{msg}"),
-                "warn" => tracing::warn!(target: "drydock::script", at, fields, "{msg}"),
-                _ => tracing::error!(target: "drydock::script", at, fields, "{msg}"),
+                "debug" => log_at!(debug),
+                "info" => log_at!(info),
+                "warn" => log_at!(warn),
+                _ => log_at!(error),
             }
             Ok(())
         })?;

@@ -7,6 +7,8 @@ use mlua::{Lua, LuaSerdeExt, Table, UserData, UserDataMethods, Value, Variadic};
 use super::plain;
 use crate::maas::calls::{self, Call};
 use crate::maas::{ApiKey, Client, ClientOptions, MaasError};
+use crate::runtime::ErrorInfo;
+use crate::runtime::errors::ErrorKind;
 
 /// Where `connect{}` takes its defaults from: `--maas-url`, `--maas-api-key-file`,
 /// `DRYDOCK_MAAS_URL`, `DRYDOCK_MAAS_API_KEY` (set by the CLI).
@@ -150,6 +152,15 @@ impl UserData for MaasClient {
     }
 }
 
+/// A connection that cannot be made as configured: a message for the operator, not a
+/// script bug.
+fn configuration(message: &str) -> mlua::Error {
+    mlua::Error::external(ErrorInfo::of_kind(
+        ErrorKind::Usage,
+        format!("drydock.maas.connect: {message}"),
+    ))
+}
+
 #[derive(serde::Deserialize, Default)]
 struct ConnectOptions {
     url: Option<String>,
@@ -169,14 +180,12 @@ pub fn module(lua: &Lua) -> mlua::Result<Table> {
             };
             let defaults = lua.app_data_ref::<MaasDefaults>().map(|d| d.clone()).unwrap_or_default();
             let url = opts.url.or(defaults.url).ok_or_else(|| {
-                mlua::Error::runtime("drydock.maas.connect: no MAAS URL (give url=, --maas-url or DRYDOCK_MAAS_URL)")
+                configuration("no MAAS URL: give --maas-url, DRYDOCK_MAAS_URL, or connect{url = ...} (or --sim to use a simulator)")
             })?;
             let key = match opts.api_key {
-                Some(k) => ApiKey::parse(&k).map_err(mlua::Error::external)?,
+                Some(k) => ApiKey::parse(&k).map_err(|e| configuration(&format!("api_key: {e}")))?,
                 None => defaults.api_key.ok_or_else(|| {
-                    mlua::Error::runtime(
-                        "drydock.maas.connect: no API key (give api_key=, --maas-api-key-file or DRYDOCK_MAAS_API_KEY)",
-                    )
+                    configuration("no MAAS API key: give --maas-api-key-file, DRYDOCK_MAAS_API_KEY, or connect{api_key = ...}")
                 })?,
             };
             let mut options = ClientOptions {

@@ -22,6 +22,15 @@ pub fn plain() -> mlua::serde::SerializeOptions {
         .serialize_unit_to_null(false)
 }
 
+/// A Lua value as JSON, the same on every run: keys sorted (Lua's table order varies between
+/// runs), an empty table as `[]` (a list is the common case in what scripts return).
+pub fn json_of(lua: &Lua, value: Value) -> mlua::Result<serde_json::Value> {
+    let options = mlua::serde::DeserializeOptions::new()
+        .sort_keys(true)
+        .encode_empty_tables_as_array(true);
+    lua.from_value_with(value, options)
+}
+
 /// Makes `t` read-only: scripts change behaviour through phases, not by patching the API.
 fn readonly(lua: &Lua, name: &str, t: Table) -> mlua::Result<Table> {
     let proxy = lua.create_table()?;

@@ -35,7 +35,7 @@ async fn run_step(lua: &Lua, scope: String, name: String, f: Function) -> mlua::
         .await
         .map_err(journal_error)?;
     let outcome = f.call_async::<Value>(()).await.and_then(|v| {
-        lua.from_value::<serde_json::Value>(v).map_err(|e| {
+        super::json_of(lua, v).map_err(|e| {
             mlua::Error::runtime(format!(
                 "step {name} ({scope}) returned a value that cannot be stored as JSON: {e}"
             ))
