@@ -312,3 +312,17 @@ fn a_reader_that_stops_early_is_not_a_crash() {
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// The README's first command leaves `examples/site/.drydock/`: tests that copy the example
+/// must not trip over it.
+#[test]
+fn copying_the_example_leaves_a_users_journal_behind() {
+    let site = tempfile::tempdir().unwrap();
+    copy_design_files(&example_site(), site.path());
+    std::fs::create_dir_all(site.path().join(".drydock")).unwrap();
+    std::fs::write(site.path().join(".drydock/journal.redb"), b"").unwrap();
+    let copy = tempfile::tempdir().unwrap();
+    copy_design_files(site.path(), copy.path());
+    assert!(!copy.path().join(".drydock").exists());
+    drydock().arg("validate").arg("-d").arg(copy.path()).assert().code(0);
+}

@@ -36,11 +36,19 @@ pub fn drydock() -> Command {
 /// Copies the example site into a temp dir, so a test can corrupt it.
 pub fn copy_of_example() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
-    for entry in std::fs::read_dir(example_site()).expect("example site") {
-        let p = entry.expect("dir entry").path();
-        std::fs::copy(&p, dir.path().join(p.file_name().expect("file name"))).expect("copy");
-    }
+    copy_design_files(&example_site(), dir.path());
     dir
+}
+
+/// Copies the design files of `from` (its regular files) into `to`. What a user's runs left
+/// beside them, like the `.drydock/` journal directory, stays behind.
+pub fn copy_design_files(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).expect("design dir") {
+        let p = entry.expect("dir entry").path();
+        if p.is_file() {
+            std::fs::copy(&p, to.join(p.file_name().expect("file name"))).expect("copy");
+        }
+    }
 }
 
 /// Replaces the first `from` in `file` (which must contain it) and returns the 1-based line.
