@@ -164,3 +164,58 @@ fn completions_and_the_man_page_come_from_the_cli_definition() {
         .success()
         .stdout(predicate::str::contains(".TH drydock 1").and(predicate::str::contains("completions")));
 }
+
+const SOME_KEY: &str = "aaaaaaaaaaaaaaaaaa:bbbbbbbbbbbbbbbbbb:cccccccccccccccccccccccccccccccc";
+
+#[test]
+fn an_unreachable_maas_is_retried_in_view_and_given_up_within_the_printed_bound() {
+    // A port nothing listens on: bound, then released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let started = std::time::Instant::now();
+    let out = drydock()
+        .env("DRYDOCK_MAAS_URL", format!("http://127.0.0.1:{port}/MAAS"))
+        .env("DRYDOCK_MAAS_API_KEY", SOME_KEY)
+        .args(["--maas-retry-deadline", "2", "run", "verify_site", "-d"])
+        .arg(example_site())
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{err}");
+    assert!(
+        stdout.contains("FAIL maas reachable") && stdout.contains("Connection refused"),
+        "{stdout}"
+    );
+    let retries: Vec<&str> = err.lines().filter(|l| l.contains("retrying in")).collect();
+    assert!(!retries.is_empty(), "retries are shown as they happen: {err}");
+    assert!(
+        retries.iter().all(|l| l.contains("giving up 2s after the first")),
+        "{err}"
+    );
+    assert!(
+        took < std::time::Duration::from_secs(6),
+        "took {took:?} with a 2 s bound"
+    );
+}
+
+#[test]
+fn a_maas_url_that_can_never_work_fails_at_once() {
+    let started = std::time::Instant::now();
+    drydock()
+        .env("DRYDOCK_MAAS_URL", "maas.example.com:5240")
+        .env("DRYDOCK_MAAS_API_KEY", SOME_KEY)
+        .args(["run", "verify_site", "-d"])
+        .arg(example_site())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "MAAS URL \"maas.example.com:5240\" is not an http:// or https:// URL with a host",
+        ))
+        .stderr(predicate::str::contains("retrying").not());
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}

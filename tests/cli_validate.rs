@@ -324,5 +324,10 @@ fn copying_the_example_leaves_a_users_journal_behind() {
     let copy = tempfile::tempdir().unwrap();
     copy_design_files(site.path(), copy.path());
     assert!(!copy.path().join(".drydock").exists());
-    drydock().arg("validate").arg("-d").arg(copy.path()).assert().code(0);
+    drydock()
+        .arg("validate")
+        .arg("-d")
+        .arg(copy.path())
+        .assert()
+        .code(0);
 }

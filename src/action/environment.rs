@@ -79,6 +79,7 @@ fn start_simulator(site: &Site) -> Result<(Sim, MaasDefaults), ErrorInfo> {
         url: Some(sim.url().to_string()),
         api_key: Some(sim.key().clone()),
         read_only: false,
+        retry_deadline: None,
     };
     Ok((sim, defaults))
 }

@@ -60,6 +60,15 @@ pub struct Global {
     /// File holding the MAAS API key (consumer:token:secret); or set DRYDOCK_MAAS_API_KEY
     #[arg(long, global = true, value_name = "FILE")]
     pub maas_api_key_file: Option<PathBuf>,
+    /// How long a MAAS call keeps retrying an unreachable or busy MAAS before giving up
+    #[arg(
+        long,
+        global = true,
+        env = "DRYDOCK_MAAS_RETRY_DEADLINE",
+        value_name = "SECONDS",
+        default_value_t = 120
+    )]
+    pub maas_retry_deadline: u64,
     /// Log line format on stderr
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -160,6 +169,7 @@ pub fn maas_defaults(global: &Global) -> anyhow::Result<crate::runtime::bindings
         url: global.maas_url.clone(),
         api_key: key,
         read_only: false,
+        retry_deadline: Some(std::time::Duration::from_secs(global.maas_retry_deadline)),
     })
 }
 

@@ -70,24 +70,36 @@ pub fn api_base(url: &str) -> String {
 impl Client {
     pub fn new(url: &str, key: ApiKey, options: ClientOptions) -> Result<Client, MaasError> {
         install_tls();
+        let base = api_base(url);
+        // A URL that can never work fails here, at once, rather than after minutes of retries.
+        let setup = |body: String| MaasError {
+            kind: ErrorKind::Setup,
+            method: String::new(),
+            path: String::new(),
+            op: None,
+            status: None,
+            body,
+            attempts: 0,
+        };
+        match reqwest::Url::parse(&base) {
+            Ok(u)
+                if matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty()) => {}
+            Ok(_) | Err(_) => {
+                return Err(setup(format!(
+                    "MAAS URL {url:?} is not an http:// or https:// URL with a host (e.g. http://maas.example.com:5240/MAAS)"
+                )));
+            }
+        }
         let http = reqwest::Client::builder()
             .timeout(options.timeout)
             .connect_timeout(options.connect_timeout)
             .pool_idle_timeout(Duration::from_secs(90))
             .user_agent(concat!("drydock/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| MaasError {
-                kind: ErrorKind::Setup,
-                method: String::new(),
-                path: String::new(),
-                op: None,
-                status: None,
-                body: format!("cannot set up the HTTP client: {e}"),
-                attempts: 0,
-            })?;
+            .map_err(|e| setup(format!("cannot set up the HTTP client: {}", transport(&e))))?;
         Ok(Client {
             http,
-            base: api_base(url),
+            base,
             key,
             retry: options.retry,
             read_only: options.read_only,
@@ -202,7 +214,7 @@ impl Client {
                     } else {
                         ErrorKind::Connect
                     };
-                    (Outcome::NoResponse, error(kind, None, e.to_string(), attempt))
+                    (Outcome::NoResponse, error(kind, None, transport(&e), attempt))
                 }
                 Ok(resp) => {
                     let status = resp.status().as_u16();
@@ -239,13 +251,35 @@ impl Client {
                 .next_delay(&outcome, attempt, started.elapsed(), rand::random())
             {
                 Some(delay) => {
-                    tracing::debug!(path, op, attempt, ?delay, "retrying MAAS call: {failure}");
+                    // Shown at the default level: an unreachable MAAS must not look like a hang.
+                    tracing::warn!(
+                        "{failure}; retrying in {:.1}s (attempt {}, giving up {}s after the first)",
+                        delay.as_secs_f64(),
+                        attempt + 1,
+                        self.retry.deadline.as_secs()
+                    );
                     tokio::time::sleep(delay).await;
                 }
                 None => return Err(failure),
             }
         }
     }
+}
+
+/// A transport error with its causes ("connection refused", not just "error sending
+/// request").
+fn transport(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        cause = c.source();
+    }
+    text
 }
 
 /// The path of a typed call, once its arguments and parameter names are known to be good.

@@ -19,6 +19,8 @@ pub struct MaasDefaults {
     /// Every client connected in this runtime refuses to write (`drydock plan`); a script
     /// cannot turn it off.
     pub read_only: bool,
+    /// How long a call keeps retrying an unreachable or busy MAAS (`--maas-retry-deadline`).
+    pub retry_deadline: Option<std::time::Duration>,
 }
 
 pub struct MaasClient(pub Client);
@@ -195,10 +197,14 @@ pub fn module(lua: &Lua) -> mlua::Result<Table> {
             if let Some(s) = opts.timeout.filter(|s| *s > 0.0) {
                 options.timeout = std::time::Duration::from_secs_f64(s);
             }
-            if let Some(s) = opts.retry_deadline.filter(|s| *s >= 0.0) {
+            if let Some(deadline) = defaults.retry_deadline {
+                options.retry.deadline = deadline;
+            }
+            if let Some(s) = opts.retry_deadline.filter(|s| s.is_finite() && *s >= 0.0) {
                 options.retry.deadline = std::time::Duration::from_secs_f64(s);
             }
-            Ok(MaasClient(Client::new(&url, key, options).map_err(mlua::Error::external)?))
+            let client = Client::new(&url, key, options).map_err(|e| configuration(&e.body))?;
+            Ok(MaasClient(client))
         })?,
     )?;
     Ok(t)
