@@ -38,6 +38,7 @@ fn main() {
             connection: Connection::Configured(Default::default()),
             site_dir: None,
             journal: Some(dir.path().join(format!("bench-{coroutines}.redb"))),
+            skip_validation: false,
         };
         let prepared = action::prepare(request).expect("bench task");
         let journal = prepared.journal().cloned().expect("a journaled task");

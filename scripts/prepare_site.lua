@@ -122,4 +122,4 @@ return phases.action("prepare_site", {
       ctx.result = { summary = summary, lines = lines, changes = changes, problems = problems }
     end,
   },
-}, { scope = "site", plan = true, result = "changes" })
+}, { scope = "site", plan = true, changes = true, result = "changes" })

@@ -14,6 +14,7 @@ local M = {}
 ---@class drydock.ActionAbout
 ---@field scope? "site"|"nodes" what it acts on: the whole site (default) or the selected nodes (`ctx.nodes`)
 ---@field plan? boolean it honours `ctx.options.plan` (compares, changes nothing), so `drydock plan` can run it
+---@field changes? boolean it changes MAAS or machines: drydock validates the design first and refuses an invalid one (unless `--skip-validation`)
 ---@field result? "summary"|"changes"|"validation" what it returns: `{summary, lines}` (default), `{summary, lines, changes, problems}`, or `{messages}`
 ---@field options? string[] the `ctx.options` keys it reads (e.g. `{ "rules" }` for `--rule`)
 ---@field command? string the drydock subcommand that runs it (e.g. `"validate"`)

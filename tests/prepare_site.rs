@@ -537,3 +537,67 @@ fn a_plan_with_only_problems_does_not_say_maas_matches() {
     assert!(!plan.contains("MAAS matches the design"), "{plan}");
     assert!(plan.contains("PROBLEM"), "{plan}");
 }
+
+/// An action that changes MAAS validates the design first and refuses an invalid one, naming
+/// its errors, before it reaches MAAS; `--skip-validation` acts anyway and is recorded.
+#[test]
+fn an_invalid_design_is_refused_before_maas_is_touched() {
+    let sim = start(SimOptions::default());
+    let site = copy_of_example();
+    let line = edit(
+        &site.path().join("networks.yaml"),
+        "  mtu: 9000\n",
+        "  mtu: 70000\n",
+    );
+    let journal = fresh_journal();
+    let run = |extra: &[&str]| {
+        drydock()
+            .env("DRYDOCK_MAAS_URL", sim.url())
+            .env("DRYDOCK_MAAS_API_KEY", sim.key().expose())
+            .env("DRYDOCK_JOURNAL", &journal)
+            .args(["run", "prepare_site", "--format", "json"])
+            .args(extra)
+            .arg("-d")
+            .arg(site.path())
+            .output()
+            .unwrap()
+    };
+    let before = sim.requests().len();
+    let refused = run(&[]);
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("prepare_site changes things, and the design fails validation with 1 error(s)"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("networks.yaml:{line}")) && err.contains("DD2003"),
+        "{err}"
+    );
+    assert!(err.contains("--skip-validation"), "{err}");
+    assert_eq!(sim.requests().len(), before, "MAAS was not touched");
+    drydock_on(&sim, &["plan", "prepare_site"])
+        .code(1)
+        .stdout(predicate::str::contains("prepare_site would make 33 change(s)"));
+
+    let forced = run(&["--skip-validation"]);
+    assert!(
+        forced.status.code() != Some(2),
+        "{}",
+        String::from_utf8_lossy(&forced.stderr)
+    );
+    let err = String::from_utf8_lossy(&forced.stderr);
+    let id = err
+        .lines()
+        .find(|l| l.starts_with("task "))
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap();
+    let shown = drydock()
+        .env("DRYDOCK_JOURNAL", &journal)
+        .args(["tasks", "show", id, "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout_json(&shown)["task"]["skip_validation"], true);
+}

@@ -38,6 +38,8 @@ pub struct About {
     /// The script honours `ctx.options.plan`: it compares and stops before changing.
     pub plannable: bool,
     pub result: ResultKind,
+    /// It changes something (MAAS, machines): the design is validated before it runs.
+    pub changes: bool,
     /// The `ctx.options` keys it reads (besides `plan`), e.g. `rules`.
     pub options: Vec<String>,
     /// A `drydock` subcommand that runs this action (e.g. `validate`).
@@ -96,16 +98,18 @@ impl About {
                 ));
             }
         };
-        let plannable = match about.as_ref().map(|t| t.get::<Value>("plan")).transpose()? {
-            None | Some(Value::Nil) => false,
-            Some(Value::Boolean(b)) => b,
-            Some(other) => {
-                return Err(bad(
+        let flag = |key: &str| -> Result<bool, ErrorInfo> {
+            match about.as_ref().map(|t| t.get::<Value>(key)).transpose()? {
+                None | Some(Value::Nil) => Ok(false),
+                Some(Value::Boolean(b)) => Ok(b),
+                Some(other) => Err(bad(
                     name,
-                    format!("about.plan must be a boolean, not a {}", other.type_name()),
-                ));
+                    format!("about.{key} must be a boolean, not a {}", other.type_name()),
+                )),
             }
         };
+        let plannable = flag("plan")?;
+        let changes = flag("changes")?;
         let options = match about.as_ref().map(|t| t.get::<Value>("options")).transpose()? {
             None | Some(Value::Nil) => Vec::new(),
             Some(Value::Table(t)) => t
@@ -124,6 +128,7 @@ impl About {
             scope,
             plannable,
             result,
+            changes,
             options,
             command: text("command")?,
         })
@@ -146,6 +151,9 @@ impl std::fmt::Display for About {
         write!(f, "{scope}; result {result}")?;
         if self.plannable {
             f.write_str("; plan")?;
+        }
+        if self.changes {
+            f.write_str("; changes")?;
         }
         if !self.options.is_empty() {
             write!(f, "; options {}", self.options.join(","))?;

@@ -49,6 +49,8 @@ pub struct Request {
     /// The journal file the task is kept in; `None` runs without one (nothing to resume:
     /// a validation or a plan changes nothing).
     pub journal: Option<PathBuf>,
+    /// Run an action that changes things without validating the design first.
+    pub skip_validation: bool,
 }
 
 /// Re-running an unfinished (or failed) task with its stored inputs.
@@ -138,15 +140,68 @@ pub fn action_name(name: &str) -> String {
 /// The shipped action a `drydock` subcommand runs (its script says `command = "..."`).
 pub fn command_action(command: &str) -> Result<String, ErrorInfo> {
     let env = Environment::new(None, Connection::Configured(Default::default()), None, true)?;
+    find_command(&env, command)
+}
+
+fn find_command(env: &Environment, command: &str) -> Result<String, ErrorInfo> {
     for name in Loader::shipped_actions() {
-        let action = env.runtime.load_action(&name)?;
-        if About::read(&name, &action)?.command.as_deref() == Some(command) {
+        let Some(src) = Loader::stock(&name) else { continue };
+        if let mlua::Value::Table(action) = crate::runtime::eval(env.runtime.lua(), &src)?
+            && About::read(&name, &action)?.command.as_deref() == Some(command)
+        {
             return Ok(name);
         }
     }
     Err(usage(format!(
         "no shipped action says it is run by `drydock {command}`"
     )))
+}
+
+/// Validates `site` with the action `drydock validate` runs (the site's version of it when
+/// there is one, with the site's rules), before an action that changes things. An invalid
+/// design is refused, naming its errors.
+fn validate_first(env: &Environment, name: &str, site: &Rc<Site>) -> Result<(), ErrorInfo> {
+    let validator = find_command(env, "validate")?;
+    let table = env.runtime.load_action(&validator)?;
+    let ctx = env.runtime.action_context(ActionContext {
+        action: &validator,
+        site: Rc::clone(site),
+        options: &serde_json::json!({}),
+        nodes: None,
+        selection: &serde_json::Value::Null,
+    })?;
+    let value = env.runtime.to_json(env.runtime.run_action(table, ctx)?)?;
+    let report = validation_report(&value)?;
+    if report.passed() {
+        return Ok(());
+    }
+    let errors: Vec<&Message> = report.messages.iter().filter(|m| m.is_error()).collect();
+    let mut listed = String::new();
+    for m in errors.iter().take(10) {
+        let at = m
+            .source
+            .as_ref()
+            .map_or_else(|| "-".to_string(), ToString::to_string);
+        listed.push_str(&format!(
+            "\n  {at}  {} {}: {}",
+            m.name,
+            m.rule,
+            m.message.trim_end()
+        ));
+    }
+    if errors.len() > 10 {
+        listed.push_str(&format!(
+            "\n  ... and {} more (drydock validate lists them all)",
+            errors.len() - 10
+        ));
+    }
+    Err(ErrorInfo::of_kind(
+        ErrorKind::Design,
+        format!(
+            "{name} changes things, and the design fails validation with {} error(s):{listed}\nfix the design (drydock validate -d ...), or run with --skip-validation to act on it anyway",
+            errors.len()
+        ),
+    ))
 }
 
 /// What each of `names` says it is, as the site dir resolves it (for `drydock scripts`); an
@@ -210,15 +265,18 @@ pub fn prepare(request: Request) -> Result<Prepared, ErrorInfo> {
         request.mode,
         request.connection,
         request.site_dir.clone(),
+        request.skip_validation,
     )?;
     if let Some(path) = &request.journal {
         prepared.journal = Some(open_journal(path)?);
-        prepared.task = Some(journaled::new_task(
+        let mut task = journaled::new_task(
             work,
             request.selection,
             files.map(stored_design),
             request.site_dir.as_deref(),
-        ));
+        );
+        task.skip_validation = request.skip_validation;
+        prepared.task = Some(task);
     }
     Ok(prepared)
 }
@@ -261,6 +319,7 @@ pub fn resume(request: Resume) -> Result<Resumed, ErrorInfo> {
         Mode::Run,
         request.connection,
         site_dir,
+        task.skip_validation,
     )?;
     prepared.journal = Some(journal);
     prepared.task = Some(task);
@@ -287,6 +346,7 @@ fn make_ready(
     mode: Mode,
     connection: Connection,
     site_dir: Option<PathBuf>,
+    skip_validation: bool,
 ) -> Result<Prepared, ErrorInfo> {
     let site = files
         .map(|f| crate::design::load_texts(f).map_err(design_error))
@@ -300,6 +360,9 @@ fn make_ready(
             let about = about_of(&env, &name, &table)?;
             check_fits(&about, mode, &options, selection)?;
             let site = site.ok_or_else(|| usage(format!("{name} needs a design: give -d PATH")))?;
+            if about.changes && !skip_validation {
+                validate_first(&env, &name, &site)?;
+            }
             let nodes = match about.scope {
                 Scope::Nodes => selection::selected(&site, selection)?,
                 Scope::Site => Vec::new(),

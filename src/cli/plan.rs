@@ -32,6 +32,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
         connection: connection(args.sim, global)?,
         site_dir: global.site_dir.clone(),
         journal: None,
+        skip_validation: false,
     };
     finish(action::prepare(request)?, global.format)
 }

@@ -19,6 +19,9 @@ pub struct Args {
     /// Run against a simulated MAAS started in this process on the design
     #[arg(long)]
     pub sim: bool,
+    /// Act on the design without validating it first (recorded in the task)
+    #[arg(long)]
+    pub skip_validation: bool,
 }
 
 /// The nodes an action on nodes acts on; any node a flag names is selected (Drydock's CLI).
@@ -96,6 +99,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
         connection: connection(args.sim, global)?,
         site_dir: global.site_dir.clone(),
         journal: Some(action::journal_path(global.journal.as_deref(), first)),
+        skip_validation: args.skip_validation,
     };
     let prepared = action::prepare(request)?;
     announce(&prepared, "", global.format == Some(Format::Json))?;

@@ -34,6 +34,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
         connection: super::run::connection(false, global)?,
         site_dir: global.site_dir.clone(),
         journal: Some(action::journal_path(global.journal.as_deref(), None)),
+        skip_validation: false,
     };
     let prepared = action::prepare(request)?;
     announce(&prepared, "", global.format == Some(Format::Json))?;

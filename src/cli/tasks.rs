@@ -240,6 +240,7 @@ mod tests {
             updated_ms: 1_764_000_003_000,
             node_results: Default::default(),
             error: None,
+            skip_validation: false,
         };
         let ok = StepRecord::running(&task.id, "n1", "deploy", 1)
             .succeeded(serde_json::json!({"system_id": "abc"}));

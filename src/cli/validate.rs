@@ -28,6 +28,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
         connection: Connection::Configured(Default::default()),
         site_dir: global.site_dir.clone(),
         journal: None,
+        skip_validation: false,
     };
     finish(action::prepare(request)?, global.format)
 }

@@ -195,6 +195,7 @@ mod tests {
             updated_ms: now_ms(),
             node_results: BTreeMap::new(),
             error: None,
+            skip_validation: false,
         }
     }
 

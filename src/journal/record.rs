@@ -120,6 +120,9 @@ pub struct TaskRecord {
     /// Why the work itself stopped (a script error), when it did.
     #[serde(default, deserialize_with = "deserialize_legacy")]
     pub error: Option<ErrorInfo>,
+    /// The action was run on a design without validating it first (`--skip-validation`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub skip_validation: bool,
 }
 
 impl TaskRecord {
