@@ -40,6 +40,7 @@ return phases.action("prepare_site", {
     run = function(ctx)
       ctx.done, ctx.failed = {}, {}
       if ctx.options.plan then return end
+      drydock.progress.expect(#ctx.plan.changes)
       for _, change in ipairs(ctx.plan.changes) do
         local ok, err = pcall(make, ctx, change)
         if ok then

@@ -111,6 +111,7 @@ end
 function Action:run(ctx)
   for _, phase in ipairs(self.phases) do
     drydock.log.debug("phase", { action = self.name, phase = phase.name })
+    drydock.progress.phase(phase.name)
     phase.run(ctx)
   end
   return ctx.result

@@ -361,8 +361,10 @@ fn scripts_lists_what_each_action_says_it_is() {
             .unwrap(),
         )
         .stdout(
-            predicate::str::is_match(r"action +prepare_site +shipped +\(site; result changes; plan; changes\)")
-                .unwrap(),
+            predicate::str::is_match(
+                r"action +prepare_site +shipped +\(site; result changes; plan; changes\)",
+            )
+            .unwrap(),
         )
         .stdout(predicate::str::contains(
             "(site; result validation; options rules; command validate)",

@@ -452,6 +452,21 @@ impl Prepared {
         self.journal.as_ref().map(Journal::path)
     }
 
+    /// Shows the run's phases and steps on stderr as they happen, and lets Ctrl-C stop it
+    /// (leaving the task to `drydock resume`): what a person at a terminal wants.
+    pub fn attend(&mut self, show_progress: bool) {
+        if show_progress {
+            let label = self.task.as_ref().map_or_else(
+                || self.about().map_or_else(String::new, |a| a.name.clone()),
+                TaskRecord::label,
+            );
+            self.env
+                .runtime
+                .set_progress(crate::runtime::progress::Progress::on_stderr(&label));
+        }
+        self.env.runtime.stop_on_ctrl_c();
+    }
+
     /// The journal the task is kept in (benches count its commits).
     pub fn journal(&self) -> Option<&Journal> {
         self.journal.as_ref()
@@ -520,6 +535,14 @@ impl Prepared {
                 (Some(about), value)
             }
         };
+        crate::runtime::progress::Progress::of(rt.lua()).finish();
+        // Stopped by the user: the task stays as it was (Running, its step interrupted) for
+        // `drydock resume`, which the caller names.
+        if let Err(e) = &value
+            && e.kind == ErrorKind::Cancelled
+        {
+            return Err(e.clone());
+        }
         // What the action returned can fail the task too (a validation with errors).
         let verdict = match (&about, &value) {
             (Some(a), Ok(v)) if a.result == ResultKind::Validation => {

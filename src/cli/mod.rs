@@ -145,6 +145,8 @@ pub struct DesignArgs {
 pub enum Outcome {
     Clean,
     Findings,
+    /// Stopped by Ctrl-C (exit 130, as a shell reports a SIGINT).
+    Interrupted,
 }
 
 /// The MAAS connection scripts get by default. The key comes from a file or the
@@ -267,6 +269,7 @@ pub fn main() -> ExitCode {
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),
+        Ok(Outcome::Interrupted) => ExitCode::from(130),
         Err(e) => {
             match e.downcast_ref::<crate::runtime::ErrorInfo>() {
                 Some(info) => {

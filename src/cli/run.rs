@@ -1,9 +1,12 @@
 //! `drydock run ACTION`: runs an action (site override first) on the design, as a new
 //! journaled task, and prints what it returned.
 
+use std::io::IsTerminal as _;
+
 use super::{DesignArgs, Format, Global, Outcome, output};
 use crate::action::{self, Connection, Mode, Prepared, Request, ResultKind};
 use crate::journal::{Label, Selection, Work};
+use crate::runtime::errors::ErrorKind;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -133,8 +136,22 @@ pub fn announce(prepared: &Prepared, verb: &str, json: bool) -> anyhow::Result<(
 
 /// Runs a prepared request and prints what it returned, as its action says it should be
 /// shown.
-pub fn finish(prepared: Prepared, format: Option<Format>) -> anyhow::Result<Outcome> {
-    let outcome = prepared.run()?;
+pub fn finish(mut prepared: Prepared, format: Option<Format>) -> anyhow::Result<Outcome> {
+    prepared.attend(std::io::stderr().is_terminal());
+    let resume = prepared
+        .task()
+        .zip(prepared.journal_path())
+        .map(|(t, j)| format!("drydock resume {} --journal {}", t.id, j.display()));
+    let outcome = match prepared.run() {
+        Err(e) if e.kind == ErrorKind::Cancelled => {
+            match resume {
+                Some(resume) => eprintln!("interrupted: {resume}"),
+                None => eprintln!("interrupted"),
+            }
+            return Ok(Outcome::Interrupted);
+        }
+        other => other?,
+    };
     match (&outcome.about, outcome.validation()) {
         (Some(a), Some(report)) if a.result == ResultKind::Validation => {
             output::print_report(&report, format)?;

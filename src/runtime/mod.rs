@@ -6,6 +6,7 @@ pub mod bindings;
 mod env;
 pub mod errors;
 pub mod loader;
+pub mod progress;
 pub mod selene_std;
 mod site_rules;
 
@@ -20,6 +21,8 @@ pub use loader::{Loader, Origin};
 pub struct Runtime {
     lua: Lua,
     tokio: tokio::runtime::Runtime,
+    /// Ctrl-C stops the running work (the CLI's runs); off for embedders such as tests.
+    stop_on_ctrl_c: std::cell::Cell<bool>,
 }
 
 /// What an action's `ctx` is made of (see [`Runtime::action_context`]).
@@ -97,7 +100,11 @@ impl Runtime {
             .enable_all()
             .build()
             .map_err(|e| ErrorInfo::new(format!("cannot start the async runtime: {e}")))?;
-        Ok(Runtime { lua, tokio })
+        Ok(Runtime {
+            lua,
+            tokio,
+            stop_on_ctrl_c: std::cell::Cell::new(false),
+        })
     }
 
     pub fn lua(&self) -> &Lua {
@@ -113,6 +120,36 @@ impl Runtime {
     /// What `drydock.maas.connect{}` uses when a script gives no url or key.
     pub fn set_maas_defaults(&self, defaults: bindings::MaasDefaults) {
         self.lua.set_app_data(defaults);
+    }
+
+    /// From now on Ctrl-C stops the running work with a `cancelled` error (the work is
+    /// dropped where it waits; its journal stays as it was, for `drydock resume`).
+    pub fn stop_on_ctrl_c(&self) {
+        self.stop_on_ctrl_c.set(true);
+    }
+
+    /// Runs the script's work to its end, or until Ctrl-C when asked to stop on it.
+    fn finish(
+        &self,
+        work: impl std::future::Future<Output = mlua::Result<Value>>,
+    ) -> Result<Value, ErrorInfo> {
+        if !self.stop_on_ctrl_c.get() {
+            return Ok(self.tokio.block_on(work)?);
+        }
+        self.tokio.block_on(async {
+            tokio::select! {
+                result = work => result.map_err(ErrorInfo::from),
+                _ = tokio::signal::ctrl_c() => Err(ErrorInfo::of_kind(
+                    errors::ErrorKind::Cancelled,
+                    "interrupted (Ctrl-C)",
+                )),
+            }
+        })
+    }
+
+    /// Shows this runtime's phases and steps as `progress` says.
+    pub fn set_progress(&self, progress: progress::Progress) {
+        self.lua.set_app_data(progress);
     }
 
     /// Journals this runtime's steps under `ctx`'s task.
@@ -161,9 +198,7 @@ impl Runtime {
             origin: Origin::Shipped,
         };
         let f = compile(&self.lua, &src)?;
-        Ok(self
-            .tokio
-            .block_on(f.call_async::<Value>(mlua::Variadic::from_iter(args)))?)
+        self.finish(f.call_async::<Value>(mlua::Variadic::from_iter(args)))
     }
 
     /// The `ctx` table an action runs with: `action`, `design` (the handle), `options`, and
@@ -201,6 +236,6 @@ impl Runtime {
     /// Runs a loaded action's phases with `ctx` and returns its result (`ctx.result`).
     pub fn run_action(&self, action: Table, ctx: Table) -> Result<Value, ErrorInfo> {
         let run: Function = action.get("run")?;
-        Ok(self.tokio.block_on(run.call_async::<Value>((action, ctx)))?)
+        self.finish(run.call_async::<Value>((action, ctx)))
     }
 }

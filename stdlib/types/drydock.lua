@@ -15,7 +15,8 @@ error("Cannot require a meta file")
 ---@field task drydock.tasklib journaled steps and concurrency
 ---@field fs drydock.fslib file reads and writes (scripts have no `io`)
 ---@field maas drydock.maaslib MAAS API 2.0 clients
----@field error drydock.errorlib helpers for caught errors
+---@field error drydock.errorlib errors as values: what a caught error was
+---@field progress drydock.progresslib what the operator watching sees
 drydock = {}
 
 --- Marks `t` (or a new empty table) to serialize as a JSON array, even when empty; returns it.

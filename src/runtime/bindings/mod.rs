@@ -7,6 +7,7 @@ pub mod error;
 mod fs;
 mod log;
 mod maas;
+mod progress;
 mod stock;
 mod task;
 
@@ -81,6 +82,7 @@ pub fn install(lua: &Lua) -> mlua::Result<()> {
         ("fs", fs::module(lua)?),
         ("maas", maas::module(lua)?),
         ("error", error::module(lua)?),
+        ("progress", progress::module(lua)?),
     ] {
         let module = readonly(lua, &format!("drydock.{name}"), module)?;
         loaded.set(format!("drydock.{name}"), module.clone())?;

@@ -8,6 +8,7 @@ use mlua::{Function, Lua, LuaSerdeExt, Table, Value};
 use super::plain;
 use crate::journal::step::{StepPlan, plan};
 use crate::journal::{SITE, StepRecord};
+use crate::runtime::progress::Progress;
 use crate::runtime::{TaskContext, errors};
 
 fn journal_error(e: crate::journal::JournalError) -> mlua::Error {
@@ -24,8 +25,12 @@ async fn run_step(lua: &Lua, scope: String, name: String, f: Function) -> mlua::
         .journal
         .step(&ctx.task_id, &scope, &name)
         .map_err(journal_error)?;
+    let progress = Progress::of(lua);
     let attempt = match plan(existing.as_ref()) {
-        StepPlan::Reuse(result) => return lua.to_value_with(&result, plain()),
+        StepPlan::Reuse(result) => {
+            progress.step(&scope, &name, None);
+            return lua.to_value_with(&result, plain());
+        }
         StepPlan::Run { attempt } => attempt,
     };
     let running = StepRecord::running(&ctx.task_id, &scope, &name, attempt);
@@ -47,6 +52,7 @@ async fn run_step(lua: &Lua, scope: String, name: String, f: Function) -> mlua::
                 .put_step(running.succeeded(result.clone()))
                 .await
                 .map_err(journal_error)?;
+            progress.step(&scope, &name, None);
             lua.to_value_with(&result, plain())
         }
         Err(e) => {
@@ -58,6 +64,7 @@ async fn run_step(lua: &Lua, scope: String, name: String, f: Function) -> mlua::
                 .put_step(running.failed(info.clone()))
                 .await
                 .map_err(journal_error)?;
+            progress.step(&scope, &name, Some(&info.message));
             // Raised as its description, so whoever catches it (`parallel`, `pcall` and
             // `drydock.error.info`) sees the node and the MAAS call, not just a message.
             Err(mlua::Error::external(info))
