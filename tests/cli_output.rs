@@ -219,3 +219,38 @@ fn a_maas_url_that_can_never_work_fails_at_once() {
         .stderr(predicate::str::contains("retrying").not());
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
+
+#[test]
+fn with_format_json_a_failure_is_a_json_document_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, "schema: drydock/Network/v1\nmetadata: [unclosed\n").unwrap();
+    let out = drydock()
+        .args(["validate", "--format", "json", "-d"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let json = stdout_json(&out);
+    assert_eq!(json["error"]["kind"], "design");
+    assert!(
+        json["error"]["message"].as_str().unwrap().contains("bad.yaml:"),
+        "{json}"
+    );
+    // An error from the command line itself is described too.
+    let out = drydock()
+        .args([
+            "run",
+            "validate_design",
+            "--format",
+            "json",
+            "--node-filter",
+            "[]",
+            "-d",
+        ])
+        .arg(example_site())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stdout_json(&out)["error"]["kind"], "usage");
+}

@@ -271,16 +271,21 @@ pub fn main() -> ExitCode {
         Ok(Outcome::Findings) => ExitCode::from(1),
         Ok(Outcome::Interrupted) => ExitCode::from(130),
         Err(e) => {
-            match e.downcast_ref::<crate::runtime::ErrorInfo>() {
-                Some(info) => {
-                    // With --format json, the error is a JSON document too.
-                    if cli.global.format == Some(Format::Json) {
-                        let _ = output::emit_json(&serde_json::json!({ "error": info }));
-                    }
-                    eprintln!("drydock: error: {}", for_people(info));
-                }
-                None => eprintln!("drydock: error: {e:#}"),
+            use crate::runtime::ErrorInfo;
+            use crate::runtime::errors::ErrorKind;
+            // Errors the runtime did not describe (bad arguments, unreadable files) are
+            // usage errors: described here, so --format json always gets a document.
+            let info = match e.downcast_ref::<ErrorInfo>() {
+                Some(info) => info.clone(),
+                None => match e.downcast_ref::<crate::design::LoadError>() {
+                    Some(load) => ErrorInfo::of_kind(ErrorKind::Design, load.to_string()),
+                    None => ErrorInfo::of_kind(ErrorKind::Usage, format!("{e:#}")),
+                },
+            };
+            if cli.global.format == Some(Format::Json) {
+                let _ = output::emit_json(&serde_json::json!({ "error": info }));
             }
+            eprintln!("drydock: error: {}", for_people(&info));
             ExitCode::from(2)
         }
     }
