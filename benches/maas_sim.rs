@@ -1,6 +1,7 @@
 //! Client + simulator throughput on loopback: requests per second for `machines/` reads and
-//! small POSTs at concurrency 1, 16 and 256; and the simulator's memory with 10,000
-//! machines (`cargo bench --bench maas_sim`; needs python3 for the site generator).
+//! small POSTs at concurrency 1, 16 and 256; the simulator's memory across 100,000 requests
+//! (bounded: the request log keeps the newest 10,000, nonces last 300 s); and its memory with
+//! 10,000 machines (`cargo bench --bench maas_sim`; needs python3 for the site generator).
 
 use std::time::{Duration, Instant};
 
@@ -47,6 +48,77 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
+/// A `drydock sim` process on the example site, its URL and API key.
+fn spawn_sim(root: &str) -> (std::process::Child, String, drydock::maas::ApiKey) {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_drydock"))
+        .args(["sim", "--listen", "127.0.0.1:0", "-d"])
+        .arg(format!("{root}/examples/site"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("drydock sim");
+    let mut out = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let (mut banner, mut key) = (String::new(), String::new());
+    std::io::BufRead::read_line(&mut out, &mut banner).expect("banner");
+    std::io::BufRead::read_line(&mut out, &mut key).expect("key line");
+    let url = banner.trim().rsplit(' ').next().expect("url").to_string();
+    let key = drydock::maas::ApiKey::parse(key.trim().trim_start_matches("API key: ")).expect("key");
+    (child, url, key)
+}
+
+/// RSS of a `drydock sim` process before and after 100,000 requests (each with a 1 KiB
+/// parameter; 7 in 10 signed, the rest refused with 401), at 32 at a time.
+fn memory_across_requests(rt: &tokio::runtime::Runtime, root: &str) {
+    const TOTAL: usize = 100_000;
+    drydock::maas::client::install_tls();
+    let (mut child, url, key) = spawn_sim(root);
+    let http = reqwest::Client::new();
+    let pad = "p".repeat(1024);
+    let send = |i: usize| {
+        let http = http.clone();
+        let signed = i % 10 < 7;
+        let url = if signed {
+            format!("{url}/api/2.0/users/?op=whoami&pad={pad}")
+        } else {
+            format!("{url}/api/2.0/fabrics/?pad={pad}")
+        };
+        let auth = signed.then(|| drydock::maas::auth::authorization(&key, "GET", &url, None));
+        async move {
+            let mut req = http.get(&url);
+            if let Some(a) = auth {
+                req = req.header("authorization", a);
+            }
+            let status = req.send().await.expect("answer").status().as_u16();
+            assert_eq!(status, if signed { 200 } else { 401 });
+        }
+    };
+    std::thread::sleep(Duration::from_millis(200));
+    let before = rss_kib(child.id());
+    let started = Instant::now();
+    let mut marks = Vec::new();
+    for chunk in 0..10 {
+        rt.block_on(
+            futures_util::stream::iter((chunk * TOTAL / 10..(chunk + 1) * TOTAL / 10).map(&send))
+                .buffer_unordered(32)
+                .collect::<Vec<()>>(),
+        );
+        marks.push(rss_kib(child.id()));
+    }
+    let took = started.elapsed();
+    let mib = |kib: u64| kib as f64 / 1024.0;
+    println!(
+        "sim RSS across {TOTAL} requests ({:.1} s): {:.1} MiB before, then every 10,000: {} MiB",
+        took.as_secs_f64(),
+        mib(before),
+        marks
+            .iter()
+            .map(|k| format!("{:.1}", mib(*k)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 fn main() {
     let root = env!("CARGO_MANIFEST_DIR");
     let site = drydock::design::load(&[format!("{root}/examples/site").into()]).expect("example site");
@@ -69,6 +141,7 @@ fn main() {
         println!("{concurrency:>12} {get:>22.0} {post:>22.0}");
     }
     drop(sim);
+    memory_across_requests(&rt, root);
 
     // Memory with 10,000 machines: the real `drydock sim` process on a generated site.
     let dir = tempfile::tempdir().expect("temp dir");

@@ -108,7 +108,7 @@ struct Run {
 }
 
 fn prepare(sim: &Sim, design: &Path, journal: &Path) -> Run {
-    let before = sim.requests().len();
+    let before = sim.requests().last().map_or(0, |r| r.seq);
     let started = Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_drydock"))
         .env("DRYDOCK_MAAS_URL", sim.url())
@@ -121,8 +121,11 @@ fn prepare(sim: &Sim, design: &Path, journal: &Path) -> Run {
         .unwrap();
     let seconds = started.elapsed().as_secs_f64();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
-    let log = sim.requests();
-    let new = &log[before..];
+    let new: Vec<_> = sim.requests().into_iter().filter(|r| r.seq > before).collect();
+    assert!(
+        new.first().is_none_or(|r| r.seq == before + 1),
+        "the request log dropped some of this run's requests"
+    );
     let writes = new.iter().filter(|r| r.method != "GET").count();
     Run {
         reads: new.len() - writes,

@@ -29,13 +29,19 @@ fn client(sim: &Sim) -> Client {
     .unwrap()
 }
 
+/// The admin's signature, which the simulator's control endpoints want.
+fn admin(sim: &Sim, method: &str, url: &str) -> String {
+    drydock::maas::auth::authorization(sim.key(), method, url, None)
+}
+
 /// Plants `count` faults through the simulator's control endpoint.
 fn plant(sim: &Sim, form: &str) {
     let rt = runtime();
     rt.block_on(async {
         let url = sim.url().replace("/MAAS", "/_sim/faults");
         let resp = reqwest::Client::new()
-            .post(url)
+            .post(&url)
+            .header("authorization", admin(sim, "POST", &url))
             .header("content-type", "application/x-www-form-urlencoded")
             .body(form.to_string())
             .send()
@@ -47,8 +53,12 @@ fn plant(sim: &Sim, form: &str) {
 
 fn requests_to(sim: &Sim, path: &str) -> Vec<serde_json::Value> {
     let rt = runtime();
+    let url = sim.url().replace("/MAAS", "/_sim/requests");
     let log: Vec<serde_json::Value> = rt.block_on(async {
-        reqwest::get(sim.url().replace("/MAAS", "/_sim/requests"))
+        reqwest::Client::new()
+            .get(&url)
+            .header("authorization", admin(sim, "GET", &url))
+            .send()
             .await
             .unwrap()
             .json()

@@ -519,7 +519,10 @@ fn served_golden_pairs_replay_with_the_same_status_and_shape() {
         let signer = if file.contains("nonadmin") {
             let key = rt
                 .block_on(async {
-                    http.get(format!("{base}/_sim/users/operator"))
+                    let url = format!("{base}/_sim/users/operator");
+                    let admin = drydock::maas::auth::authorization(sim.key(), "GET", &url, None);
+                    http.get(url)
+                        .header("authorization", admin)
                         .send()
                         .await?
                         .text()
@@ -562,8 +565,14 @@ fn served_golden_pairs_replay_with_the_same_status_and_shape() {
             let system_id = made_ready
                 .unwrap_or_else(|| path.trim_end_matches('/').rsplit('/').next().unwrap().to_string());
             let control = format!("{base}/_sim/machines/{system_id}");
+            let admin = drydock::maas::auth::authorization(sim.key(), "POST", &control, None);
             let done = rt
-                .block_on(http.post(control).form(&[("status", "Ready")]).send())
+                .block_on(
+                    http.post(control)
+                        .header("authorization", admin)
+                        .form(&[("status", "Ready")])
+                        .send(),
+                )
                 .unwrap();
             assert_eq!(done.status(), 200, "{file}: _sim/machines refused");
         }

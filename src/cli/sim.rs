@@ -54,6 +54,7 @@ pub fn run(args: &Args, _global: &Global) -> anyhow::Result<Outcome> {
         rack: !args.no_rack,
         speed: args.speed,
         state_file: args.state.clone(),
+        ..SimOptions::default()
     };
     let sim = Sim::start(options, Some(&site)).map_err(|e| anyhow::anyhow!("{e}"))?;
     output::emit(&format!(

@@ -17,11 +17,12 @@
 mod control;
 mod maas;
 mod physical;
+mod serve;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use axum::Router;
@@ -29,7 +30,9 @@ use axum::routing::{get, post};
 
 use crate::maas::ApiKey;
 pub use maas::faults::Fault;
-pub use maas::state::LoggedRequest;
+pub use maas::request_log::{LoggedRequest, REQUEST_LOG_LIMIT};
+pub use maas::state::MAX_PLANTED_FAULTS;
+pub use serve::MAX_CONNECTIONS;
 
 use maas::state::State;
 
@@ -49,6 +52,9 @@ pub struct SimOptions {
     pub speed: f64,
     /// Where the region is kept across restarts (`--state FILE`); in memory only when `None`.
     pub state_file: Option<PathBuf>,
+    /// How long a connection may take to send a request's head or body, or sit idle between
+    /// requests, before it is closed.
+    pub idle_timeout: Duration,
 }
 
 impl Default for SimOptions {
@@ -60,6 +66,7 @@ impl Default for SimOptions {
             rack: true,
             speed: 1.0,
             state_file: None,
+            idle_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -72,6 +79,18 @@ struct Shared {
     options: SimOptions,
     /// Set by every request that may have changed the region; the saver clears it.
     changed: Arc<AtomicBool>,
+}
+
+/// The region, locked. A lock is never poisoned for good: handlers do not panic, and were
+/// one to, the region it leaves is still served rather than every later request refused.
+fn region(state: &Mutex<State>) -> MutexGuard<'_, State> {
+    state.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Shared {
+    fn region(&self) -> MutexGuard<'_, State> {
+        region(&self.state)
+    }
 }
 
 /// A running simulator; dropping it stops the server.
@@ -126,6 +145,10 @@ impl Sim {
             .route("/_sim/machines/{system_id}", post(control::set_machine))
             .route("/_sim/users/{username}", get(control::user_key))
             .fallback(maas::http::serve_api)
+            .layer(axum::middleware::from_fn_with_state(
+                shared.clone(),
+                serve::whole_body,
+            ))
             .with_state(shared);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -144,12 +167,7 @@ impl Sim {
                         .state_file
                         .clone()
                         .map(|path| tokio::spawn(save_while_serving(path, state.clone(), changed.clone())));
-                    let server = axum::serve(listener, app).with_graceful_shutdown(async {
-                        let _ = rx.await;
-                    });
-                    if let Err(e) = server.await {
-                        tracing::error!("simulator stopped: {e}");
-                    }
+                    serve::serve(listener, app, options.idle_timeout, rx).await;
                     if let (Some(saver), Some(path)) = (saver, &options.state_file) {
                         saver.abort();
                         save(path, &state);
@@ -177,22 +195,20 @@ impl Sim {
     }
 
     /// The request log, as `GET /_sim/requests` gives it (for in-process tests and benches).
+    /// It keeps the newest [`REQUEST_LOG_LIMIT`] requests, numbered by `seq`.
     pub fn requests(&self) -> Vec<LoggedRequest> {
-        self.state
-            .lock()
-            .map_or_else(|_| Vec::new(), |s| s.requests.clone())
+        region(&self.state).requests.entries()
     }
 
-    /// Makes the next `count` API requests meet `fault` (what `POST /_sim/faults` does).
-    pub fn plant(&self, fault: Fault, count: usize) {
-        if let Ok(mut s) = self.state.lock() {
-            s.plant(fault, count);
-        }
+    /// Makes the next `count` API requests meet `fault` (what `POST /_sim/faults` does); at
+    /// most [`MAX_PLANTED_FAULTS`] wait at once, and more is refused saying so.
+    pub fn plant(&self, fault: Fault, count: usize) -> Result<(), String> {
+        region(&self.state).plant(fault, count)
     }
 
     /// How many machines the region holds now.
     pub fn machine_count(&self) -> usize {
-        self.state.lock().map_or(0, |s| s.machines.len())
+        region(&self.state).machines.len()
     }
 }
 
@@ -213,10 +229,7 @@ async fn save_while_serving(path: PathBuf, state: Arc<Mutex<State>>, changed: Ar
 }
 
 fn save(path: &std::path::Path, state: &Mutex<State>) {
-    let bytes = match state.lock() {
-        Ok(s) => maas::persist::encode(&s),
-        Err(_) => Err("simulator state is poisoned".to_string()),
-    };
+    let bytes = maas::persist::encode(&region(state));
     if let Err(e) = bytes.and_then(|b| maas::persist::write(path, &b)) {
         tracing::error!("{e}");
     }

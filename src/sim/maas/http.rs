@@ -15,7 +15,6 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use super::faults::{self, Fault};
 use super::reply::Reply;
 use super::request::Request;
-use super::state::LoggedRequest;
 use crate::sim::{Shared, now_ms};
 
 /// The form fields of a body, URL-encoded or `multipart/form-data` (python-libmaas and the
@@ -76,10 +75,7 @@ pub(in crate::sim) async fn serve_api(
     let req = Request::with_form(method.as_str(), below, uri.query().unwrap_or_default(), form);
     let opts = &shared.options;
     let mut delay = opts.latency;
-    let mut fault = None;
-    if let Ok(mut s) = shared.state.lock() {
-        fault = s.planted.pop_front();
-    }
+    let mut fault = shared.region().planted.pop_front();
     if fault.is_none() && opts.fault_rate > 0.0 && rand::random::<f64>() < opts.fault_rate {
         // A third of random faults are only slowness.
         if rand::random::<f64>() < 1.0 / 3.0 {
@@ -103,23 +99,18 @@ pub(in crate::sim) async fn serve_api(
             faults::reply(f),
         ),
         None => {
-            let reply = match shared.state.lock() {
-                Ok(mut s) => super::api::handle(&req, auth, &mut s, &shared.base, now_ms()),
-                Err(_) => Reply::text(500, "simulator state is poisoned".into()),
-            };
+            let reply = super::api::handle(&req, auth, &mut shared.region(), &shared.base, now_ms());
             // Reads change the region too: due lifecycle transitions complete on any request.
             shared.changed.store(true, Ordering::Release);
             (reply.status, reply.into_response())
         }
     };
-    if let Ok(mut s) = shared.state.lock() {
-        s.requests.push(LoggedRequest {
-            method: req.method.clone(),
-            path: format!("/MAAS/api/2.0/{}", req.path),
-            op: req.op().map(str::to_string),
-            params: req.params.clone(),
-            status,
-        });
-    }
+    shared.region().requests.push(
+        &req.method,
+        &format!("/MAAS/api/2.0/{}", req.path),
+        req.op(),
+        &req.params,
+        status,
+    );
     response
 }

@@ -27,6 +27,18 @@ fn json(state: &State, r: &IpRange) -> Value {
     })
 }
 
+/// MAAS's refusal of a range that overlaps another: a dynamic range may not cover
+/// allocated addresses either, so its message names both.
+fn conflict(kind: &str) -> Reply {
+    let what = if kind == "dynamic" {
+        "IP address or range"
+    } else {
+        "range"
+    };
+    let msg = format!("Requested {kind} range conflicts with an existing {what}.");
+    Reply::compact_json(400, &json!({"start_ip": [msg], "end_ip": [msg]})).without_hash()
+}
+
 fn numeric(ip: IpAddr) -> u128 {
     match ip {
         IpAddr::V4(v) => u128::from(u32::from(v)),
@@ -76,8 +88,7 @@ fn create(req: &Request, state: &mut State) -> Reply {
         .iter()
         .any(|r| r.subnet_id == subnet_id && lo <= numeric(r.end) && numeric(r.start) <= hi)
     {
-        let msg = format!("Requested {kind} range conflicts with an existing range.");
-        return Reply::compact_json(400, &json!({"start_ip": [msg], "end_ip": [msg]})).without_hash();
+        return conflict(kind);
     }
     let id = state.ipranges.iter().map(|r| r.id).max().unwrap_or(0) + 1;
     let range = IpRange {
@@ -113,8 +124,7 @@ pub fn item(req: &Request, state: &mut State, id: &str) -> Reply {
                 o.id != r.id && o.subnet_id == r.subnet_id && lo <= numeric(o.end) && numeric(o.start) <= hi
             });
             if clash {
-                let msg = format!("Requested {} range conflicts with an existing range.", r.kind);
-                return Reply::compact_json(400, &json!({"start_ip": [msg], "end_ip": [msg]})).without_hash();
+                return conflict(&r.kind);
             }
             let r = &mut state.ipranges[i];
             (r.start, r.end) = (start, end);
@@ -129,5 +139,43 @@ pub fn item(req: &Request, state: &mut State, id: &str) -> Reply {
         }
         (_, Some(op)) => req.unrecognised(op),
         _ => Reply::method_not_allowed("GET, PUT, DELETE"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// MAAS words a conflict by type: a dynamic range may not cover allocated addresses
+    /// either, a reserved one only other ranges.
+    #[test]
+    fn conflicts_are_worded_as_maas_words_them() {
+        let mut s = State::for_tests();
+        let post = |s: &mut State, kind: &str, start: &str, end: &str| {
+            let body = format!("type={kind}&start_ip={start}&end_ip={end}&subnet=1");
+            create(&Request::new("POST", "ipranges/", "", body.as_bytes()), s)
+        };
+        assert_eq!(post(&mut s, "reserved", "10.0.0.10", "10.0.0.20").status, 200);
+        let dynamic = post(&mut s, "dynamic", "10.0.0.15", "10.0.0.30");
+        assert_eq!(
+            dynamic.body_text(),
+            r#"{"start_ip":["Requested dynamic range conflicts with an existing IP address or range."],"end_ip":["Requested dynamic range conflicts with an existing IP address or range."]}"#
+        );
+        let reserved = post(&mut s, "reserved", "10.0.0.15", "10.0.0.30");
+        assert!(
+            reserved
+                .body_text()
+                .contains("Requested reserved range conflicts with an existing range.")
+        );
+        assert_eq!(post(&mut s, "dynamic", "10.0.0.100", "10.0.0.120").status, 200);
+        let id = s.ipranges.last().unwrap().id.to_string();
+        let moved = item(&Request::new("PUT", "", "", b"start_ip=10.0.0.5"), &mut s, &id);
+        assert!(
+            moved
+                .body_text()
+                .contains("Requested dynamic range conflicts with an existing IP address or range."),
+            "{}",
+            moved.body_text()
+        );
     }
 }

@@ -20,6 +20,7 @@
 //!   formats it; `reply.rs` also turns the client's models into answers, which is how the
 //!   handlers of fabrics, VLANs, spaces, subnets, IP ranges, static routes, SSH keys, tags,
 //!   package repositories, boot images and events answer.
+//! * `request_log.rs`: the request log tests read, bounded and with secrets redacted.
 //! * `faults.rs`: faults planted by tests or drawn at random, answered instead of the API.
 //! * `persist.rs`: `--state FILE`, the region on disk.
 //! * `*.json`: what a real 3.4 region returned, served as is (`describe.json`,
@@ -27,7 +28,7 @@
 //!   (`machine.json`, `region_controller.json`).
 
 pub(super) mod api;
-mod auth;
+pub(super) mod auth;
 mod block_devices;
 mod boot_resources;
 mod boot_sources;
@@ -48,6 +49,7 @@ pub(super) mod rack_controllers;
 pub(super) mod records;
 pub(super) mod reply;
 pub(super) mod request;
+pub(super) mod request_log;
 mod spaces;
 mod ssh_keys;
 pub(super) mod state;

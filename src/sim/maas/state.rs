@@ -1,24 +1,16 @@
 //! The region as one value: its records, the counters that give out ids, who is calling,
 //! and the per-run bookkeeping tests read (request log, planted faults).
 
-use std::collections::{HashSet, VecDeque};
-
-use serde::Serialize;
+use std::collections::VecDeque;
 
 use super::faults::Fault;
 use super::records::networks::{Fabric, IpRange, Space, StaticRoute, Subnet, Vlan};
 use super::records::{accounts, config, events, machines, networks, software};
+use super::request_log::RequestLog;
 use crate::maas::ApiKey;
 
-/// One request as `GET /_sim/requests` reports it.
-#[derive(Debug, Clone, Serialize)]
-pub struct LoggedRequest {
-    pub method: String,
-    pub path: String,
-    pub op: Option<String>,
-    pub params: Vec<(String, String)>,
-    pub status: u16,
-}
+/// How many planted faults may wait at once.
+pub const MAX_PLANTED_FAULTS: usize = 1000;
 
 /// The region. What `--state FILE` keeps is everything but the options it was started with
 /// and the per-run bookkeeping (caller, nonces, request log, planted faults).
@@ -61,9 +53,9 @@ pub struct State {
     #[serde(skip)]
     pub speed: f64,
     #[serde(skip)]
-    pub nonces: HashSet<String>,
+    pub nonces: accounts::Nonces,
     #[serde(skip)]
-    pub requests: Vec<LoggedRequest>,
+    pub requests: RequestLog,
     #[serde(skip)]
     pub planted: VecDeque<Fault>,
 }
@@ -97,8 +89,8 @@ impl State {
             ip_ids: 5,
             rack: true,
             speed: 1.0,
-            nonces: HashSet::new(),
-            requests: Vec::new(),
+            nonces: accounts::Nonces::default(),
+            requests: RequestLog::default(),
             planted: VecDeque::new(),
         };
         // A fresh region: fabric-0 holds the region controller's own NIC and its subnet.
@@ -225,12 +217,21 @@ impl State {
         self.users.get(self.caller).is_some_and(|u| u.is_superuser)
     }
 
-    /// A fresh address id, for a new interface link or BMC address.
-    /// Makes the next `count` API requests meet `fault`.
-    pub fn plant(&mut self, fault: Fault, count: usize) {
+    /// Makes the next `count` API requests meet `fault`; at most [`MAX_PLANTED_FAULTS`] may
+    /// wait at once.
+    pub fn plant(&mut self, fault: Fault, count: usize) -> Result<(), String> {
+        let room = MAX_PLANTED_FAULTS - self.planted.len();
+        if count == 0 || count > room {
+            return Err(format!(
+                "count is a whole number from 1 to {room} ({} fault(s) wait, {MAX_PLANTED_FAULTS} at most)",
+                self.planted.len()
+            ));
+        }
         self.planted.extend(std::iter::repeat_n(fault, count));
+        Ok(())
     }
 
+    /// A fresh address id, for a new interface link or BMC address.
     pub fn next_ip_id(&mut self) -> u64 {
         self.ip_ids += 1;
         self.ip_ids

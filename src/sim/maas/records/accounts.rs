@@ -45,3 +45,41 @@ pub struct SshKey {
     pub id: u64,
     pub key: String,
 }
+
+/// The OAuth nonces used while their requests' timestamps could still pass, each until it
+/// expires (in Unix seconds): a replay after that is refused for its timestamp anyway.
+/// Nonces are kept as keyed hashes, so a long one costs no more than a short one.
+#[derive(Default)]
+pub struct Nonces {
+    expiry: std::collections::HashMap<u64, u64>,
+    hasher: std::collections::hash_map::RandomState,
+    swept_at: u64,
+}
+
+impl Nonces {
+    fn hash(&self, nonce: &str) -> u64 {
+        std::hash::BuildHasher::hash_one(&self.hasher, nonce)
+    }
+
+    /// Forgets the nonces expired by `now` (at most once a second: it walks them all).
+    pub fn sweep(&mut self, now: u64) {
+        if now > self.swept_at {
+            self.swept_at = now;
+            self.expiry.retain(|_, until| *until >= now);
+        }
+    }
+
+    pub fn contains(&self, nonce: &str) -> bool {
+        self.expiry.contains_key(&self.hash(nonce))
+    }
+
+    pub fn insert(&mut self, nonce: &str, until: u64) {
+        let key = self.hash(nonce);
+        self.expiry.insert(key, until);
+    }
+
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.expiry.len()
+    }
+}
