@@ -54,5 +54,6 @@ pub fn new_task(
         updated_ms: now,
         node_results: Default::default(),
         error: None,
+        session: None,
     }
 }

@@ -120,6 +120,10 @@ pub struct TaskRecord {
     /// Why the work itself stopped (a script error), when it did.
     #[serde(default, deserialize_with = "deserialize_legacy")]
     pub error: Option<ErrorInfo>,
+    /// The journal session (one per process writing the journal) that last ran the task:
+    /// while it is unfinished, it runs only as long as that session holds the journal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
 }
 
 impl TaskRecord {

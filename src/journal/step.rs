@@ -177,6 +177,7 @@ mod tests {
             updated_ms: 0,
             node_results: BTreeMap::new(),
             error: None,
+            session: None,
         }
     }
 
