@@ -218,3 +218,80 @@ fn a_step_killed_while_running_runs_again_and_the_others_do_not() {
     assert_eq!(slow["attempts"], 2);
     assert_eq!(slow["result"], "slept");
 }
+
+#[test]
+fn a_task_whose_process_is_gone_shows_as_interrupted_with_its_resume_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.redb");
+    let out = dir.path().join("steps.txt");
+    let mut child = Command::new(bin())
+        .arg("--journal")
+        .arg(&journal)
+        .arg("script")
+        .arg(repo().join("tests/fixtures/lua/interrupted.lua"))
+        .arg(&out)
+        .arg("3")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !std::fs::read_to_string(&out).unwrap_or_default().contains("slow") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the slow step never started"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let tasks = |args: &[&str]| {
+        let o = Command::new(bin())
+            .arg("--journal")
+            .arg(&journal)
+            .arg("tasks")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    // While its process runs, the task is Running, and reading does not disturb it.
+    let id = task_ids(&journal).remove(0);
+    let live = tasks(&["list"]);
+    assert!(
+        live.contains("Running") && !live.contains("Interrupted"),
+        "{live}"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let resume = format!("drydock resume {id} --journal {}", journal.display());
+    let list = tasks(&["list"]);
+    assert!(list.contains("Interrupted"), "{list}");
+    let show = tasks(&["show", &id]);
+    assert!(
+        show.contains("status Interrupted") && show.contains(&resume),
+        "{show}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&tasks(&["show", &id, "--format", "json"])).unwrap();
+    assert_eq!(v["task"]["status"], "Running", "the record is kept as written");
+    assert_eq!(v["interrupted"]["resume"], resume.as_str());
+    let v: serde_json::Value = serde_json::from_str(&tasks(&["list", "--format", "json"])).unwrap();
+    assert_eq!(v[0]["interrupted"]["resume"], resume.as_str());
+    // Interrupted is not finished: prune keeps it.
+    tasks(&["prune"]);
+    assert_eq!(task_ids(&journal), vec![id.clone()]);
+    // Resumed and finished, it is no longer interrupted.
+    let status = Command::new(bin())
+        .arg("--journal")
+        .arg(&journal)
+        .arg("resume")
+        .arg(&id)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let show = tasks(&["show", &id]);
+    assert!(
+        !show.contains("Interrupted") && show.contains("status Complete"),
+        "{show}"
+    );
+}

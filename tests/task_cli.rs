@@ -173,7 +173,7 @@ fn journal_errors_are_clear() {
         .args(["tasks", "list"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("cannot be read"))
+        .stderr(predicate::str::contains("is damaged"))
         .stderr(predicate::str::contains("panicked").not());
     drydock()
         .arg("--journal")
@@ -181,4 +181,270 @@ fn journal_errors_are_clear() {
         .args(["tasks", "show", "01ABC"])
         .assert()
         .code(2);
+}
+
+/// Runs `interrupted.lua` (three site steps) to its end in `journal`; returns the task id.
+fn finished_script_task(journal: &std::path::Path) -> String {
+    let scratch = tempfile::tempdir().unwrap();
+    let out = drydock()
+        .arg("--journal")
+        .arg(journal)
+        .arg("script")
+        .arg(fixture("lua/interrupted.lua"))
+        .arg(scratch.path().join("steps.txt"))
+        .arg("0")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    first_line_task_id(&out.stdout)
+}
+
+#[cfg(unix)]
+#[test]
+fn the_journal_and_its_directory_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let site = copy_of_example();
+    drydock()
+        .env_remove("DRYDOCK_JOURNAL")
+        .args(["run", "validate_design", "-d"])
+        .arg(site.path())
+        .assert()
+        .code(0);
+    let dir = site.path().join(".drydock");
+    assert_eq!(mode(&dir.join("journal.redb")), 0o600, "it holds BMC credentials");
+    assert_eq!(mode(&dir), 0o700);
+    // A journal an earlier version left readable by others is made owner-only when written.
+    std::fs::set_permissions(dir.join("journal.redb"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    drydock()
+        .env_remove("DRYDOCK_JOURNAL")
+        .args(["run", "validate_design", "-d"])
+        .arg(site.path())
+        .assert()
+        .code(0);
+    assert_eq!(mode(&dir.join("journal.redb")), 0o600);
+}
+
+/// Flips `bits` bits in each copy of the stored design, where the journal's checksums cover
+/// every byte.
+fn flip_bits_in_records(journal: &std::path::Path, bits: usize) {
+    let mut bytes = std::fs::read(journal).unwrap();
+    let copies: Vec<usize> = bytes
+        .windows(b"BaremetalNode".len())
+        .enumerate()
+        .filter(|(_, w)| *w == b"BaremetalNode")
+        .map(|(at, _)| at)
+        .collect();
+    assert!(!copies.is_empty(), "the stored design is in the journal");
+    for at in copies {
+        for i in 0..bits {
+            bytes[at + 40 + i * 13] ^= 1 << (i % 7);
+        }
+    }
+    std::fs::write(journal, bytes).unwrap();
+}
+
+#[test]
+fn readers_refuse_a_damaged_journal_as_the_writer_does() {
+    let journal = fresh_journal();
+    drydock()
+        .arg("--journal")
+        .arg(&journal)
+        .args(["run", "validate_design", "-d"])
+        .arg(example_site())
+        .assert()
+        .code(0);
+    let flipped = fresh_journal();
+    std::fs::copy(&journal, &flipped).unwrap();
+    flip_bits_in_records(&flipped, 20);
+    let truncated = fresh_journal();
+    let bytes = std::fs::read(&journal).unwrap();
+    std::fs::write(&truncated, &bytes[..bytes.len() / 3]).unwrap();
+    for damaged in [&flipped, &truncated] {
+        let path = damaged.display().to_string();
+        for args in [vec!["tasks", "list"], vec!["tasks", "show", "01ABC"]] {
+            drydock()
+                .arg("--journal")
+                .arg(damaged)
+                .args(&args)
+                .assert()
+                .code(2)
+                .stderr(predicate::str::contains(format!("journal {path} is damaged")))
+                .stderr(predicate::str::contains("move it aside"))
+                .stderr(predicate::str::contains("failed to fill whole buffer").not());
+        }
+        drydock()
+            .arg("--journal")
+            .arg(damaged)
+            .args(["run", "validate_design", "-d"])
+            .arg(example_site())
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!("journal {path} is damaged")))
+            .stderr(predicate::str::contains("move it aside"));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_journal_that_is_not_a_regular_file_is_refused_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("journal.redb");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let refused = |args: &[&str], path: &std::path::Path| {
+        drydock()
+            .arg("--journal")
+            .arg(path)
+            .args(args)
+            .timeout(std::time::Duration::from_secs(20))
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!(
+                "journal {} is not a regular file",
+                path.display()
+            )));
+    };
+    refused(&["tasks", "list"], &fifo);
+    refused(&["tasks", "prune"], &fifo);
+    let script = repo().join("tests/lua/phases.lua");
+    refused(&["script", script.to_str().unwrap()], &fifo);
+    refused(&["tasks", "list"], dir.path());
+}
+
+#[test]
+fn tasks_finds_the_journal_run_wrote_and_says_where_it_looked() {
+    let site = copy_of_example();
+    let out = drydock()
+        .env_remove("DRYDOCK_JOURNAL")
+        .args(["run", "validate_design", "-d"])
+        .arg(site.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let id = first_line_task_id(&out.stdout);
+    drydock()
+        .env_remove("DRYDOCK_JOURNAL")
+        .args(["tasks", "list", "-d"])
+        .arg(site.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(&id));
+    drydock()
+        .env_remove("DRYDOCK_JOURNAL")
+        .args(["tasks", "show", "-d"])
+        .arg(site.path().join("region.yaml"))
+        .arg(&id)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(&id));
+    // No journal yet: said plainly, with where it looked; nothing is created.
+    let empty = tempfile::tempdir().unwrap();
+    let expected = std::path::Path::new(".drydock").join("journal.redb");
+    drydock()
+        .env_remove("DRYDOCK_JOURNAL")
+        .current_dir(empty.path())
+        .args(["tasks", "list"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(&id).not())
+        .stderr(predicate::str::contains(format!(
+            "no journal at {}",
+            expected.display()
+        )))
+        .stderr(predicate::str::contains("-d"))
+        .stderr(predicate::str::contains("move it aside").not())
+        .stderr(predicate::str::contains("damaged").not());
+    let out = drydock()
+        .env_remove("DRYDOCK_JOURNAL")
+        .current_dir(empty.path())
+        .args(["tasks", "list", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout_json(&out), serde_json::json!([]));
+    drydock()
+        .env_remove("DRYDOCK_JOURNAL")
+        .current_dir(empty.path())
+        .args(["tasks", "show", &id])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "no journal at {}",
+            expected.display()
+        )));
+    assert!(!empty.path().join(".drydock").exists());
+}
+
+#[test]
+fn prune_removes_finished_tasks_with_their_steps() {
+    let journal = fresh_journal();
+    let done = [finished_script_task(&journal), finished_script_task(&journal)];
+    let reader = || drydock::journal::JournalReader::open(&journal).unwrap();
+    assert_eq!(reader().steps(&done[0]).unwrap().len(), 3);
+    drydock()
+        .arg("--journal")
+        .arg(&journal)
+        .args(["tasks", "prune", "--older-than", "1h"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("removed no task"));
+    assert_eq!(reader().tasks().unwrap().len(), 2);
+    drydock()
+        .arg("--journal")
+        .arg(&journal)
+        .args(["tasks", "prune"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(format!("removed task {}", done[0])))
+        .stdout(predicate::str::contains(format!("removed task {}", done[1])))
+        .stdout(predicate::str::contains("removed 2 tasks"));
+    assert!(reader().tasks().unwrap().is_empty());
+    for id in &done {
+        assert!(reader().steps(id).unwrap().is_empty(), "its steps go with it");
+    }
+}
+
+#[test]
+fn a_run_that_fails_before_its_first_step_leaves_no_task() {
+    let site = copy_of_example();
+    let out = drydock()
+        .env_remove("DRYDOCK_JOURNAL")
+        .env_remove("DRYDOCK_MAAS_URL")
+        .env_remove("DRYDOCK_MAAS_API_KEY")
+        .args(["run", "prepare_site", "-d"])
+        .arg(site.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let id = first_line_task_id(&out.stdout);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("nothing to resume"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let journal = site.path().join(".drydock/journal.redb");
+    assert!(
+        drydock::journal::JournalReader::open(&journal)
+            .unwrap()
+            .tasks()
+            .unwrap()
+            .is_empty()
+    );
+    drydock()
+        .arg("--journal")
+        .arg(&journal)
+        .args(["resume", &id])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("run it again"));
 }

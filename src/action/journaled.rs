@@ -55,5 +55,6 @@ pub fn new_task(
         node_results: Default::default(),
         error: None,
         skip_validation: false,
+        session: None,
     }
 }

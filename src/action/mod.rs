@@ -14,6 +14,7 @@ mod selection;
 
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 use mlua::Table;
 
@@ -226,6 +227,8 @@ pub struct Prepared {
     env: Environment,
     journal: Option<Journal>,
     task: Option<TaskRecord>,
+    /// The task is one the journal holds already (`resume`).
+    resumed: bool,
     mode: Mode,
     job: Job,
 }
@@ -292,7 +295,7 @@ pub enum Resumed {
 
 /// Makes a stored task ready to run again with its stored work, design and selection.
 pub fn resume(request: Resume) -> Result<Resumed, ErrorInfo> {
-    let journal = open_journal(&request.journal)?;
+    let journal = Journal::open_existing(&request.journal).map_err(journal_error)?;
     let mut task = journal.task(&request.task).map_err(journal_error)?;
     // A task that completed with failures can be resumed too: its failed steps run again.
     if task.status == TaskStatus::Complete && task.result == Some(TaskResult::Success) {
@@ -323,6 +326,7 @@ pub fn resume(request: Resume) -> Result<Resumed, ErrorInfo> {
     )?;
     prepared.journal = Some(journal);
     prepared.task = Some(task);
+    prepared.resumed = true;
     Ok(Resumed::Ready(Box::new(prepared)))
 }
 
@@ -381,6 +385,7 @@ fn make_ready(
         env,
         journal: None,
         task: None,
+        resumed: false,
         mode,
         job,
     })
@@ -486,18 +491,24 @@ impl Prepared {
             env,
             journal,
             task,
+            resumed,
             mode,
             job,
         } = self;
         let rt = &env.runtime;
+        let unwritten = Arc::new(Mutex::new(None));
+        let mut running = None;
         if let (Some(journal), Some(task)) = (&journal, &task) {
-            let mut running = task.clone();
-            running.status = TaskStatus::Running;
-            running.updated_ms = now_ms();
-            journal.put_task_blocking(running).map_err(journal_error)?;
+            let mut record = task.clone();
+            record.status = TaskStatus::Running;
+            record.updated_ms = now_ms();
+            record.session = Some(journal.session().to_string());
+            *lock(&unwritten) = Some(record.clone());
+            running = Some(record);
             rt.set_task(crate::runtime::TaskContext {
                 journal: journal.clone(),
                 task_id: task.id.clone(),
+                unwritten: Arc::clone(&unwritten),
             });
         }
         let run_started = now_ms();
@@ -550,17 +561,23 @@ impl Prepared {
             }
             _ => None,
         };
-        let concluded = match (&journal, task) {
-            (Some(journal), Some(task)) => Some(conclude_task(
+        // No step ran and the work failed: there is nothing to resume, so a new task is not
+        // kept and a resumed one stays as it was.
+        let stepless = lock(&unwritten).take().is_some();
+        let concluded = match (&journal, running) {
+            (Some(journal), Some(running)) if !(stepless && value.is_err()) => Some(conclude_task(
                 journal,
-                task,
+                running,
                 run_started,
                 &value,
                 verdict.clone(),
             )?),
             _ => None,
         };
-        let value = value?;
+        let value = value.map_err(|e| match &task {
+            Some(task) if stepless && !resumed => not_kept(e, &task.id),
+            _ => e,
+        })?;
         if let Some(Err(e)) = verdict {
             return Err(e);
         }
@@ -577,6 +594,18 @@ impl Prepared {
             value,
         })
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The error of a run that stopped before its first step, saying that it left no task.
+fn not_kept(mut error: ErrorInfo, task: &str) -> ErrorInfo {
+    error.message.push_str(&format!(
+        "\n(task {task} stopped before its first step, so it is not kept: there is nothing to resume; run it again once this is fixed)"
+    ));
+    error
 }
 
 fn with_plan(options: serde_json::Value) -> serde_json::Value {

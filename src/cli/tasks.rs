@@ -1,23 +1,100 @@
-//! `drydock tasks list|show`: the task tree, task -> scope (site or node) -> step, read from
-//! the journal (read-only, so it works while a task runs).
+//! `drydock tasks list|show|prune`: the task tree, task -> scope (site or node) -> step,
+//! read from the journal (alongside a running task), and removing finished tasks.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use super::{Format, Global, Outcome, output};
-use crate::journal::{JournalReader, SITE, Selection, StepRecord, StepStatus, TaskRecord, TaskResult};
+use crate::journal::{
+    Journal, JournalError, JournalReader, SITE, Selection, StepRecord, StepStatus, TaskRecord, TaskResult,
+    TaskStatus, now_ms,
+};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
     /// Every task in the journal, oldest first
-    List,
+    List {
+        #[command(flatten)]
+        at: JournalAt,
+    },
     /// One task with its steps
     Show {
         /// Task id
         id: String,
+        #[command(flatten)]
+        at: JournalAt,
     },
+    /// Remove finished (Complete) tasks and their steps; unfinished ones are kept
+    Prune {
+        /// Only tasks that finished longer ago than this (e.g. 30d, 12h)
+        #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+        older_than: Option<std::time::Duration>,
+        #[command(flatten)]
+        at: JournalAt,
+    },
+}
+
+/// Where the journal is: as `run` finds it from its design paths, unless --journal says.
+#[derive(Debug, clap::Args)]
+pub struct JournalAt {
+    /// The design `run` was given (file or directory): its journal is the one read
+    #[arg(short = 'd', long = "design", value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+impl JournalAt {
+    fn path(&self, global: &Global) -> PathBuf {
+        let first = self.paths.first().map(|p| p.as_path());
+        crate::action::journal_path(global.journal.as_deref(), first)
+    }
+}
+
+/// A task whose process is gone before it finished, and how to take it up again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Interrupted {
+    pub resume: String,
+}
+
+impl Interrupted {
+    fn of(journal: &JournalReader, task: &TaskRecord) -> Option<Interrupted> {
+        journal.interrupted(task).then(|| Interrupted {
+            resume: resume_command(&task.id, journal.path()),
+        })
+    }
+}
+
+/// `drydock resume ID`, with `--journal` unless `resume` would find this journal by itself.
+fn resume_command(id: &str, journal: &Path) -> String {
+    if journal == crate::action::journal_path(None, None) {
+        format!("drydock resume {id}")
+    } else {
+        format!(
+            "drydock resume {id} --journal {}",
+            shell_word(&journal.display().to_string())
+        )
+    }
+}
+
+/// `text` as one word for a POSIX shell.
+fn shell_word(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+:=@,%".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+/// `tasks list --format json`: each task record, and how to resume it when interrupted.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+struct Listed {
+    #[serde(flatten)]
+    task: TaskRecord,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    interrupted: Option<Interrupted>,
 }
 
 /// One scope of a task: the site, or a node, with its steps.
@@ -32,15 +109,23 @@ pub struct ScopeView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskView {
     pub task: TaskRecord,
+    /// Set when the task's process is gone before it finished.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interrupted: Option<Interrupted>,
     pub scopes: Vec<ScopeView>,
 }
 
+/// The stored design can be megabytes (and holds BMC credentials): it is named by its hash.
+fn without_design_text(mut task: TaskRecord) -> TaskRecord {
+    if let Some(d) = task.design.as_mut() {
+        d.files.iter_mut().for_each(|(_, text)| text.clear());
+    }
+    task
+}
+
 impl TaskView {
-    pub fn new(mut task: TaskRecord, steps: Vec<StepRecord>) -> TaskView {
-        // The stored design can be megabytes: `tasks show` names it by its hash.
-        if let Some(d) = task.design.as_mut() {
-            d.files.iter_mut().for_each(|(_, text)| text.clear());
-        }
+    pub fn new(task: TaskRecord, interrupted: Option<Interrupted>, steps: Vec<StepRecord>) -> TaskView {
+        let task = without_design_text(task);
         let mut by_scope: BTreeMap<String, Vec<StepRecord>> = BTreeMap::new();
         for s in steps {
             by_scope.entry(s.scope.clone()).or_default().push(s);
@@ -55,7 +140,11 @@ impl TaskView {
             .collect();
         // The site first, then nodes by name.
         scopes.sort_by_key(|s| (s.scope != SITE, s.scope.clone()));
-        TaskView { task, scopes }
+        TaskView {
+            task,
+            interrupted,
+            scopes,
+        }
     }
 }
 
@@ -84,20 +173,30 @@ fn result_text(r: Option<TaskResult>) -> String {
     r.map_or("-".to_string(), |r| format!("{r:?}"))
 }
 
-pub fn render_list(tasks: &[TaskRecord]) -> String {
+/// A task's status as people read it: an unfinished task whose process is gone is
+/// Interrupted.
+fn status_text(task: &TaskRecord, interrupted: bool) -> String {
+    if interrupted {
+        "Interrupted".into()
+    } else {
+        format!("{:?}", task.status)
+    }
+}
+
+pub fn render_list(tasks: &[(TaskRecord, bool)]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<26}  {:<22}  {:<9}  {:<14}  {:<20}  duration",
+        "{:<26}  {:<22}  {:<11}  {:<14}  {:<20}  duration",
         "TASK", "WORK", "STATUS", "RESULT", "CREATED"
     );
-    for t in tasks {
+    for (t, interrupted) in tasks {
         let _ = writeln!(
             out,
-            "{:<26}  {:<22}  {:<9}  {:<14}  {:<20}  {}",
+            "{:<26}  {:<22}  {:<11}  {:<14}  {:<20}  {}",
             t.id,
             t.label(),
-            format!("{:?}", t.status),
+            status_text(t, *interrupted),
             result_text(t.result),
             time(t.created_ms),
             duration(t.created_ms, Some(t.updated_ms)),
@@ -133,12 +232,19 @@ pub fn render_show(view: &TaskView) -> String {
     let _ = writeln!(out, "task {}  {}", t.id, t.label());
     let _ = writeln!(
         out,
-        "  status {:?}, result {}, created {}, took {}",
-        t.status,
+        "  status {}, result {}, created {}, took {}",
+        status_text(t, view.interrupted.is_some()),
         result_text(t.result),
         time(t.created_ms),
         duration(t.created_ms, Some(t.updated_ms))
     );
+    if let Some(i) = &view.interrupted {
+        let _ = writeln!(
+            out,
+            "  its process is gone before it finished; resume it with: {}",
+            i.resume
+        );
+    }
     if let Some(d) = &t.design {
         let _ = writeln!(
             out,
@@ -185,30 +291,113 @@ pub fn render_show(view: &TaskView) -> String {
 }
 
 pub fn run(cmd: &Command, global: &Global) -> anyhow::Result<Outcome> {
-    let journal = JournalReader::open(&crate::action::journal_path(global.journal.as_deref(), None))?;
     let json = global.format == Some(Format::Json);
     match cmd {
-        Command::List => {
+        Command::List { at } => {
+            let Some(journal) = open_or_none(&at.path(global))? else {
+                return empty(json);
+            };
             let tasks = journal.tasks()?;
             if json {
-                let views: Vec<TaskView> = tasks.into_iter().map(|t| TaskView::new(t, Vec::new())).collect();
-                output::emit_json(&serde_json::to_value(
-                    views.into_iter().map(|v| v.task).collect::<Vec<_>>(),
-                )?)?;
+                let listed: Vec<Listed> = tasks
+                    .into_iter()
+                    .map(|t| Listed {
+                        interrupted: Interrupted::of(&journal, &t),
+                        task: without_design_text(t),
+                    })
+                    .collect();
+                output::emit_json(&serde_json::to_value(listed)?)?;
             } else {
-                output::emit(&render_list(&tasks))?;
+                let rows: Vec<(TaskRecord, bool)> = tasks
+                    .into_iter()
+                    .map(|t| {
+                        let interrupted = journal.interrupted(&t);
+                        (t, interrupted)
+                    })
+                    .collect();
+                output::emit(&render_list(&rows))?;
             }
         }
-        Command::Show { id } => {
-            let view = TaskView::new(journal.task(id)?, journal.steps(id)?);
+        Command::Show { id, at } => {
+            let journal = JournalReader::open(&at.path(global))?;
+            let task = journal.task(id)?;
+            let view = TaskView::new(task.clone(), Interrupted::of(&journal, &task), journal.steps(id)?);
             if json {
                 output::emit_json(&serde_json::to_value(&view)?)?;
             } else {
                 output::emit(&render_show(&view))?;
             }
         }
+        Command::Prune { older_than, at } => {
+            let path = at.path(global);
+            let journal = match Journal::open_existing(&path) {
+                Err(e @ JournalError::Missing(_)) => {
+                    eprintln!("drydock: {e}");
+                    return Ok(Outcome::Clean);
+                }
+                other => other?,
+            };
+            output::emit(&prune(&journal, *older_than)?)?;
+        }
     }
     Ok(Outcome::Clean)
+}
+
+/// The journal, or `None` (said on stderr) when there is none yet: no task to list is not
+/// an error.
+fn open_or_none(path: &Path) -> anyhow::Result<Option<JournalReader>> {
+    match JournalReader::open(path) {
+        Ok(j) => Ok(Some(j)),
+        Err(e @ JournalError::Missing(_)) => {
+            eprintln!("drydock: {e}");
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn empty(json: bool) -> anyhow::Result<Outcome> {
+    if json {
+        output::emit_json(&serde_json::json!([]))?;
+    }
+    Ok(Outcome::Clean)
+}
+
+/// Removes the Complete tasks (finished before `older_than` ago) with their steps, and says
+/// what it removed. The caller holds the journal for writing, so no task of another process
+/// is running; unfinished tasks are kept to be resumed.
+fn prune(journal: &Journal, older_than: Option<std::time::Duration>) -> anyhow::Result<String> {
+    let before = older_than.map(|d| now_ms().saturating_sub(d.as_millis() as u64));
+    let mut out = String::new();
+    let mut removed = 0;
+    for task in journal.tasks()? {
+        if task.status != TaskStatus::Complete || before.is_some_and(|b| task.updated_ms > b) {
+            continue;
+        }
+        let steps = journal.steps(&task.id)?.len();
+        journal.remove_task_blocking(&task.id)?;
+        removed += 1;
+        let _ = writeln!(
+            out,
+            "removed task {}  {}  result {}, finished {}, {steps} step{}",
+            task.id,
+            task.label(),
+            result_text(task.result),
+            time(task.updated_ms),
+            if steps == 1 { "" } else { "s" }
+        );
+    }
+    let _ = match (removed, older_than) {
+        (0, Some(d)) => writeln!(
+            out,
+            "removed no task: none finished more than {} ago",
+            humantime::format_duration(d)
+        ),
+        (0, None) => writeln!(out, "removed no task: none is finished"),
+        (1, _) => writeln!(out, "removed 1 task"),
+        (n, _) => writeln!(out, "removed {n} tasks"),
+    };
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -241,6 +430,7 @@ mod tests {
             node_results: Default::default(),
             error: None,
             skip_validation: false,
+            session: None,
         };
         let ok = StepRecord::running(&task.id, "n1", "deploy", 1)
             .succeeded(serde_json::json!({"system_id": "abc"}));
@@ -249,7 +439,7 @@ mod tests {
         let site = StepRecord::running(&task.id, SITE, "prepare", 1).succeeded(serde_json::Value::Null);
         let steps = vec![bad, ok, site];
         let task = conclude(task, &steps, None);
-        TaskView::new(task, steps)
+        TaskView::new(task, None, steps)
     }
 
     #[test]

@@ -9,7 +9,7 @@ mod writer;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use redb::{ConcurrencyMode, Database, ReadOnlyDatabase};
+use redb::{ConcurrencyMode, Database, ReadOnlyDatabase, ReadableDatabase};
 
 pub use record::{
     Label, SITE, Selection, StepRecord, StepStatus, StoredDesign, TaskRecord, TaskResult, TaskStatus, Work,
@@ -21,25 +21,201 @@ use writer::{Record, Writer};
 pub enum JournalError {
     #[error("journal in use: {0} is open in another drydock process (wait for it, or use --journal)")]
     InUse(String),
-    #[error("journal {path} cannot be read: {detail} (move it aside to start a new journal)")]
+    #[error(
+        "no journal at {0} yet: no task has run with it (`drydock run -d PATH` keeps its journal in .drydock/journal.redb inside PATH, or beside it when PATH is a file: give the same -d, or --journal FILE)"
+    )]
+    Missing(String),
+    #[error("journal {path} is not a regular file (it is {kind}): give --journal the path of a journal file")]
+    NotAFile { path: String, kind: &'static str },
+    #[error(
+        "journal {path} is damaged ({detail}): move it aside (mv {path} {path}.damaged) and run again to start a new journal; its tasks can no longer be resumed"
+    )]
+    Damaged { path: String, detail: String },
+    #[error("journal {path} cannot be opened: {detail} (check the path and that you may read and write it)")]
     Unreadable { path: String, detail: String },
-    #[error("journal record is damaged: {0}")]
-    Corrupt(String),
-    #[error("journal storage error: {0}")]
+    #[error("journal {path} cannot be written: {detail} (check the disk it is on)")]
+    Storage { path: String, detail: String },
+    #[error(
+        "no task {id} in journal {path} (`drydock tasks list` shows its tasks; a run that stopped before its first step is not kept: run it again)"
+    )]
+    NoTask { id: String, path: String },
+}
+
+/// What went wrong inside the file, before the path that names it is known.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Fault {
+    Damaged(String),
     Storage(String),
-    #[error("no task {0} in the journal (drydock tasks list shows them)")]
-    NoTask(String),
+}
+
+impl Fault {
+    fn at(self, path: &Path) -> JournalError {
+        let path = path.display().to_string();
+        match self {
+            Fault::Damaged(detail) => JournalError::Damaged { path, detail },
+            Fault::Storage(detail) => JournalError::Storage { path, detail },
+        }
+    }
+}
+
+/// A redb error as a [`Fault`]: a bad checksum or a file shorter than its pages say is
+/// damage, anything else (a full disk) is not.
+pub(crate) fn fault(e: impl Into<redb::Error>) -> Fault {
+    match e.into() {
+        redb::Error::Corrupted(detail) => Fault::Damaged(detail),
+        redb::Error::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            Fault::Damaged(format!("it is shorter than its contents say: {io}"))
+        }
+        redb::Error::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => Fault::Damaged(io.to_string()),
+        other => Fault::Storage(other.to_string()),
+    }
 }
 
 fn open_error(path: &Path, e: redb::DatabaseError) -> JournalError {
+    let path_text = path.display().to_string();
     match e {
-        redb::DatabaseError::DatabaseAlreadyOpen => JournalError::InUse(path.display().to_string()),
-        other => JournalError::Unreadable {
-            path: path.display().to_string(),
-            detail: other.to_string(),
+        redb::DatabaseError::DatabaseAlreadyOpen => JournalError::InUse(path_text),
+        // Only a read-only open meets a file still to repair: a writer holds it and will.
+        redb::DatabaseError::RepairAborted => JournalError::InUse(path_text),
+        redb::DatabaseError::Storage(redb::StorageError::Io(io))
+            if !matches!(
+                io.kind(),
+                std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::InvalidData
+            ) =>
+        {
+            JournalError::Unreadable {
+                path: path_text,
+                detail: io.to_string(),
+            }
+        }
+        other => match fault(other) {
+            Fault::Storage(detail) => JournalError::Unreadable {
+                path: path_text,
+                detail,
+            },
+            damaged => damaged.at(path),
         },
     }
 }
+
+/// The journal holds the whole design, BMC credentials included: owner-only.
+#[cfg(unix)]
+const OWNER_ONLY: u32 = 0o600;
+
+/// Opens the journal file itself: never anything but a regular file, and never blocking on
+/// one that is not (a FIFO). `create` makes it (and its directory), owner-only.
+fn open_file(path: &Path, create: bool) -> Result<std::fs::File, JournalError> {
+    let text = || path.display().to_string();
+    let not_a_file = |meta: &std::fs::Metadata| JournalError::NotAFile {
+        path: text(),
+        kind: file_kind(meta),
+    };
+    match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => return Err(not_a_file(&meta)),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !create => {
+            return Err(JournalError::Missing(text()));
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => make_dir(path)?,
+        Err(e) => {
+            return Err(JournalError::Unreadable {
+                path: text(),
+                detail: e.to_string(),
+            });
+        }
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create(create);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Should the path become a FIFO after the check above, opening it does not wait.
+        options.mode(OWNER_ONLY).custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(|e| JournalError::Unreadable {
+        path: text(),
+        detail: e.to_string(),
+    })?;
+    let meta = file.metadata().map_err(|e| JournalError::Unreadable {
+        path: text(),
+        detail: e.to_string(),
+    })?;
+    if !meta.is_file() {
+        return Err(not_a_file(&meta));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // Journals made before they were created owner-only are made so when next opened.
+        if meta.permissions().mode() & 0o077 != 0 {
+            file.set_permissions(std::fs::Permissions::from_mode(OWNER_ONLY))
+                .map_err(|e| JournalError::Unreadable {
+                    path: text(),
+                    detail: format!("cannot make it owner-only: {e}"),
+                })?;
+        }
+    }
+    Ok(file)
+}
+
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return "a device";
+        }
+    }
+    if meta.is_dir() {
+        "a directory"
+    } else {
+        "not a file"
+    }
+}
+
+/// The journal's directory (`.drydock`), owner-only where it is made.
+fn make_dir(path: &Path) -> Result<(), JournalError> {
+    let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) else {
+        return Ok(());
+    };
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(|e| JournalError::Unreadable {
+        path: path.display().to_string(),
+        detail: format!("cannot create {}: {e}", dir.display()),
+    })
+}
+
+fn builder() -> redb::Builder {
+    let mut builder = Database::builder();
+    // SingleWriter: a second run fails, while `drydock tasks` can read alongside.
+    builder.set_concurrency_mode(ConcurrencyMode::SingleWriter);
+    builder
+}
+
+/// The file opened for writing, every page's checksum verified: a damaged file is an error,
+/// never trusted (a plain open may panic on it).
+fn open_checked(path: &Path, create: bool) -> Result<Database, JournalError> {
+    let file = open_file(path, create)?;
+    let backend = redb::backends::FileBackend::new(file).map_err(|e| open_error(path, e))?;
+    let mut builder = builder();
+    builder.set_check_integrity_on_open(true);
+    builder
+        .create_with_backend(backend)
+        .map_err(|e| open_error(path, e))
+}
+
+/// How long opening for writing waits for a `drydock tasks` that is checking the file.
+const IN_USE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The journal opened for writing: one process at a time. Clones share one writer; the
 /// last one dropped closes the file cleanly.
@@ -47,34 +223,51 @@ fn open_error(path: &Path, e: redb::DatabaseError) -> JournalError {
 pub struct Journal {
     db: Arc<Database>,
     path: PathBuf,
+    session: Arc<str>,
     writer: Arc<Writer>,
 }
 
 impl Journal {
     /// Opens (creating it and its directory if needed) the journal at `path`.
     pub fn open(path: &Path) -> Result<Journal, JournalError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| JournalError::Unreadable {
-                path: path.display().to_string(),
-                detail: format!("cannot create {}: {e}", dir.display()),
-            })?;
-        }
-        let mut builder = Database::builder();
-        // SingleWriter: a second run fails at once, while `drydock tasks` can read alongside.
-        builder.set_concurrency_mode(ConcurrencyMode::SingleWriter);
-        // A damaged file is an error, never trusted (a plain open may panic on it).
-        builder.set_check_integrity_on_open(true);
-        let db = builder.create(path).map_err(|e| open_error(path, e))?;
+        Journal::open_with(path, true)
+    }
+
+    /// Opens the journal at `path`, which must exist (`resume`, `tasks prune`).
+    pub fn open_existing(path: &Path) -> Result<Journal, JournalError> {
+        Journal::open_with(path, false)
+    }
+
+    fn open_with(path: &Path, create: bool) -> Result<Journal, JournalError> {
+        // A reader holds the file for as long as its check takes: wait for it, briefly.
+        let deadline = std::time::Instant::now() + IN_USE_WAIT;
+        let db = loop {
+            match open_checked(path, create) {
+                Err(JournalError::InUse(_)) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                other => break other?,
+            }
+        };
+        let session: Arc<str> = ulid::Ulid::new().to_string().into();
+        store::set_writer(&db, Some(&session)).map_err(|f| f.at(path))?;
         let db = Arc::new(db);
         Ok(Journal {
-            writer: Arc::new(Writer::start(Arc::clone(&db))),
+            writer: Arc::new(Writer::start(Arc::clone(&db), path)),
             db,
             path: path.to_path_buf(),
+            session,
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// This process's session: stamped on the tasks it runs, so a reader can tell them
+    /// from tasks whose process is gone.
+    pub fn session(&self) -> &str {
+        &self.session
     }
 
     /// Durable commits so far.
@@ -86,7 +279,7 @@ impl Journal {
         self.writer
             .submit(Record::Task(task))
             .await
-            .unwrap_or_else(|_| Err(stopped()))
+            .unwrap_or_else(|_| Err(self.stopped()))
     }
 
     /// Writes a step transition; returns once it is durable.
@@ -94,7 +287,7 @@ impl Journal {
         self.writer
             .submit(Record::Step(step))
             .await
-            .unwrap_or_else(|_| Err(stopped()))
+            .unwrap_or_else(|_| Err(self.stopped()))
     }
 
     /// [`Journal::put_step`] for code that is not async (the CLI after a task ran).
@@ -102,7 +295,7 @@ impl Journal {
         self.writer
             .submit(Record::Step(step))
             .blocking_recv()
-            .unwrap_or_else(|_| Err(stopped()))
+            .unwrap_or_else(|_| Err(self.stopped()))
     }
 
     /// [`Journal::put_task`] for code that is not async (the CLI before a task runs).
@@ -110,66 +303,124 @@ impl Journal {
         self.writer
             .submit(Record::Task(task))
             .blocking_recv()
-            .unwrap_or_else(|_| Err(stopped()))
+            .unwrap_or_else(|_| Err(self.stopped()))
+    }
+
+    /// Removes a task and its steps (`drydock tasks prune`).
+    pub fn remove_task_blocking(&self, id: &str) -> Result<(), JournalError> {
+        self.writer
+            .submit(Record::Removal(id.to_string()))
+            .blocking_recv()
+            .unwrap_or_else(|_| Err(self.stopped()))
     }
 
     pub fn task(&self, id: &str) -> Result<TaskRecord, JournalError> {
-        store::read_task(&*self.db, id)?.ok_or_else(|| JournalError::NoTask(id.to_string()))
+        store::read_task(&*self.db, id)
+            .map_err(|f| f.at(&self.path))?
+            .ok_or_else(|| no_task(id, &self.path))
+    }
+
+    /// Every task, oldest first (ids sort by time).
+    pub fn tasks(&self) -> Result<Vec<TaskRecord>, JournalError> {
+        store::read_tasks(&*self.db).map_err(|f| f.at(&self.path))
     }
 
     pub fn step(&self, task: &str, scope: &str, name: &str) -> Result<Option<StepRecord>, JournalError> {
-        store::read_step(&*self.db, task, scope, name)
+        store::read_step(&*self.db, task, scope, name).map_err(|f| f.at(&self.path))
     }
 
     pub fn steps(&self, task: &str) -> Result<Vec<StepRecord>, JournalError> {
-        store::read_steps(&*self.db, task)
+        store::read_steps(&*self.db, task).map_err(|f| f.at(&self.path))
+    }
+
+    fn stopped(&self) -> JournalError {
+        Fault::Storage("the journal writer has stopped".into()).at(&self.path)
     }
 }
 
-fn stopped() -> JournalError {
-    JournalError::Storage("the journal writer has stopped".into())
+fn no_task(id: &str, path: &Path) -> JournalError {
+    JournalError::NoTask {
+        id: id.to_string(),
+        path: path.display().to_string(),
+    }
 }
 
-/// The journal opened read-only (`drydock tasks`), possibly while a task runs.
+/// How a reader opened the journal, which says whose tasks are still running.
+enum Handle {
+    /// No process was writing it: the reader verified it, and no task is running.
+    Checked(Database),
+    /// A process is writing it (and verified it when it opened it); its session's tasks
+    /// run, any other's are interrupted. `None`: a writer that names no session.
+    Shared(ReadOnlyDatabase, Option<String>),
+}
+
+/// The journal opened for reading (`drydock tasks`), possibly while a task runs.
 pub struct JournalReader {
-    db: ReadOnlyDatabase,
+    handle: Handle,
+    path: PathBuf,
 }
 
 impl JournalReader {
+    /// Opens the journal at `path` after checking it, unless a process writing it did.
     pub fn open(path: &Path) -> Result<JournalReader, JournalError> {
-        if !path.exists() {
-            return Err(JournalError::Unreadable {
-                path: path.display().to_string(),
-                detail: "no such file (no task has run with this journal yet)".into(),
-            });
-        }
-        let open = || {
-            let mut builder = Database::builder();
-            builder.set_concurrency_mode(ConcurrencyMode::SingleWriter);
-            builder.open_read_only(path).map_err(|e| open_error(path, e))
-        };
-        match open() {
-            Ok(db) => Ok(JournalReader { db }),
-            // A process that was killed leaves the file to repair, which only a writer may do.
-            Err(JournalError::Unreadable { .. }) => {
-                drop(Journal::open(path)?);
-                Ok(JournalReader { db: open()? })
+        let handle = match open_checked(path, false) {
+            Ok(db) => {
+                // Whatever process last wrote it is gone.
+                store::set_writer(&db, None).map_err(|f| f.at(path))?;
+                Handle::Checked(db)
             }
-            Err(e) => Err(e),
+            Err(JournalError::InUse(_)) => {
+                let file = open_file(path, false)?;
+                let backend = redb::backends::FileBackend::new(file).map_err(|e| open_error(path, e))?;
+                let db = builder()
+                    .open_read_only_with_backend(backend)
+                    .map_err(|e| open_error(path, e))?;
+                let live = store::writer(&db).map_err(|f| f.at(path))?;
+                Handle::Shared(db, live)
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(JournalReader {
+            handle,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn db(&self) -> &dyn ReadableDatabase {
+        match &self.handle {
+            Handle::Checked(db) => db,
+            Handle::Shared(db, _) => db,
         }
     }
 
     /// Every task, oldest first (ids sort by time).
     pub fn tasks(&self) -> Result<Vec<TaskRecord>, JournalError> {
-        store::read_tasks(&self.db)
+        store::read_tasks(self.db()).map_err(|f| f.at(&self.path))
     }
 
     pub fn task(&self, id: &str) -> Result<TaskRecord, JournalError> {
-        store::read_task(&self.db, id)?.ok_or_else(|| JournalError::NoTask(id.to_string()))
+        store::read_task(self.db(), id)
+            .map_err(|f| f.at(&self.path))?
+            .ok_or_else(|| no_task(id, &self.path))
     }
 
     pub fn steps(&self, task: &str) -> Result<Vec<StepRecord>, JournalError> {
-        store::read_steps(&self.db, task)
+        store::read_steps(self.db(), task).map_err(|f| f.at(&self.path))
+    }
+
+    /// Whether `task` is unfinished and the process that ran it is gone: the journal has
+    /// one writer at a time, and a writer stamps its session on the tasks it runs.
+    pub fn interrupted(&self, task: &TaskRecord) -> bool {
+        task.status != TaskStatus::Complete
+            && match &self.handle {
+                Handle::Checked(_) => true,
+                Handle::Shared(_, Some(live)) => task.session.as_deref() != Some(live.as_str()),
+                Handle::Shared(_, None) => false,
+            }
     }
 }
 
@@ -196,6 +447,7 @@ mod tests {
             node_results: BTreeMap::new(),
             error: None,
             skip_validation: false,
+            session: None,
         }
     }
 
@@ -224,7 +476,7 @@ mod tests {
             (a.status, a.result.clone()),
             (StepStatus::Succeeded, Some(serde_json::json!(42)))
         );
-        assert!(matches!(r.task("nope"), Err(JournalError::NoTask(_))));
+        assert!(matches!(r.task("nope"), Err(JournalError::NoTask { .. })));
     }
 
     #[test]
@@ -244,10 +496,54 @@ mod tests {
         let garbage = dir.path().join("garbage.redb");
         std::fs::write(&garbage, b"this is not a journal at all, just some bytes").unwrap();
         let err = Journal::open(&garbage).err().expect("garbage is refused");
-        assert!(matches!(err, JournalError::Unreadable { .. }), "{err}");
+        assert!(matches!(err, JournalError::Damaged { .. }), "{err}");
         let truncated = dir.path().join("truncated.redb");
         let bytes = std::fs::read(&path).unwrap();
         std::fs::write(&truncated, &bytes[..bytes.len() / 3]).unwrap();
         assert!(Journal::open(&truncated).is_err());
+    }
+
+    #[test]
+    fn only_the_live_writers_unfinished_tasks_are_running() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.redb");
+        let gone = Journal::open(&path).unwrap();
+        let mut orphan = task("T1");
+        orphan.session = Some(gone.session().to_string());
+        gone.put_task_blocking(orphan).unwrap();
+        drop(gone);
+        let reader = JournalReader::open(&path).unwrap();
+        assert!(
+            reader.interrupted(&reader.task("T1").unwrap()),
+            "no process writes it"
+        );
+        drop(reader);
+
+        let live = Journal::open(&path).unwrap();
+        let mut running = task("T2");
+        running.session = Some(live.session().to_string());
+        live.put_task_blocking(running).unwrap();
+        let mut done = task("T3");
+        done.status = TaskStatus::Complete;
+        live.put_task_blocking(done).unwrap();
+        let reader = JournalReader::open(&path).unwrap();
+        let interrupted: Vec<(String, bool)> = reader
+            .tasks()
+            .unwrap()
+            .iter()
+            .map(|t| (t.id.clone(), reader.interrupted(t)))
+            .collect();
+        assert_eq!(
+            interrupted,
+            [("T1".into(), true), ("T2".into(), false), ("T3".into(), false)]
+        );
+    }
+
+    #[test]
+    fn a_task_written_before_sessions_reads_back() {
+        let mut old = serde_json::to_value(task("T1")).unwrap();
+        old.as_object_mut().unwrap().remove("session");
+        let back: TaskRecord = serde_json::from_value(old).unwrap();
+        assert_eq!(back.session, None);
     }
 }

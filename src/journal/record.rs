@@ -123,6 +123,10 @@ pub struct TaskRecord {
     /// The action was run on a design without validating it first (`--skip-validation`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub skip_validation: bool,
+    /// The journal session (one per process writing the journal) that last ran the task:
+    /// while it is unfinished, it runs only as long as that session holds the journal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
 }
 
 impl TaskRecord {

@@ -178,6 +178,7 @@ mod tests {
             node_results: BTreeMap::new(),
             error: None,
             skip_validation: false,
+            session: None,
         }
     }
 

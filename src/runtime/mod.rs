@@ -40,11 +40,28 @@ pub struct ActionContext<'a> {
 pub struct TaskContext {
     pub journal: crate::journal::Journal,
     pub task_id: String,
+    /// The task's Running record until a step writes it: a run that fails before its
+    /// first step (no MAAS URL, a bad key) has nothing to resume, so it leaves no task.
+    pub unwritten: std::sync::Arc<std::sync::Mutex<Option<crate::journal::TaskRecord>>>,
 }
 
 impl TaskContext {
     pub fn of(lua: &Lua) -> Option<TaskContext> {
         lua.app_data_ref::<TaskContext>().map(|c| c.clone())
+    }
+
+    /// Writes the task's record if no step has yet. It is queued before the step that
+    /// follows it, so the step never lands in the journal without its task.
+    pub async fn write_task(&self) -> Result<(), crate::journal::JournalError> {
+        let unwritten = self
+            .unwritten
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        match unwritten {
+            Some(task) => self.journal.put_task(task).await,
+            None => Ok(()),
+        }
     }
 }
 

@@ -33,6 +33,7 @@ async fn run_step(lua: &Lua, scope: String, name: String, f: Function) -> mlua::
         }
         StepPlan::Run { attempt } => attempt,
     };
+    ctx.write_task().await.map_err(journal_error)?;
     let running = StepRecord::running(&ctx.task_id, &scope, &name, attempt);
     // The Running record is durable before the step acts, so a crash is always visible.
     ctx.journal
