@@ -54,7 +54,7 @@ pub fn resolve(documents: Vec<Document>, ingest_issues: Vec<Message>) -> Site {
     check_duplicate_names(&site, &profiles, &nodes, &bootactions, &mut report);
     site.host_profiles = compile_profiles(&profiles, &mut report);
     site.build_index();
-    render_route_domains(&mut site.networks);
+    render_route_domains(&mut site.networks, &mut report);
     check_network_references(&site, &mut report);
     let mut kernel_cache = KernelCache::default();
     site.nodes = nodes
@@ -515,9 +515,15 @@ fn check_filter_references(site: &Site, action: &super::model::BootAction, repor
     }
 }
 
+/// The most routes route domains may add to a site. A domain of M networks adds M x (M - 1),
+/// so a few thousand networks in one domain would otherwise take gigabytes; real domains
+/// (a storage network per rack) stay far below.
+pub const MAX_ROUTE_DOMAIN_ROUTES: usize = 100_000;
+
 /// For every route domain, each network with a `routedomain` route to it gets a route to
-/// every other member CIDR of that domain (Drydock's `render_route_domains`).
-fn render_route_domains(networks: &mut [super::model::Network]) {
+/// every other member CIDR of that domain (Drydock's `render_route_domains`), up to
+/// [`MAX_ROUTE_DOMAIN_ROUTES`] in all.
+fn render_route_domains(networks: &mut [super::model::Network], report: &mut RuleReport) {
     let mut domains: IndexMap<String, Vec<String>> = IndexMap::new();
     for n in networks.iter() {
         if let (Some(rd), Some(cidr)) = (&n.routedomain, &n.cidr) {
@@ -527,22 +533,40 @@ fn render_route_domains(networks: &mut [super::model::Network]) {
     if domains.is_empty() {
         return;
     }
+    let mut total = 0usize;
     for n in networks.iter_mut() {
         let mut added = Vec::new();
         for (rd, cidrs) in &domains {
             let Some(r) = n.routes.iter().find(|r| r.routedomain.as_deref() == Some(rd)) else {
                 continue;
             };
-            if let (Some(gw), Some(metric)) = (&r.gateway, r.metric) {
-                for c in cidrs.iter().filter(|c| Some(*c) != n.cidr.as_ref()) {
-                    added.push(Route {
-                        subnet: Some(c.clone()),
-                        gateway: Some(gw.clone()),
-                        metric: Some(metric),
-                        routedomain: None,
-                        source: r.source.clone(),
-                    });
-                }
+            let (Some(gw), Some(metric)) = (&r.gateway, r.metric) else {
+                continue;
+            };
+            let others = || cidrs.iter().filter(|c| Some(*c) != n.cidr.as_ref());
+            let count = others().count();
+            if total + count > MAX_ROUTE_DOMAIN_ROUTES {
+                report.error(
+                    &format!(
+                        "Route domain {rd} would add more than {MAX_ROUTE_DOMAIN_ROUTES} routes to the site (it has {} networks; each gets a route to every other)",
+                        cidrs.len()
+                    ),
+                    "Split the route domain, or route its networks through a summary subnet; routes past the limit are not added.",
+                    vec![DocRef::new(Kind::Network, &n.name)],
+                    Some(r.source.clone()),
+                );
+                return;
+            }
+            total += count;
+            for c in others() {
+                added.push(Route {
+                    subnet: Some(c.clone()),
+                    gateway: Some(gw.clone()),
+                    metric: Some(metric),
+                    routedomain: None,
+                    source: r.source.clone(),
+                    rendered: true,
+                });
             }
         }
         n.routes.extend(added);

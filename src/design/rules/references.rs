@@ -122,4 +122,29 @@ mod tests {
         );
         assert!(errors(&got).is_empty());
     }
+
+    #[test]
+    fn route_domain_expansion_is_bounded() {
+        // 400 networks in one domain would add 159,600 routes.
+        let mut yaml = BASE.to_string();
+        for i in 0..400 {
+            yaml.push_str(&format!(
+                "---\nschema: 'drydock/Network/v1'\nmetadata: {{name: rd{i}}}\ndata: {{cidr: 10.{}.{}.0/24, routedomain: stor, routes: [{{routedomain: stor, gateway: 10.{}.{}.1, metric: 10}}]}}\n",
+                100 + i / 256,
+                i % 256,
+                100 + i / 256,
+                i % 256
+            ));
+        }
+        let s = site(&yaml);
+        let routes: usize = s.networks.iter().map(|n| n.routes.len()).sum();
+        assert!(routes <= 101_000, "{routes}");
+        let got = errors(&run(&RULE, &yaml));
+        assert_eq!(got.len(), 1, "{:?}", got.first());
+        assert!(
+            got[0].contains("Route domain stor would add more than 100000 routes"),
+            "{}",
+            got[0]
+        );
+    }
 }
