@@ -384,3 +384,32 @@ fn design_files_are_read_up_to_a_limit() {
             .and(predicate::str::contains("split")),
     );
 }
+
+#[test]
+fn design_show_counts_errors_as_validate_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("site.yaml");
+    // A schema error, a dangling profile (two `references` errors) and rule errors.
+    let text = std::fs::read_to_string(fixture("base.yaml"))
+        .unwrap()
+        .replacen("  host_profile: compute\n", "  host_profile: computer\n", 1)
+        .replacen("  mtu: 1500\n", "  mtu: 70000\n", 1)
+        .replacen("  vlan: '200'\n", "  vlan: [200]\n", 1);
+    std::fs::write(&file, text).unwrap();
+    let out = drydock()
+        .args(["validate", "--format", "json", "-d"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let errors = stdout_json(&out)["details"]["errorCount"].as_u64().unwrap();
+    assert!(errors >= 4, "{errors}");
+    drydock()
+        .args(["design", "show", "-d"])
+        .arg(&file)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(format!(
+            "the design has {errors} errors;"
+        )));
+}
