@@ -193,7 +193,8 @@ fn read_file(path: &Path) -> Result<(String, String), LoadError> {
         return Err(too_large(meta.len()));
     }
     // Bounded again while reading: the file may grow after its size was taken.
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // One byte more than the size, so finding the end does not double the buffer.
+    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
     file.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(read_error)?;
