@@ -331,3 +331,104 @@ fn copying_the_example_leaves_a_users_journal_behind() {
         .assert()
         .code(0);
 }
+
+/// `drydock validate -d PATH`, bounded in time: a FIFO must never make it wait.
+fn validate_path(path: &std::path::Path) -> assert_cmd::assert::Assert {
+    drydock()
+        .arg("validate")
+        .arg("-d")
+        .arg(path)
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+}
+
+fn mkfifo(path: &std::path::Path) {
+    let ok = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo runs");
+    assert!(ok.success());
+}
+
+#[test]
+fn a_dangling_symlink_in_a_design_directory_exits_2_naming_it() {
+    let site = copy_of_example();
+    let nodes = site.path().join("nodes-rack2.yaml");
+    std::fs::remove_file(&nodes).unwrap();
+    std::os::unix::fs::symlink(site.path().join("moved/nodes-rack2.yaml"), &nodes).unwrap();
+    validate_path(site.path()).code(2).stderr(
+        predicate::str::contains("nodes-rack2.yaml").and(predicate::str::contains("dangling symlink")),
+    );
+}
+
+#[test]
+fn fifos_sockets_and_devices_are_refused_without_blocking() {
+    let site = copy_of_example();
+    let fifo = site.path().join("zz-fifo.yaml");
+    mkfifo(&fifo);
+    validate_path(site.path())
+        .code(2)
+        .stderr(predicate::str::contains("zz-fifo.yaml").and(predicate::str::contains("is a FIFO")));
+    // Given directly, too.
+    validate_path(&fifo)
+        .code(2)
+        .stderr(predicate::str::contains("is a FIFO"));
+    std::fs::remove_file(&fifo).unwrap();
+    let socket = site.path().join("zz-socket.yml");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    validate_path(site.path())
+        .code(2)
+        .stderr(predicate::str::contains("zz-socket.yml").and(predicate::str::contains("is a socket")));
+    validate_path(std::path::Path::new("/dev/zero"))
+        .code(2)
+        .stderr(predicate::str::contains("/dev/zero").and(predicate::str::contains("is a character device")));
+    // Other files of a directory are not design files, whatever they are.
+    std::fs::remove_file(&socket).unwrap();
+    mkfifo(&site.path().join("notes.fifo"));
+    validate_path(site.path()).code(0);
+}
+
+#[test]
+fn design_files_are_read_up_to_a_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.yaml");
+    // Sparse: the size is what matters, and it is refused before anything is read.
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(drydock::design::ingest::MAX_FILE_BYTES + 1)
+        .unwrap();
+    validate_path(&big).code(2).stderr(
+        predicate::str::contains("big.yaml")
+            .and(predicate::str::contains("more than the 64 MiB"))
+            .and(predicate::str::contains("split")),
+    );
+}
+
+#[test]
+fn design_show_counts_errors_as_validate_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("site.yaml");
+    // A schema error, a dangling profile (two `references` errors) and rule errors.
+    let text = std::fs::read_to_string(fixture("base.yaml"))
+        .unwrap()
+        .replacen("  host_profile: compute\n", "  host_profile: computer\n", 1)
+        .replacen("  mtu: 1500\n", "  mtu: 70000\n", 1)
+        .replacen("  vlan: '200'\n", "  vlan: [200]\n", 1);
+    std::fs::write(&file, text).unwrap();
+    let out = drydock()
+        .args(["validate", "--format", "json", "-d"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let errors = stdout_json(&out)["details"]["errorCount"].as_u64().unwrap();
+    assert!(errors >= 4, "{errors}");
+    drydock()
+        .args(["design", "show", "-d"])
+        .arg(&file)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(format!(
+            "the design has {errors} errors;"
+        )));
+}

@@ -25,12 +25,9 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
             if site.nodes.len() > 10 { ", ..." } else { "" }
         );
     }
-    let problems = site
-        .ingest_issues
-        .iter()
-        .chain(&site.resolve_issues)
-        .filter(|m| m.is_error())
-        .count();
+    // Counted by running validation as `drydock validate` does: the ingest and reference
+    // problems alone are fewer than what it reports.
+    let problems = super::validate::error_count(&args.design.paths, global)?;
     if problems > 0 {
         eprintln!(
             "drydock: warning: the design has {problems} errors; documents that failed are not shown (run drydock validate)"

@@ -2,6 +2,8 @@
 //! there is nothing to resume): the shipped action that says `command = "validate"`, or the
 //! site's version of it.
 
+use std::path::PathBuf;
+
 use super::run::{finish, options};
 use super::{DesignArgs, Global, Outcome};
 use crate::action::{self, Connection, Mode, Request};
@@ -17,12 +19,16 @@ pub struct Args {
 }
 
 pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
+    finish(prepare(&args.design.paths, &args.rules, global)?, global.format)
+}
+
+fn prepare(design: &[PathBuf], rules: &[String], global: &Global) -> anyhow::Result<action::Prepared> {
     let request = Request {
         work: Work::Action {
             name: action::command_action("validate")?,
-            options: options(&args.rules),
+            options: options(rules),
         },
-        design: args.design.paths.clone(),
+        design: design.to_vec(),
         selection: Selection::default(),
         mode: Mode::Run,
         connection: Connection::Configured(Default::default()),
@@ -30,5 +36,15 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
         journal: None,
         skip_validation: false,
     };
-    finish(action::prepare(request)?, global.format)
+    Ok(action::prepare(request)?)
+}
+
+/// The errors `drydock validate` would report on `design`, counted as it counts them (for
+/// commands that mention them, e.g. `design show`).
+pub fn error_count(design: &[PathBuf], global: &Global) -> anyhow::Result<usize> {
+    let outcome = prepare(design, &[], global)?.run()?;
+    match outcome.validation() {
+        Some(report) => Ok(report.error_count()),
+        None => anyhow::bail!("the validate action returned no validation report"),
+    }
 }

@@ -11,17 +11,39 @@ use super::schema;
 use super::validation::{Level, Message};
 use super::yaml::{self, Node};
 
+/// The largest design file read: a 10,000-node site is about 5 MB of YAML, and a bigger
+/// file would take memory a design does not need.
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
+
 /// Input that cannot be read at all: the CLI exits 2 on these.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     #[error("{path}: cannot read: {error}")]
     Read { path: String, error: String },
     #[error(
+        "{path}: is {what}, not a regular file: a design is regular YAML files (or directories of them), so fix or remove this entry, or pass the files themselves with -d"
+    )]
+    NotAFile { path: String, what: String },
+    #[error(
+        "{path}: {size} bytes, more than the {} MiB drydock reads from one design file: split the design into several files and pass their directory with -d",
+        MAX_FILE_BYTES >> 20
+    )]
+    TooLarge { path: String, size: u64 },
+    #[error(
         "{path}: no *.yaml or *.yml files in this directory (subdirectories are not read: pass each with -d)"
     )]
     EmptyDirectory { path: String },
     #[error("{file}:{line}:{col}: YAML syntax error: {message}")]
     Syntax {
+        file: String,
+        line: u32,
+        col: u32,
+        message: String,
+    },
+    /// Input past one of drydock's bounds on memory (alias expansion, nesting); the message
+    /// says which and what to do.
+    #[error("{file}:{line}:{col}: {message}")]
+    Limit {
         file: String,
         line: u32,
         col: u32,
@@ -45,26 +67,53 @@ pub struct Ingested {
 }
 
 /// Expands `-d` arguments: a file as is, a directory as its `*.yaml`/`*.yml` files, sorted.
+/// Anything else given, or named like a design file in a directory (a dangling symlink, a
+/// FIFO, a socket, a device), is an error naming it: skipping it would validate part of a
+/// design as if it were all of it.
 pub fn design_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
     let mut files = Vec::new();
     for path in paths {
         let shown = path.display().to_string();
-        let meta = std::fs::metadata(path).map_err(|e| LoadError::Read {
+        let read_error = |e: std::io::Error| LoadError::Read {
             path: shown.clone(),
             error: e.to_string(),
-        })?;
-        if !meta.is_dir() {
+        };
+        let meta = std::fs::metadata(path).map_err(read_error)?;
+        if meta.is_file() {
             files.push(path.clone());
             continue;
         }
-        let entries = std::fs::read_dir(path).map_err(|e| LoadError::Read {
-            path: shown.clone(),
-            error: e.to_string(),
-        })?;
-        let mut found: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
-            .collect();
+        if !meta.is_dir() {
+            return Err(not_a_file(path, &meta));
+        }
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(path).map_err(read_error)? {
+            let p = entry.map_err(read_error)?.path();
+            if !matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+                continue;
+            }
+            match std::fs::metadata(&p) {
+                Ok(m) if m.is_file() => found.push(p),
+                // Subdirectories are not read (the empty-directory message says so).
+                Ok(m) if m.is_dir() => {}
+                Ok(m) => return Err(not_a_file(&p, &m)),
+                Err(e) => {
+                    return Err(match std::fs::read_link(&p) {
+                        Ok(target) => LoadError::NotAFile {
+                            path: p.display().to_string(),
+                            what: format!(
+                                "a dangling symlink (to {}, which cannot be read: {e})",
+                                target.display()
+                            ),
+                        },
+                        Err(_) => LoadError::Read {
+                            path: p.display().to_string(),
+                            error: e.to_string(),
+                        },
+                    });
+                }
+            }
+        }
         if found.is_empty() {
             return Err(LoadError::EmptyDirectory { path: shown });
         }
@@ -72,6 +121,26 @@ pub fn design_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
         files.extend(found);
     }
     Ok(files)
+}
+
+fn not_a_file(path: &Path, meta: &std::fs::Metadata) -> LoadError {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    let what = if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else {
+        "not a file or a directory"
+    };
+    LoadError::NotAFile {
+        path: path.display().to_string(),
+        what: what.into(),
+    }
 }
 
 /// Reads the design at `paths` (files, or directories' `*.yaml`/`*.yml`) as
@@ -98,11 +167,40 @@ pub fn ingest_paths(paths: &[PathBuf]) -> Result<Ingested, LoadError> {
 }
 
 fn read_file(path: &Path) -> Result<(String, String), LoadError> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| LoadError::Read {
+    let read_error = |e: std::io::Error| LoadError::Read {
         path: shown.clone(),
         error: e.to_string(),
-    })?;
+    };
+    // Non-blocking, so that a file swapped for a FIFO since it was listed cannot hang the
+    // open; what was opened is checked again below.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(read_error)?;
+    let meta = file.metadata().map_err(read_error)?;
+    if !meta.is_file() {
+        return Err(not_a_file(path, &meta));
+    }
+    let too_large = |size| LoadError::TooLarge {
+        path: shown.clone(),
+        size,
+    };
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(too_large(meta.len()));
+    }
+    // Bounded again while reading: the file may grow after its size was taken.
+    // One byte more than the size, so finding the end does not double the buffer.
+    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
     let text = String::from_utf8(bytes).map_err(|e| LoadError::Read {
         path: shown.clone(),
         error: format!(
@@ -118,11 +216,19 @@ pub fn ingest_text(file: &str, text: &str) -> Result<Ingested, LoadError> {
     let name: Arc<str> = Arc::from(file);
     let mut out = Ingested::default();
     for doc in yaml::documents(text) {
-        let doc = doc.map_err(|e| LoadError::Syntax {
-            file: file.to_string(),
-            line: e.line,
-            col: e.col,
-            message: e.message,
+        let doc = doc.map_err(|e| match e.kind {
+            yaml::ErrorKind::Syntax => LoadError::Syntax {
+                file: file.to_string(),
+                line: e.line,
+                col: e.col,
+                message: e.message,
+            },
+            yaml::ErrorKind::Limit => LoadError::Limit {
+                file: file.to_string(),
+                line: e.line,
+                col: e.col,
+                message: e.message,
+            },
         })?;
         ingest_document(&name, doc, &mut out)?;
     }

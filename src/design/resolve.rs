@@ -14,6 +14,7 @@ use super::model::{
 use super::rules::references::RULE as REFERENCES;
 use super::select;
 use super::site::{BootActionScope, Node, Site};
+use super::suggest::Suggester;
 use super::validation::{Message, RuleReport};
 
 /// Builds the effective design from ingested documents.
@@ -23,6 +24,7 @@ pub fn resolve(documents: Vec<Document>, ingest_issues: Vec<Message>) -> Site {
         ..Site::default()
     };
     let mut report = RuleReport::new(REFERENCES.info());
+    let suggest = Suggester::default();
     let mut profiles = Vec::new();
     let mut nodes = Vec::new();
     let mut bootactions = Vec::new();
@@ -52,20 +54,20 @@ pub fn resolve(documents: Vec<Document>, ingest_issues: Vec<Message>) -> Site {
         }
     }
     check_duplicate_names(&site, &profiles, &nodes, &bootactions, &mut report);
-    site.host_profiles = compile_profiles(&profiles, &mut report);
+    site.host_profiles = compile_profiles(&profiles, &suggest, &mut report);
     site.build_index();
-    render_route_domains(&mut site.networks);
-    check_network_references(&site, &mut report);
+    render_route_domains(&mut site.networks, &mut report);
+    check_network_references(&site, &suggest, &mut report);
     let mut kernel_cache = KernelCache::default();
     site.nodes = nodes
         .into_iter()
-        .map(|n| compile_node(&site, n, &mut kernel_cache, &mut report))
+        .map(|n| compile_node(&site, n, &mut kernel_cache, &suggest, &mut report))
         .collect();
     site.build_index();
     site.bootactions = bootactions
         .into_iter()
         .map(|action| {
-            check_filter_references(&site, &action, &mut report);
+            check_filter_references(&site, &action, &suggest, &mut report);
             let target_nodes = select::select(&site, action.node_filter.as_ref())
                 .into_iter()
                 .map(|i| site.nodes[i].name.clone())
@@ -140,7 +142,11 @@ fn check_duplicate_names(
 }
 
 /// Compiles every host profile over its parent chain, each once, detecting cycles.
-fn compile_profiles(profiles: &[HostProfile], report: &mut RuleReport) -> Vec<HostProfile> {
+fn compile_profiles(
+    profiles: &[HostProfile],
+    suggest: &Suggester,
+    report: &mut RuleReport,
+) -> Vec<HostProfile> {
     let by_name: HashMap<&str, usize> = profiles
         .iter()
         .enumerate()
@@ -163,11 +169,12 @@ fn compile_profiles(profiles: &[HostProfile], report: &mut RuleReport) -> Vec<Ho
                 report.error(
                     &format!("HostProfile {parent} not found in design state"),
                     &format!(
-                        "Define HostProfile {parent} or correct host_profile of HostProfile {}.",
+                        "{}Define HostProfile {parent} or correct host_profile of HostProfile {}.",
+                        suggest.hint(parent, profiles.iter().map(|p| p.name.as_str())),
                         current.name
                     ),
                     vec![DocRef::new(Kind::HostProfile, &current.name)],
-                    Some(current.source.clone()),
+                    Some(current.field_lines.source(&current.source, "host_profile")),
                 );
                 break;
             };
@@ -209,6 +216,7 @@ fn compile_profiles(profiles: &[HostProfile], report: &mut RuleReport) -> Vec<Ho
             name: p.name.clone(),
             source: p.source.clone(),
             config: c.unwrap_or_default(),
+            field_lines: p.field_lines.clone(),
         })
         .collect()
 }
@@ -229,9 +237,11 @@ fn compile_node(
     site: &Site,
     node: BaremetalNode,
     kernel_cache: &mut KernelCache,
+    suggest: &Suggester,
     report: &mut RuleReport,
 ) -> Node {
     let doc = || DocRef::new(Kind::BaremetalNode, &node.name);
+    let at = |field: &str| Some(written_at(site, &node, field));
     let parent = match node.config.host_profile.as_deref().filter(|p| *p != "!") {
         None => None,
         Some(name) => {
@@ -240,11 +250,12 @@ fn compile_node(
                 report.error(
                     &format!("HostProfile {name} not found in design state"),
                     &format!(
-                        "Define HostProfile {name} or correct host_profile of BaremetalNode {}.",
+                        "{}Define HostProfile {name} or correct host_profile of BaremetalNode {}.",
+                        suggest.hint(name, site.host_profiles.iter().map(|p| p.name.as_str())),
                         node.name
                     ),
                     vec![doc()],
-                    Some(node.source.clone()),
+                    at("host_profile"),
                 );
             }
             found
@@ -270,11 +281,12 @@ fn compile_node(
             None => report.error(
                 &format!("HardwareProfile {hw} not found in design state"),
                 &format!(
-                    "Define HardwareProfile {hw} or correct hardware_profile of BaremetalNode {}.",
+                    "{}Define HardwareProfile {hw} or correct hardware_profile of BaremetalNode {}.",
+                    suggest.hint(hw, site.hardware_profiles.iter().map(|h| h.name.as_str())),
                     node.name
                 ),
                 vec![doc()],
-                Some(node.source.clone()),
+                at("hardware_profile"),
             ),
             Some(hw) => {
                 let key = (
@@ -319,7 +331,7 @@ fn compile_node(
             }
         },
     };
-    let mut check_network = |what: &str, name: Option<&str>| {
+    let mut check_network = |what: &str, name: Option<&str>, source: Option<Source>| {
         if let Some(name) = name
             && site.network(name).is_none()
         {
@@ -328,19 +340,31 @@ fn compile_node(
                     "{what} {name} of BaremetalNode {} is not a defined Network",
                     node.name
                 ),
-                &format!("Define Network {name} or correct {what}."),
+                &format!(
+                    "{}Define Network {name} or correct {what}.",
+                    suggest.hint(name, site.networks.iter().map(|n| n.name.as_str()))
+                ),
                 vec![doc()],
-                Some(node.source.clone()),
+                source,
             );
         }
     };
-    check_network("primary_network", config.primary_network.as_deref());
+    check_network(
+        "primary_network",
+        config.primary_network.as_deref(),
+        at("primary_network"),
+    );
     for addr in node.addressing.iter().filter(|a| a.kind == AddressType::Dhcp) {
-        check_network("DHCP addressing network", Some(&addr.network));
+        check_network(
+            "DHCP addressing network",
+            Some(&addr.network),
+            Some(addr.source.clone()),
+        );
     }
     check_network(
         "oob.network",
         config.oob_parameters.get("network").map(String::as_str),
+        at("oob.network"),
     );
     // Rack documents are optional in Drydock (metadata.rack is a label), so a missing one is
     // worth a warning only when the design describes its racks at all.
@@ -350,7 +374,10 @@ fn compile_node(
     {
         report.warn(
             &format!("Rack {rack} of BaremetalNode {} is not defined", node.name),
-            &format!("Define a Rack document named {rack} or correct metadata.rack."),
+            &format!(
+                "{}Define a Rack document named {rack} or correct metadata.rack.",
+                suggest.hint(rack, site.racks.iter().map(|r| r.name.as_str()))
+            ),
             vec![doc()],
             Some(node.source.clone()),
         );
@@ -370,6 +397,34 @@ fn compile_node(
         oob_type,
         domain,
     }
+}
+
+/// Where a node's `field` was written: in the node, else in the nearest host profile of its
+/// chain that writes it, else the node's document.
+fn written_at(site: &Site, node: &BaremetalNode, field: &str) -> Source {
+    if let Some(at) = node.field_lines.written(&node.source, field) {
+        return at;
+    }
+    let mut parent = node.config.host_profile.as_deref();
+    // A chain visits each profile once, unless it is a cycle (reported elsewhere).
+    for _ in 0..site.host_profiles.len() {
+        let Some(profile) = parent.and_then(|name| site.host_profile(name)) else {
+            break;
+        };
+        if let Some(at) = profile.field_lines.written(&profile.source, field) {
+            return at;
+        }
+        // A compiled profile's `host_profile` is its own only when it writes one.
+        if profile
+            .field_lines
+            .written(&profile.source, "host_profile")
+            .is_none()
+        {
+            break;
+        }
+        parent = profile.config.host_profile.as_deref();
+    }
+    node.source.clone()
 }
 
 /// Replaces `hardwareprofile:cpuset.<set>` and `hardwareprofile:hugepages.<conf>.size|count`
@@ -421,7 +476,8 @@ fn resolve_kernel_params(
     (Arc::new(out), problems)
 }
 
-fn check_network_references(site: &Site, report: &mut RuleReport) {
+fn check_network_references(site: &Site, suggest: &Suggester, report: &mut RuleReport) {
+    let networks = || site.networks.iter().map(|n| n.name.as_str());
     for link in &site.network_links {
         let doc = vec![DocRef::new(Kind::NetworkLink, &link.name)];
         for net in link.allowed_networks() {
@@ -431,9 +487,12 @@ fn check_network_references(site: &Site, report: &mut RuleReport) {
                         "Network link {} allows network {net}, which is not defined",
                         link.name
                     ),
-                    &format!("Define Network {net} or remove it from allowed_networks."),
+                    &format!(
+                        "{}Define Network {net} or remove it from allowed_networks.",
+                        suggest.hint(net, networks())
+                    ),
                     doc.clone(),
-                    Some(link.source.clone()),
+                    Some(link.field_source("allowed_networks")),
                 );
             }
         }
@@ -445,9 +504,12 @@ fn check_network_references(site: &Site, report: &mut RuleReport) {
                     "Network link {} native network {native} is not defined",
                     link.name
                 ),
-                &format!("Define Network {native} or correct trunking.default_network."),
+                &format!(
+                    "{}Define Network {native} or correct trunking.default_network.",
+                    suggest.hint(native, networks())
+                ),
                 doc.clone(),
-                Some(link.source.clone()),
+                Some(link.field_source("trunking")),
             );
         }
     }
@@ -459,7 +521,10 @@ fn check_network_references(site: &Site, report: &mut RuleReport) {
                         "Rack {} lists local network {net}, which is not defined",
                         rack.name
                     ),
-                    &format!("Define Network {net} or remove it from local_networks."),
+                    &format!(
+                        "{}Define Network {net} or remove it from local_networks.",
+                        suggest.hint(net, networks())
+                    ),
                     vec![DocRef::new(Kind::Rack, &rack.name)],
                     Some(rack.source.clone()),
                 );
@@ -470,7 +535,12 @@ fn check_network_references(site: &Site, report: &mut RuleReport) {
 
 /// A filter naming nodes or racks that do not exist selects nothing there: likely a typo,
 /// but not an error (Drydock did not check at all).
-fn check_filter_references(site: &Site, action: &super::model::BootAction, report: &mut RuleReport) {
+fn check_filter_references(
+    site: &Site,
+    action: &super::model::BootAction,
+    suggest: &Suggester,
+    report: &mut RuleReport,
+) {
     let Some(set) = &action.node_filter else { return };
     for f in &set.filters {
         // A node whose document failed its schema exists; it is reported by `schema`.
@@ -490,7 +560,10 @@ fn check_filter_references(site: &Site, action: &super::model::BootAction, repor
                     "BootAction {} node_filter names node {n}, which is not defined",
                     action.name
                 ),
-                "Correct node_names in the node_filter.",
+                &format!(
+                    "{}Correct node_names in the node_filter.",
+                    suggest.hint(n, site.nodes.iter().map(|n| n.name.as_str()))
+                ),
                 vec![DocRef::new(Kind::BootAction, &action.name)],
                 Some(action.source.clone()),
             );
@@ -507,7 +580,10 @@ fn check_filter_references(site: &Site, action: &super::model::BootAction, repor
                     "BootAction {} node_filter names rack {r}, which is not defined",
                     action.name
                 ),
-                "Correct rack_names in the node_filter.",
+                &format!(
+                    "{}Correct rack_names in the node_filter.",
+                    suggest.hint(r, site.racks.iter().map(|r| r.name.as_str()))
+                ),
                 vec![DocRef::new(Kind::BootAction, &action.name)],
                 Some(action.source.clone()),
             );
@@ -515,9 +591,15 @@ fn check_filter_references(site: &Site, action: &super::model::BootAction, repor
     }
 }
 
+/// The most routes route domains may add to a site. A domain of M networks adds M x (M - 1),
+/// so a few thousand networks in one domain would otherwise take gigabytes; real domains
+/// (a storage network per rack) stay far below.
+pub const MAX_ROUTE_DOMAIN_ROUTES: usize = 100_000;
+
 /// For every route domain, each network with a `routedomain` route to it gets a route to
-/// every other member CIDR of that domain (Drydock's `render_route_domains`).
-fn render_route_domains(networks: &mut [super::model::Network]) {
+/// every other member CIDR of that domain (Drydock's `render_route_domains`), up to
+/// [`MAX_ROUTE_DOMAIN_ROUTES`] in all.
+fn render_route_domains(networks: &mut [super::model::Network], report: &mut RuleReport) {
     let mut domains: IndexMap<String, Vec<String>> = IndexMap::new();
     for n in networks.iter() {
         if let (Some(rd), Some(cidr)) = (&n.routedomain, &n.cidr) {
@@ -527,22 +609,40 @@ fn render_route_domains(networks: &mut [super::model::Network]) {
     if domains.is_empty() {
         return;
     }
+    let mut total = 0usize;
     for n in networks.iter_mut() {
         let mut added = Vec::new();
         for (rd, cidrs) in &domains {
             let Some(r) = n.routes.iter().find(|r| r.routedomain.as_deref() == Some(rd)) else {
                 continue;
             };
-            if let (Some(gw), Some(metric)) = (&r.gateway, r.metric) {
-                for c in cidrs.iter().filter(|c| Some(*c) != n.cidr.as_ref()) {
-                    added.push(Route {
-                        subnet: Some(c.clone()),
-                        gateway: Some(gw.clone()),
-                        metric: Some(metric),
-                        routedomain: None,
-                        source: r.source.clone(),
-                    });
-                }
+            let (Some(gw), Some(metric)) = (&r.gateway, r.metric) else {
+                continue;
+            };
+            let others = || cidrs.iter().filter(|c| Some(*c) != n.cidr.as_ref());
+            let count = others().count();
+            if total + count > MAX_ROUTE_DOMAIN_ROUTES {
+                report.error(
+                    &format!(
+                        "Route domain {rd} would add more than {MAX_ROUTE_DOMAIN_ROUTES} routes to the site (it has {} networks; each gets a route to every other)",
+                        cidrs.len()
+                    ),
+                    "Split the route domain, or route its networks through a summary subnet; routes past the limit are not added.",
+                    vec![DocRef::new(Kind::Network, &n.name)],
+                    Some(r.source.clone()),
+                );
+                return;
+            }
+            total += count;
+            for c in others() {
+                added.push(Route {
+                    subnet: Some(c.clone()),
+                    gateway: Some(gw.clone()),
+                    metric: Some(metric),
+                    routedomain: None,
+                    source: r.source.clone(),
+                    rendered: true,
+                });
             }
         }
         n.routes.extend(added);

@@ -48,6 +48,7 @@ impl Node {
             name: self.name.clone(),
             source: self.source.clone(),
             config: self.config.clone(),
+            field_lines: Default::default(),
             addressing: self.addressing.clone(),
             boot_mac: self.boot_mac.clone(),
         };

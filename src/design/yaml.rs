@@ -45,13 +45,21 @@ pub struct YamlDocument<'a> {
     pub duplicates: Vec<DuplicateKey>,
 }
 
-/// A syntax error with its 1-based position.
+/// Why a stream was refused: bad YAML, or YAML that goes past one of drydock's limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    Syntax,
+    Limit,
+}
+
+/// A syntax error (or a limit reached) with its 1-based position.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("line {line}, column {col}: {message}")]
 pub struct SyntaxError {
     pub line: u32,
     pub col: u32,
     pub message: String,
+    pub kind: ErrorKind,
 }
 
 impl From<ScanError> for SyntaxError {
@@ -61,6 +69,7 @@ impl From<ScanError> for SyntaxError {
             line: m.line() as u32,
             col: m.col() as u32 + 1,
             message: e.info(),
+            kind: ErrorKind::Syntax,
         }
     }
 }
@@ -68,8 +77,13 @@ impl From<ScanError> for SyntaxError {
 /// The deepest nesting accepted; deeper input is refused instead of exhausting the stack.
 const MAX_DEPTH: usize = 256;
 
-/// The most nodes one document may stand for once aliases are expanded ("billion laughs").
-const MAX_NODES: u64 = 1_000_000;
+/// The most nodes aliases may add to one file ("billion laughs").
+pub const MAX_ALIAS_NODES: u64 = 1_000_000;
+
+/// The most scalar text aliases may add to one file: nodes alone do not bound memory, since
+/// one alias of a long string copies all of it. Real designs anchor a few blocks and stay far
+/// below this.
+pub const MAX_ALIAS_BYTES: u64 = 32 << 20;
 
 impl<'a> Node<'a> {
     pub fn as_str(&self) -> Option<&str> {
@@ -235,7 +249,8 @@ pub fn documents(text: &str) -> impl Iterator<Item = Result<YamlDocument<'_>, Sy
     let mut builder = Builder {
         parser: Parser::new_from_str(text),
         anchors: HashMap::default(),
-        materialised: 0,
+        materialised: Size::default(),
+        expanded: Size::default(),
     };
     let mut failed = false;
     std::iter::from_fn(move || {
@@ -248,12 +263,47 @@ pub fn documents(text: &str) -> impl Iterator<Item = Result<YamlDocument<'_>, Sy
     })
 }
 
+/// How much a node stands for: nodes, and bytes of scalar text.
+#[derive(Debug, Clone, Copy, Default)]
+struct Size {
+    nodes: u64,
+    bytes: u64,
+}
+
+impl Size {
+    fn add(&mut self, other: Size) {
+        self.nodes += other.nodes;
+        self.bytes += other.bytes;
+    }
+
+    fn since(self, start: Size) -> Size {
+        Size {
+            nodes: self.nodes.saturating_sub(start.nodes),
+            bytes: self.bytes.saturating_sub(start.bytes),
+        }
+    }
+}
+
 struct Builder<'a> {
     parser: Parser<'a, granit_parser::StrInput<'a>>,
-    /// Anchored nodes and how many nodes each stands for (aliases copy them).
-    anchors: HashMap<usize, (Node<'a>, u64)>,
-    /// Nodes materialised in the current document, aliases counted in full.
-    materialised: u64,
+    /// Anchored nodes and how much each stands for (aliases copy them).
+    anchors: HashMap<usize, (Node<'a>, Size)>,
+    /// What the current document holds so far, aliases counted in full (sizes anchors).
+    materialised: Size,
+    /// What aliases added to the whole stream, held to the limits: per file, so that many
+    /// documents each under a limit cannot add up to a bomb.
+    expanded: Size,
+}
+
+fn limit(line: u32, col: u32, what: String) -> SyntaxError {
+    SyntaxError {
+        line,
+        col,
+        message: format!(
+            "aliases expand to more than {what} in this file (drydock's limit against alias bombs; real designs stay far below it): check what the anchors here repeat, or write the repeated values out"
+        ),
+        kind: ErrorKind::Limit,
+    }
 }
 
 enum Frame<'a> {
@@ -275,7 +325,7 @@ impl<'a> Builder<'a> {
             match ev {
                 Event::DocumentStart(..) => {
                     self.anchors.clear();
-                    self.materialised = 0;
+                    self.materialised = Size::default();
                     let mut duplicates = Vec::new();
                     let root = self.node(&mut duplicates)?.unwrap_or(Node {
                         value: Value::Null,
@@ -296,7 +346,7 @@ impl<'a> Builder<'a> {
     fn node(&mut self, dups: &mut Vec<DuplicateKey>) -> Result<Option<Node<'a>>, SyntaxError> {
         let mut stack: Vec<Frame<'a>> = Vec::new();
         // Node count when each open collection started, to size anchored collections.
-        let mut starts: Vec<u64> = Vec::new();
+        let mut starts: Vec<Size> = Vec::new();
         loop {
             let Some((ev, line, col)) = self.next()? else {
                 return Ok(None);
@@ -305,27 +355,32 @@ impl<'a> Builder<'a> {
                 Event::DocumentEnd if stack.is_empty() => return Ok(None),
                 Event::Scalar(text, style, anchor, tag) => {
                     let tag = tag.map(|t| t.suffix().to_string());
+                    let size = Size {
+                        nodes: 1,
+                        bytes: text.len() as u64,
+                    };
                     let node = Node {
                         value: resolve_scalar(text, style, tag.as_deref()),
                         line,
                         col,
                     };
-                    self.materialised += 1;
+                    self.materialised.add(size);
                     if anchor != 0 {
-                        self.anchors.insert(anchor, (node.clone(), 1));
+                        self.anchors.insert(anchor, (node.clone(), size));
                     }
                     node
                 }
                 Event::Alias(id) => match self.anchors.get(&id) {
-                    Some((_, size)) if self.materialised + size > MAX_NODES => {
-                        return Err(SyntaxError {
-                            line,
-                            col,
-                            message: format!("aliases expand to more than {MAX_NODES} nodes"),
-                        });
-                    }
                     Some((n, size)) => {
-                        self.materialised += size;
+                        // Checked before the copy is made: the copy is what costs memory.
+                        if self.expanded.nodes + size.nodes > MAX_ALIAS_NODES {
+                            return Err(limit(line, col, format!("{MAX_ALIAS_NODES} nodes")));
+                        }
+                        if self.expanded.bytes + size.bytes > MAX_ALIAS_BYTES {
+                            return Err(limit(line, col, format!("{} MiB of text", MAX_ALIAS_BYTES >> 20)));
+                        }
+                        self.expanded.add(*size);
+                        self.materialised.add(*size);
                         Node {
                             line,
                             col,
@@ -337,6 +392,7 @@ impl<'a> Builder<'a> {
                             line,
                             col,
                             message: "alias refers to an unknown anchor".into(),
+                            kind: ErrorKind::Syntax,
                         });
                     }
                 },
@@ -345,7 +401,10 @@ impl<'a> Builder<'a> {
                         return Err(SyntaxError {
                             line,
                             col,
-                            message: format!("nesting deeper than {MAX_DEPTH} levels"),
+                            message: format!(
+                                "nesting deeper than {MAX_DEPTH} levels (drydock's limit; designs nest a few levels): check the brackets and indentation here"
+                            ),
+                            kind: ErrorKind::Limit,
                         });
                     }
                     let start = Node {
@@ -354,7 +413,7 @@ impl<'a> Builder<'a> {
                         col,
                     };
                     starts.push(self.materialised);
-                    self.materialised += 1;
+                    self.materialised.nodes += 1;
                     if matches!(ev, Event::SequenceStart(..)) {
                         stack.push(Frame::Seq(start, Vec::new(), anchor));
                     } else {
@@ -364,7 +423,7 @@ impl<'a> Builder<'a> {
                 }
                 Event::SequenceEnd => match stack.pop() {
                     Some(Frame::Seq(start, items, anchor)) => {
-                        let size = self.materialised - starts.pop().unwrap_or(0);
+                        let size = self.materialised.since(starts.pop().unwrap_or_default());
                         self.finish(
                             Node {
                                 value: Value::Seq(items),
@@ -380,7 +439,7 @@ impl<'a> Builder<'a> {
                     Some(Frame::Map(start, entries, _, anchor)) => {
                         let entries = apply_merge_keys(entries);
                         let entries = dedupe_keys(entries, dups);
-                        let size = self.materialised - starts.pop().unwrap_or(0);
+                        let size = self.materialised.since(starts.pop().unwrap_or_default());
                         self.finish(
                             Node {
                                 value: Value::Map(entries),
@@ -405,7 +464,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn finish(&mut self, node: Node<'a>, anchor: usize, size: u64) -> Node<'a> {
+    fn finish(&mut self, node: Node<'a>, anchor: usize, size: Size) -> Node<'a> {
         if anchor != 0 {
             self.anchors.insert(anchor, (node.clone(), size));
         }
@@ -661,5 +720,39 @@ mod tests {
         assert_eq!(one("[pkg1, pkg2]").python_repr(), "['pkg1', 'pkg2']");
         assert_eq!(one("~").python_repr(), "None");
         assert_eq!(one("{a: true}").python_repr(), "{'a': True}");
+    }
+
+    /// A file of `count` aliases of one anchored string of `len` bytes.
+    fn string_bomb(len: usize, count: usize) -> String {
+        let mut text = format!("big: &big {}\nuses:\n", "x".repeat(len));
+        for _ in 0..count {
+            text.push_str("- *big\n");
+        }
+        text
+    }
+
+    #[test]
+    fn aliases_are_bounded_by_the_text_they_copy() {
+        // 300 KB that would expand to 5 GB: few nodes, many bytes.
+        let started = std::time::Instant::now();
+        let e = parse_stream(&string_bomb(100_000, 50_000)).unwrap_err();
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        assert_eq!(e.kind, ErrorKind::Limit, "{e}");
+        assert!(
+            e.message.contains("aliases expand to more than 32 MiB of text"),
+            "{e}"
+        );
+        assert!(e.message.contains("write the repeated values out"), "{e}");
+        assert!(e.line > 3, "at the alias that went over: {e}");
+        // What real designs do, anchoring a block and reusing it, stays well inside.
+        parse_stream(&string_bomb(1_000, 10_000)).unwrap();
+    }
+
+    #[test]
+    fn the_alias_limit_is_per_file_not_per_document() {
+        // Each document alone stays under the limit; together they would not.
+        let doc = format!("---\n{}", string_bomb(100_000, 100));
+        let e = parse_stream(&doc.repeat(10)).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Limit, "{e}");
     }
 }

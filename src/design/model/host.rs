@@ -7,8 +7,8 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 use serde_json::{Value as J, json};
 
-use super::Source;
 use super::reader::{self, Reader, json_map, json_opt, json_strings};
+use super::{FieldLines, Source};
 use crate::design::model::ConvertError;
 use crate::design::yaml::Node;
 
@@ -163,11 +163,20 @@ pub struct HostConfig {
     pub interfaces: Arc<Vec<Interface>>,
 }
 
+/// The fields of profiles and nodes that name other documents, whose lines messages give.
+pub(crate) const REFERENCE_FIELDS: [&str; 4] = [
+    "host_profile",
+    "hardware_profile",
+    "primary_network",
+    "oob.network",
+];
+
 #[derive(Debug, Clone)]
 pub struct HostProfile {
     pub name: String,
     pub source: Source,
     pub config: HostConfig,
+    pub field_lines: FieldLines,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,6 +199,7 @@ pub struct BaremetalNode {
     pub name: String,
     pub source: Source,
     pub config: HostConfig,
+    pub field_lines: FieldLines,
     pub addressing: Vec<Address>,
     pub boot_mac: Option<String>,
 }
@@ -200,6 +210,7 @@ impl HostProfile {
             name: name.to_string(),
             source: r.source.clone(),
             config: HostConfig::convert(r, body)?,
+            field_lines: FieldLines::read(body, &REFERENCE_FIELDS),
         })
     }
 }
@@ -235,6 +246,7 @@ impl BaremetalNode {
             name: name.to_string(),
             source: r.source.clone(),
             config,
+            field_lines: FieldLines::read(body, &REFERENCE_FIELDS),
             addressing,
             boot_mac,
         })

@@ -59,14 +59,24 @@ impl fmt::Display for Source {
 pub struct FieldLines(Vec<(&'static str, u32)>);
 
 impl FieldLines {
+    /// `fields` are top-level keys, or dotted paths (`oob.network`) to nested ones.
     pub(crate) fn read(body: &crate::design::yaml::Node, fields: &[&'static str]) -> FieldLines {
         FieldLines(
-            body.as_map()
-                .unwrap_or(&[])
+            fields
                 .iter()
-                .filter_map(|(k, _)| {
-                    let key = k.as_str()?;
-                    fields.iter().find(|f| **f == key).map(|f| (*f, k.line))
+                .filter_map(|f| {
+                    let mut node = body;
+                    let mut line = None;
+                    for key in f.split('.') {
+                        let (k, v) = node
+                            .as_map()?
+                            .iter()
+                            .rev()
+                            .find(|(k, _)| k.as_str() == Some(key))?;
+                        line = Some(k.line);
+                        node = v;
+                    }
+                    Some((*f, line?))
                 })
                 .collect(),
         )
@@ -74,10 +84,15 @@ impl FieldLines {
 
     /// Where `field` was written, else `doc` (where the document starts).
     pub fn source(&self, doc: &Source, field: &str) -> Source {
-        match self.0.iter().find(|(f, _)| *f == field) {
-            Some((_, line)) => doc.at(*line),
-            None => doc.clone(),
-        }
+        self.written(doc, field).unwrap_or_else(|| doc.clone())
+    }
+
+    /// Where `field` was written, if this document writes it.
+    pub fn written(&self, doc: &Source, field: &str) -> Option<Source> {
+        self.0
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, line)| doc.at(*line))
     }
 }
 

@@ -42,6 +42,9 @@ pub struct Route {
     pub metric: Option<i64>,
     pub routedomain: Option<String>,
     pub source: Source,
+    /// Added by a route domain (a copy of the gateway and metric of the written route at
+    /// `source`), not written in the design.
+    pub rendered: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -112,6 +115,7 @@ impl Network {
                 metric: reader::int(item, "metric"),
                 routedomain: reader::string(item, "routedomain"),
                 source: r.at(item),
+                rendered: false,
             })
             .collect();
         let dns = reader::get(body, "dns");
@@ -169,27 +173,21 @@ impl Network {
     }
 }
 
-/// Python's repr of a route list, which Drydock quotes in "No gateway found" messages.
-pub fn python_routes_repr(routes: &[Route]) -> String {
+/// Python's repr of a route (a dict), as Drydock quotes routes in "No gateway found".
+pub fn python_route_repr(r: &Route) -> String {
     let q = |v: &Option<String>| match v {
         Some(s) => crate::design::yaml::python_str_repr(s),
         None => "None".into(),
     };
-    let items: Vec<String> = routes
-        .iter()
-        .map(|r| {
-            let metric = r
-                .metric
-                .map(|m| format!("'{m}'"))
-                .unwrap_or_else(|| "None".into());
-            format!(
-                "{{'subnet': {}, 'gateway': {}, 'metric': {}, 'routedomain': {}}}",
-                q(&r.subnet),
-                q(&r.gateway),
-                metric,
-                q(&r.routedomain)
-            )
-        })
-        .collect();
-    format!("[{}]", items.join(", "))
+    let metric = r
+        .metric
+        .map(|m| format!("'{m}'"))
+        .unwrap_or_else(|| "None".into());
+    format!(
+        "{{'subnet': {}, 'gateway': {}, 'metric': {}, 'routedomain': {}}}",
+        q(&r.subnet),
+        q(&r.gateway),
+        metric,
+        q(&r.routedomain)
+    )
 }

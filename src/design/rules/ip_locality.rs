@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use super::prelude::*;
-use crate::design::model::{AddressType, network::python_routes_repr};
+use crate::design::model::{AddressType, network::python_route_repr};
 
 pub const RULE: Rule = Rule {
     id: "ip-locality",
@@ -27,10 +27,14 @@ fn check(site: &Site, _: &Context, report: &mut RuleReport) {
     for net in &site.networks {
         let doc = || vec![DocRef::new(Kind::Network, &net.name)];
         let cidr = net.cidr.as_deref().and_then(|c| c.parse::<IpNet>().ok());
-        for route in &net.routes {
+        // A route a domain added has the gateway of the written route it copies, which is
+        // checked itself: checking each copy would say the same thing once per member.
+        for route in net.routes.iter().filter(|r| !r.rendered) {
             match route.gateway.as_deref().filter(|g| !g.is_empty()) {
                 None => report.error(
-                    &format!("No gateway found for route {}.", python_routes_repr(&net.routes)),
+                    // Drydock quoted the network's whole route list here, which made the output
+                    // grow with the square of the routes; the route itself is what is wrong.
+                    &format!("No gateway found for route {}.", python_route_repr(route)),
                     "Define a network-local gateway for the route.",
                     doc(),
                     Some(route.source.clone()),
@@ -172,8 +176,27 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                "IP Locality Check: No gateway found for route [{'subnet': '0.0.0.0/0', 'gateway': None, 'metric': '10', 'routedomain': None}]."
+                "IP Locality Check: No gateway found for route {'subnet': '0.0.0.0/0', 'gateway': None, 'metric': '10', 'routedomain': None}."
             ]
+        );
+    }
+
+    #[test]
+    fn each_route_without_gateway_quotes_only_itself() {
+        let routes: Vec<String> = (0..2000)
+            .map(|i| format!("{{subnet: 10.{}.{}.0/24, metric: 10}}", i / 256, i % 256))
+            .collect();
+        let yaml = base_with(
+            "routes: [{subnet: 0.0.0.0/0, gateway: 10.23.1.1, metric: 10}]",
+            &format!("routes: [{}]", routes.join(", ")),
+        );
+        let got = errors(&run(&RULE, &yaml));
+        assert_eq!(got.len(), 2000);
+        // Checked by length first so a failure does not print megabytes.
+        assert!(got.iter().all(|m| m.len() < 200), "{} bytes", got[0].len());
+        assert_eq!(
+            got[1999],
+            "IP Locality Check: No gateway found for route {'subnet': '10.7.207.0/24', 'gateway': None, 'metric': '10', 'routedomain': None}."
         );
     }
 

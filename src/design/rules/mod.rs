@@ -178,6 +178,77 @@ pub(crate) mod testing {
         assert_eq!(ids.len(), ALL.len());
     }
 
+    /// Bytes of every message and hint all rules give on `yaml`.
+    fn output_bytes(yaml: &str) -> usize {
+        validate(&site(yaml), &Context::default(), None)
+            .iter()
+            .map(|m| m.message.len() + m.diagnostic.len())
+            .sum()
+    }
+
+    /// Doubling what a design repeats at most doubles what validation says about it (plus
+    /// the fixed messages): a message quotes its own item, never the whole list.
+    fn assert_linear(what: &str, design: impl Fn(usize) -> String) {
+        let fixed = output_bytes(&design(0));
+        let one = output_bytes(&design(200)) - fixed;
+        let two = output_bytes(&design(400)) - fixed;
+        assert!(one > 0, "{what}: the test design gives no messages");
+        assert!(
+            two <= one * 2 + one / 10,
+            "{what}: {one} bytes of messages for 200, {two} for 400"
+        );
+    }
+
+    #[test]
+    fn every_rule_output_is_linear_in_its_input() {
+        assert_linear("routes without a gateway", |n| {
+            let routes: Vec<String> = (0..n)
+                .map(|i| format!("{{subnet: 10.{}.{}.0/24, metric: 10}}", i / 256, i % 256))
+                .collect();
+            BASE.replacen(
+                "routes: [{subnet: 0.0.0.0/0, gateway: 10.23.1.1, metric: 10}]",
+                &format!("routes: [{}]", routes.join(", ")),
+                1,
+            )
+        });
+        assert_linear("links allowing the same networks", |n| {
+            let mut yaml = BASE.to_string();
+            for i in 0..n {
+                yaml.push_str(&format!(
+                    "---\nschema: 'drydock/NetworkLink/v1'\nmetadata: {{name: extra{i}}}\ndata: {{allowed_networks: [mgmt, storage]}}\n"
+                ));
+            }
+            yaml
+        });
+        assert_linear("a route domain's networks with foreign gateways", |n| {
+            let mut yaml = BASE.to_string();
+            for i in 0..n {
+                yaml.push_str(&format!(
+                    "---\nschema: 'drydock/Network/v1'\nmetadata: {{name: rd{i}}}\ndata: {{cidr: 10.{}.{}.0/24, routedomain: stor, routes: [{{routedomain: stor, gateway: 10.99.0.1, metric: 10}}]}}\n",
+                    100 + i / 256,
+                    i % 256
+                ));
+            }
+            yaml
+        });
+        assert_linear("static addresses on a network that does not exist", |n| {
+            let addrs: String = (0..n)
+                .map(|i| {
+                    format!(
+                        "\n    - {{network: ghost, address: 10.9.{}.{}}}",
+                        i / 250,
+                        i % 250 + 1
+                    )
+                })
+                .collect();
+            BASE.replacen(
+                "{network: mgmt, address: 10.23.1.10}",
+                &format!("{{network: mgmt, address: 10.23.1.10}}{addrs}"),
+                1,
+            )
+        });
+    }
+
     #[test]
     fn base_site_passes_every_rule() {
         let s = site(BASE);

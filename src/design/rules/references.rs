@@ -122,4 +122,91 @@ mod tests {
         );
         assert!(errors(&got).is_empty());
     }
+
+    #[test]
+    fn route_domain_expansion_is_bounded() {
+        // 400 networks in one domain would add 159,600 routes.
+        let mut yaml = BASE.to_string();
+        for i in 0..400 {
+            yaml.push_str(&format!(
+                "---\nschema: 'drydock/Network/v1'\nmetadata: {{name: rd{i}}}\ndata: {{cidr: 10.{}.{}.0/24, routedomain: stor, routes: [{{routedomain: stor, gateway: 10.{}.{}.1, metric: 10}}]}}\n",
+                100 + i / 256,
+                i % 256,
+                100 + i / 256,
+                i % 256
+            ));
+        }
+        let s = site(&yaml);
+        let routes: usize = s.networks.iter().map(|n| n.routes.len()).sum();
+        assert!(routes <= 101_000, "{routes}");
+        let got = errors(&run(&RULE, &yaml));
+        assert_eq!(got.len(), 1, "{:?}", got.first());
+        assert!(
+            got[0].contains("Route domain stor would add more than 100000 routes"),
+            "{}",
+            got[0]
+        );
+    }
+
+    /// The message of the references rule on `yaml` that contains `text`.
+    fn message(yaml: &str, text: &str) -> crate::design::validation::Message {
+        RULE.run(&site(yaml), &Default::default())
+            .into_iter()
+            .find(|m| m.message.contains(text))
+            .unwrap_or_else(|| panic!("no message contains {text:?}"))
+    }
+
+    fn line_of(yaml: &str, text: &str) -> u32 {
+        let at = yaml.find(text).expect("the design has the text");
+        yaml[..at].matches('\n').count() as u32 + 1
+    }
+
+    #[test]
+    fn dangling_references_point_at_their_line_and_suggest_the_closest_name() {
+        let yaml = base_with("  host_profile: compute\n", "  host_profile: computer\n");
+        let m = message(&yaml, "HostProfile computer not found");
+        assert_eq!(m.source.unwrap().line, line_of(&yaml, "host_profile: computer"));
+        assert!(
+            m.diagnostic.starts_with("Did you mean compute? "),
+            "{}",
+            m.diagnostic
+        );
+
+        let yaml = base_with("  hardware_profile: gen10\n", "  hardware_profile: gen11\n");
+        let m = message(&yaml, "HardwareProfile gen11 not found");
+        assert!(
+            m.diagnostic.starts_with("Did you mean gen10? "),
+            "{}",
+            m.diagnostic
+        );
+
+        let yaml = base_with("  primary_network: mgmt\n", "  primary_network: mgnt\n");
+        let m = message(&yaml, "primary_network mgnt");
+        assert_eq!(m.source.unwrap().line, line_of(&yaml, "primary_network: mgnt"));
+        assert!(
+            m.diagnostic.starts_with("Did you mean mgmt? "),
+            "{}",
+            m.diagnostic
+        );
+
+        let yaml = base_with(
+            "allowed_networks: [mgmt, storage]",
+            "allowed_networks: [mgmt, storrage]",
+        );
+        let m = message(&yaml, "allows network storrage");
+        assert!(
+            m.diagnostic.starts_with("Did you mean storage? "),
+            "{}",
+            m.diagnostic
+        );
+
+        // Nothing close: no guess.
+        let yaml = base_with("  host_profile: compute\n", "  host_profile: zzzzzzzz\n");
+        let m = message(&yaml, "HostProfile zzzzzzzz not found");
+        assert!(
+            m.diagnostic.starts_with("Define HostProfile zzzzzzzz"),
+            "{}",
+            m.diagnostic
+        );
+    }
 }

@@ -1,6 +1,8 @@
 //! DD1007 Allowed Network Check: each network rides one link only, and every network on a
 //! node interface is allowed on that interface's link.
 
+use rustc_hash::FxHashMap as HashMap;
+
 use super::prelude::*;
 
 pub const RULE: Rule = Rule {
@@ -11,24 +13,25 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(site: &Site, _: &Context, report: &mut RuleReport) {
-    let links = &site.network_links;
-    // Pairs of links, not nodes: a site has a handful of links.
-    for (i, a) in links.iter().enumerate() {
-        for b in &links[i + 1..] {
-            for net in a
-                .allowed_networks()
-                .iter()
-                .filter(|n| b.allowed_networks().contains(n))
-            {
-                report.error(
+    // Each later link is paired with the first link that allows the network, not with
+    // every earlier one: one message per extra allowance keeps the output linear.
+    let mut first_link: HashMap<&str, &str> = HashMap::default();
+    for link in &site.network_links {
+        for net in link.allowed_networks() {
+            match first_link.get(net.as_str()) {
+                Some(&first) if first != link.name => report.error(
                     &format!(
-                        "Allowed network {net} duplicated on NetworkLink {} and NetworkLink {}",
-                        a.name, b.name
+                        "Allowed network {net} duplicated on NetworkLink {first} and NetworkLink {}",
+                        link.name
                     ),
                     "Each network is only allowed to cross a single network link.",
                     vec![],
-                    Some(b.field_source("allowed_networks")),
-                );
+                    Some(link.field_source("allowed_networks")),
+                ),
+                Some(_) => {}
+                None => {
+                    first_link.insert(net, &link.name);
+                }
             }
         }
     }
