@@ -254,3 +254,32 @@ fn with_format_json_a_failure_is_a_json_document_too() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(stdout_json(&out)["error"]["kind"], "usage");
 }
+
+/// `-vv` shows drydock's debugging detail, not its dependencies' (HTTP, TLS, ...).
+#[test]
+fn debug_detail_is_drydocks_own() {
+    let site = drydock::design::load(&[example_site()]).unwrap();
+    let sim = drydock::sim::Sim::start(drydock::sim::SimOptions::default(), Some(&site)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("call.lua");
+    std::fs::write(
+        &script,
+        "drydock.log.debug('mine')\nreturn drydock.maas.connect():version().version\n",
+    )
+    .unwrap();
+    let out = drydock()
+        .env("DRYDOCK_MAAS_URL", sim.url())
+        .env("DRYDOCK_MAAS_API_KEY", sim.key().expose())
+        .args(["-vv", "script"])
+        .arg(&script)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("mine"), "drydock's debug lines are shown: {err}");
+    let foreign: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("DEBUG") && !l.contains(" drydock"))
+        .collect();
+    assert!(foreign.is_empty(), "other crates' debug lines: {foreign:?}");
+}
