@@ -147,31 +147,42 @@ fn killed_twenty_times_every_step_runs_once() {
     assert_eq!(back, v);
 }
 
-#[test]
-fn a_step_killed_while_running_runs_again_and_the_others_do_not() {
-    let dir = tempfile::tempdir().unwrap();
-    let journal = dir.path().join("journal.redb");
-    let out = dir.path().join("steps.txt");
-    let mut child = Command::new(bin())
+/// Starts `interrupted.lua` (its slow step sleeps `seconds`) and returns once that step has
+/// begun, so the caller can kill the process inside it.
+fn inside_the_slow_step(
+    journal: &std::path::Path,
+    out: &std::path::Path,
+    seconds: &str,
+) -> std::process::Child {
+    let child = Command::new(bin())
         .arg("--journal")
-        .arg(&journal)
+        .arg(journal)
         .arg("script")
         .arg(repo().join("tests/fixtures/lua/interrupted.lua"))
-        .arg(&out)
-        .arg("1.5")
+        .arg(out)
+        .arg(seconds)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    // Kill inside the slow step: once its line is written.
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while !std::fs::read_to_string(&out).unwrap_or_default().contains("slow") {
+    while !std::fs::read_to_string(out).unwrap_or_default().contains("slow") {
         assert!(
             std::time::Instant::now() < deadline,
             "the slow step never started"
         );
         std::thread::sleep(Duration::from_millis(10));
     }
+    child
+}
+
+#[test]
+fn a_step_killed_while_running_runs_again_and_the_others_do_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.redb");
+    let out = dir.path().join("steps.txt");
+    // Kill inside the slow step: once its line is written.
+    let mut child = inside_the_slow_step(&journal, &out, "1.5");
     child.kill().unwrap();
     child.wait().unwrap();
 
@@ -224,25 +235,7 @@ fn a_task_whose_process_is_gone_shows_as_interrupted_with_its_resume_command() {
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("journal.redb");
     let out = dir.path().join("steps.txt");
-    let mut child = Command::new(bin())
-        .arg("--journal")
-        .arg(&journal)
-        .arg("script")
-        .arg(repo().join("tests/fixtures/lua/interrupted.lua"))
-        .arg(&out)
-        .arg("3")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while !std::fs::read_to_string(&out).unwrap_or_default().contains("slow") {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the slow step never started"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let mut child = inside_the_slow_step(&journal, &out, "3");
     let tasks = |args: &[&str]| {
         let o = Command::new(bin())
             .arg("--journal")
