@@ -5,5 +5,6 @@ pub mod cli;
 pub mod design;
 pub mod journal;
 pub mod maas;
+pub mod oob;
 pub mod runtime;
 pub mod sim;

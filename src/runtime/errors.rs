@@ -20,6 +20,8 @@ pub enum ErrorKind {
     Design,
     /// A MAAS call failed (or was refused before it was sent).
     Maas,
+    /// A BMC could not be reached, refused, or the machine did not do what was asked.
+    Oob,
     /// The journal could not record or read a step.
     Journal,
     /// The script itself: a Lua error, a syntax error, a bad value.
@@ -36,6 +38,7 @@ impl fmt::Display for ErrorKind {
         let text = match self {
             ErrorKind::Design => "design",
             ErrorKind::Maas => "maas",
+            ErrorKind::Oob => "oob",
             ErrorKind::Journal => "journal",
             ErrorKind::Script => "script",
             ErrorKind::Cancelled => "cancelled",
@@ -61,6 +64,20 @@ pub struct MaasCall {
     pub attempts: u32,
 }
 
+impl From<&crate::oob::OobError> for ErrorInfo {
+    fn from(e: &crate::oob::OobError) -> Self {
+        ErrorInfo {
+            retryable: e.retryable(),
+            node: Some(e.node.clone()),
+            oob: Some(Box::new(BmcCall {
+                bmc: e.bmc.clone(),
+                protocol: e.protocol.to_string(),
+            })),
+            ..ErrorInfo::of_kind(ErrorKind::Oob, e.to_string())
+        }
+    }
+}
+
 /// An error, described once. Serialized flat, so Lua reads `e.status` and JSON readers
 /// `error.status`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -81,6 +98,17 @@ pub struct ErrorInfo {
     /// The node the failed step was about.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", flatten)]
+    pub oob: Option<Box<BmcCall>>,
+}
+
+/// The BMC an OOB error came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BmcCall {
+    /// As the design names it (`10.40.0.21`, a libvirt URI); empty for a manual node.
+    pub bmc: String,
+    /// `redfish`, `ipmi`, `libvirt` or `manual`.
+    pub protocol: String,
 }
 
 impl std::error::Error for ErrorInfo {}
@@ -110,6 +138,7 @@ impl ErrorInfo {
             retryable: false,
             maas: None,
             node: None,
+            oob: None,
         }
     }
 
@@ -167,6 +196,8 @@ pub fn describe(e: &mlua::Error) -> ErrorInfo {
     }
     let mut info = if let Some(m) = cause.downcast_ref::<MaasError>() {
         ErrorInfo::from(m)
+    } else if let Some(o) = cause.downcast_ref::<crate::oob::OobError>() {
+        ErrorInfo::from(o)
     } else if let Some(known) = cause.downcast_ref::<ErrorInfo>() {
         known.clone()
     } else if let Some(j) = cause.downcast_ref::<crate::journal::JournalError>() {

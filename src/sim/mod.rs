@@ -16,6 +16,7 @@
 
 mod control;
 mod maas;
+mod bmc;
 mod physical;
 mod serve;
 
