@@ -39,6 +39,7 @@ fn main() {
             site_dir: None,
             journal: Some(dir.path().join(format!("bench-{coroutines}.redb"))),
             skip_validation: false,
+            oob: drydock::oob::OobSettings::default(),
         };
         let prepared = action::prepare(request).expect("bench task");
         let journal = prepared.journal().cloned().expect("a journaled task");

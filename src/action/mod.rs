@@ -27,6 +27,7 @@ use crate::design::Site;
 use crate::design::validation::{Message, ValidationReport};
 use crate::journal::step::{conclude, superseded};
 use crate::journal::{Journal, Selection, TaskRecord, TaskResult, TaskStatus, Work, now_ms};
+use crate::oob::OobSettings;
 use crate::runtime::errors::ErrorKind;
 use crate::runtime::{ActionContext, ErrorInfo, Loader};
 
@@ -52,6 +53,8 @@ pub struct Request {
     pub journal: Option<PathBuf>,
     /// Run an action that changes things without validating the design first.
     pub skip_validation: bool,
+    /// How BMCs are reached (`drydock.oob`).
+    pub oob: OobSettings,
 }
 
 /// Re-running an unfinished (or failed) task with its stored inputs.
@@ -62,6 +65,7 @@ pub struct Resume {
     pub design: Vec<PathBuf>,
     pub accept_design_change: bool,
     pub connection: Connection,
+    pub oob: OobSettings,
 }
 
 /// What a finished run gives back.
@@ -231,6 +235,7 @@ pub struct Prepared {
     resumed: bool,
     mode: Mode,
     job: Job,
+    oob: OobSettings,
 }
 
 enum Job {
@@ -270,6 +275,7 @@ pub fn prepare(request: Request) -> Result<Prepared, ErrorInfo> {
         request.site_dir.clone(),
         request.skip_validation,
     )?;
+    prepared.oob = request.oob;
     if let Some(path) = &request.journal {
         prepared.journal = Some(open_journal(path)?);
         let mut task = journaled::new_task(
@@ -324,6 +330,7 @@ pub fn resume(request: Resume) -> Result<Resumed, ErrorInfo> {
         site_dir,
         task.skip_validation,
     )?;
+    prepared.oob = request.oob;
     prepared.journal = Some(journal);
     prepared.task = Some(task);
     prepared.resumed = true;
@@ -388,6 +395,7 @@ fn make_ready(
         resumed: false,
         mode,
         job,
+        oob: OobSettings::default(),
     })
 }
 
@@ -494,8 +502,15 @@ impl Prepared {
             resumed,
             mode,
             job,
+            mut oob,
         } = self;
         let rt = &env.runtime;
+        oob.read_only = mode == Mode::Plan;
+        if let (Some(journal), Some(task)) = (&journal, &task) {
+            oob.manual.inbox = Some(crate::oob::inbox(journal.path(), &task.id));
+            oob.manual.task_id = Some(task.id.clone());
+        }
+        rt.set_oob(Arc::new(oob));
         let unwritten = Arc::new(Mutex::new(None));
         let mut running = None;
         if let (Some(journal), Some(task)) = (&journal, &task) {

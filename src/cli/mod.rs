@@ -1,7 +1,9 @@
 //! Command line: the options, one file per subcommand, and the mapping of outcomes to
 //! exit codes (0 ok, 1 findings, 2 bad input or failure).
 
+mod confirm;
 mod design_show;
+mod oob;
 mod output;
 mod plan;
 mod repl;
@@ -78,6 +80,8 @@ pub struct Global {
     /// Log errors only
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub oob: oob::OobArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -116,6 +120,8 @@ pub enum Command {
     Repl(repl::Args),
     /// Serve a simulated MAAS region with the design's machines
     Sim(sim::Args),
+    /// Confirm a manual (no-BMC) power or boot action a running task waits for
+    Confirm(confirm::Args),
     /// List each action and stdlib module and where it resolves (site dir or shipped)
     Scripts,
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
@@ -173,6 +179,11 @@ pub fn maas_defaults(global: &Global) -> anyhow::Result<crate::runtime::bindings
         read_only: false,
         retry_deadline: Some(std::time::Duration::from_secs(global.maas_retry_deadline)),
     })
+}
+
+/// Whether a person can answer at this terminal (a manual node's confirmation).
+fn attended() -> bool {
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
 
 /// Logs go to stderr: drydock's warnings by default, more with -v, errors only with -q;
@@ -257,6 +268,7 @@ pub fn main() -> ExitCode {
         Command::Repl(args) => check_format(g, "repl", &[Text]).and_then(|()| repl::run(args, g)),
         Command::Scripts => check_format(g, "scripts", &[Text, Json]).and_then(|()| scripts::run(g)),
         Command::Sim(args) => check_format(g, "sim", &[Text]).and_then(|()| sim::run(args, g)),
+        Command::Confirm(args) => check_format(g, "confirm", &[Text]).and_then(|()| confirm::run(args, g)),
         Command::Completions { shell } => {
             clap_complete::generate(*shell, &mut Cli::command(), "drydock", &mut std::io::stdout());
             Ok(Outcome::Clean)

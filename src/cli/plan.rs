@@ -33,6 +33,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
         site_dir: global.site_dir.clone(),
         journal: None,
         skip_validation: false,
+        oob: global.oob.settings(false)?,
     };
     finish(action::prepare(request)?, global.format)
 }

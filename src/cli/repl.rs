@@ -64,6 +64,8 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
         false,
     )?;
     let runtime = &env.runtime;
+    // The REPL owns the terminal's input, so a manual node cannot be confirmed here.
+    runtime.set_oob(std::sync::Arc::new(global.oob.settings(false)?));
     let lua = runtime.lua();
     say(&format!(
         "drydock {} REPL: Lua 5.4 with the drydock API. .help for help; .exit or Ctrl-D to leave.",
@@ -76,7 +78,9 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
             site.nodes.len(),
             paths.join(" ")
         ));
-        lua.globals().set("design", Design(Rc::new(site)))?;
+        let site = Design(Rc::new(site));
+        lua.set_app_data(crate::runtime::bindings::oob::CurrentDesign(site.clone()));
+        lua.globals().set("design", site)?;
     }
     connect_maas(lua, env.maas_url.as_deref(), env.simulated());
     let interrupt = Interrupt::new(lua)?;

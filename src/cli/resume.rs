@@ -27,6 +27,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
         design: args.paths.clone(),
         accept_design_change: args.accept_design_change,
         connection: Connection::Configured(super::maas_defaults(global)?),
+        oob: global.oob.settings(super::attended())?,
     };
     match action::resume(request)? {
         Resumed::AlreadyDone { task_id } => {

@@ -103,6 +103,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
         site_dir: global.site_dir.clone(),
         journal: Some(action::journal_path(global.journal.as_deref(), first)),
         skip_validation: args.skip_validation,
+        oob: global.oob.settings(super::attended())?,
     };
     let prepared = action::prepare(request)?;
     announce(&prepared, "", global.format == Some(Format::Json))?;

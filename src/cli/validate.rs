@@ -35,6 +35,7 @@ fn prepare(design: &[PathBuf], rules: &[String], global: &Global) -> anyhow::Res
         site_dir: global.site_dir.clone(),
         journal: None,
         skip_validation: false,
+        oob: crate::oob::OobSettings::default(),
     };
     Ok(action::prepare(request)?)
 }

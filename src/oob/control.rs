@@ -107,8 +107,21 @@ impl Oob {
         }
     }
 
+    /// Refuses a change in a run that may only look (`drydock plan`).
+    fn may_change(&self, what: &str) -> Result<(), OobError> {
+        if self.settings.read_only {
+            return Err(OobError::new(
+                OobErrorKind::Refused,
+                &self.bmc,
+                format!("not done: this run only plans, and would {what}"),
+            ));
+        }
+        Ok(())
+    }
+
     /// Asks for `request` unless the machine is already there, then waits for it.
     async fn power(&self, request: PowerRequest) -> Result<Transition, OobError> {
+        self.may_change(&request.to_string())?;
         let started = Instant::now();
         let target = request.target();
         let done = |from, changed| {
@@ -154,6 +167,7 @@ impl Oob {
     /// Off (skipped when already off), wait, on, wait: the sequence every BMC supports,
     /// as Drydock does it. A manual node gets one request for the whole cycle.
     pub async fn power_cycle(&self) -> Result<Transition, OobError> {
+        self.may_change("power-cycle")?;
         let started = Instant::now();
         if !self.reports_power {
             self.exchange(|| self.driver.request_power(PowerRequest::Cycle))
@@ -184,6 +198,7 @@ impl Oob {
     }
 
     pub async fn set_boot(&self, boot: NextBoot) -> Result<(), OobError> {
+        self.may_change(&format!("set the next boot to {}", boot.device))?;
         self.exchange(|| self.driver.set_next_boot(boot)).await
     }
 

@@ -8,7 +8,8 @@
 //! * `control.rs`: what every driver shares on top of them: waiting for a power transition
 //!   (interval and timeout), bounded retries with backoff, the concurrency limits per BMC host
 //!   and overall. Scripts and actions use [`Oob`], never a driver directly;
-//! * one file or folder per protocol: `redfish`, `ipmi`, `libvirt`, `manual`.
+//! * one file or folder per protocol: `redfish`, `ipmi`, `libvirt`, `manual.rs` (no BMC: the
+//!   operator does it and confirms).
 //!
 //! Secrets never leave `bmc.rs` except into the request that needs them: errors, logs and
 //! `Debug` output name the node and the BMC address, never the password.
@@ -18,16 +19,18 @@ mod boot;
 mod control;
 mod error;
 mod inventory;
+mod manual;
 mod power;
 mod settings;
 
 use async_trait::async_trait;
 
-pub use bmc::{Bmc, BmcMap, Secret};
+pub use bmc::{Bmc, BmcMap, CIPHER_SUITES, Secret};
 pub use boot::{BootDevice, BootPersistence, NextBoot};
 pub use control::{Oob, Transition};
 pub use error::{OobError, OobErrorKind};
 pub use inventory::{Drive, Inventory, Nic};
+pub use manual::{ManualSettings, confirm, inbox};
 pub use power::{PowerRequest, PowerState};
 pub use settings::{Limits, OobSettings, PowerWait, RetryPolicy, TlsMode};
 
@@ -54,7 +57,7 @@ pub trait OobDriver: Send + Sync {
 }
 
 /// The node's BMC as [`Oob`], with the driver its protocol names.
-pub fn connect(bmc: Bmc, _settings: std::sync::Arc<OobSettings>) -> Result<Oob, OobError> {
+pub fn connect(bmc: Bmc, settings: std::sync::Arc<OobSettings>) -> Result<Oob, OobError> {
     use crate::design::model::OobType;
     let missing = |bmc: &Bmc| {
         OobError::new(
@@ -64,6 +67,10 @@ pub fn connect(bmc: Bmc, _settings: std::sync::Arc<OobSettings>) -> Result<Oob, 
         )
     };
     match bmc.protocol {
-        OobType::Redfish | OobType::Ipmi | OobType::Libvirt | OobType::Manual => Err(missing(&bmc)),
+        OobType::Manual => {
+            let driver = manual::Manual::new(bmc.clone(), settings.clone());
+            Ok(Oob::new(bmc, Box::new(driver), settings, false))
+        }
+        OobType::Redfish | OobType::Ipmi | OobType::Libvirt => Err(missing(&bmc)),
     }
 }

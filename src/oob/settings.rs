@@ -11,6 +11,7 @@ use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::BmcMap;
+use super::manual::ManualSettings;
 
 /// How a power transition is waited for. Drydock polls 18 times, 10 s apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,6 +129,10 @@ pub struct OobSettings {
     pub cipher_suite: u8,
     /// Where BMCs are served when not at their design address (the simulator's map).
     pub bmc_map: BmcMap,
+    /// How manual (no-BMC) nodes are confirmed.
+    pub manual: ManualSettings,
+    /// Power and boot changes are refused (`drydock plan`); reading state still works.
+    pub read_only: bool,
 }
 
 impl Default for OobSettings {
@@ -140,6 +145,8 @@ impl Default for OobSettings {
             tls: TlsMode::Verify,
             cipher_suite: 3,
             bmc_map: BmcMap::default(),
+            manual: ManualSettings::default(),
+            read_only: false,
         }
     }
 }

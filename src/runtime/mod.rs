@@ -139,6 +139,12 @@ impl Runtime {
         self.lua.set_app_data(defaults);
     }
 
+    /// How `drydock.oob` reaches BMCs in this runtime: waits, retries, limits, TLS, the
+    /// simulator's BMC map, manual confirmations.
+    pub fn set_oob(&self, settings: std::sync::Arc<crate::oob::OobSettings>) {
+        self.lua.set_app_data(settings);
+    }
+
     /// From now on Ctrl-C stops the running work with a `cancelled` error (the work is
     /// dropped where it waits; its journal stays as it was, for `drydock resume`).
     pub fn stop_on_ctrl_c(&self) {
@@ -232,6 +238,8 @@ impl Runtime {
                 self.lua.to_value_with(c.selection, bindings::plain())?,
             )?;
         }
+        self.lua
+            .set_app_data(bindings::oob::CurrentDesign(bindings::Design(c.site.clone())));
         ctx.set("design", bindings::Design(c.site))?;
         let options = match c.options {
             serde_json::Value::Object(m) if !m.is_empty() => self.lua.to_value(c.options)?,
@@ -253,6 +261,11 @@ impl Runtime {
     /// Runs a loaded action's phases with `ctx` and returns its result (`ctx.result`).
     pub fn run_action(&self, action: Table, ctx: Table) -> Result<Value, ErrorInfo> {
         let run: Function = action.get("run")?;
-        self.finish(run.call_async::<Value>((action, ctx)))
+        let lua = self.lua.clone();
+        self.finish(async move {
+            let result = run.call_async::<Value>((action, ctx)).await;
+            bindings::oob::Handles::close_all(&lua).await;
+            result
+        })
     }
 }

@@ -14,9 +14,9 @@
 //! This file starts and stops the server, assembling its routes from those rooms, and keeps
 //! the state file saved.
 
+mod bmc;
 mod control;
 mod maas;
-mod bmc;
 mod physical;
 mod serve;
 

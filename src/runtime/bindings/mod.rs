@@ -7,6 +7,7 @@ pub mod error;
 mod fs;
 mod log;
 mod maas;
+pub mod oob;
 mod progress;
 mod stock;
 mod task;
@@ -81,6 +82,7 @@ pub fn install(lua: &Lua) -> mlua::Result<()> {
         ("task", task::module(lua)?),
         ("fs", fs::module(lua)?),
         ("maas", maas::module(lua)?),
+        ("oob", oob::module(lua)?),
         ("error", error::module(lua)?),
         ("progress", progress::module(lua)?),
     ] {

@@ -88,7 +88,9 @@ impl MemoryChassis {
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, MemoryState> {
-        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -119,7 +121,9 @@ impl Chassis for MemoryChassis {
     }
 
     fn accepts(&self, account: &str, password: &str) -> bool {
-        self.state().fault != Some(BmcFault::RefuseLogin) && account == self.account && password == self.password
+        self.state().fault != Some(BmcFault::RefuseLogin)
+            && account == self.account
+            && password == self.password
     }
 
     fn fault(&self) -> Option<BmcFault> {
