@@ -194,3 +194,36 @@ fn retries_honour_retry_after_back_off_and_stop() {
         "{err}"
     );
 }
+
+#[test]
+fn details_answers_the_commissioning_output_read_from_bson() {
+    let site = drydock::design::load(&[common::fixture("base.yaml")]).unwrap();
+    let options = SimOptions {
+        speed: 10_000.0,
+        ..SimOptions::default()
+    };
+    let sim = Sim::start(options, Some(&site)).unwrap();
+    let maas = client(&sim);
+    runtime().block_on(async {
+        let machines = maas.machines(&[]).await.unwrap();
+        let m = machines.iter().find(|m| m.hostname == "cmp01").unwrap();
+        let before = maas.details(&m.system_id, &[]).await.unwrap();
+        assert!(before.lshw.is_none() && before.lldp.is_none(), "{before:?}");
+        maas.commission(&m.system_id, &[]).await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while maas.machine(&m.system_id, &[]).await.unwrap().status_name != "Ready" {
+            assert!(Instant::now() < deadline, "never Ready");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let after = maas.details(&m.system_id, &[]).await.unwrap();
+        let lshw = after.lshw.unwrap();
+        assert!(lshw.contains("class=\"processor\""), "{lshw}");
+        let boot_mac = m
+            .boot_interface
+            .as_ref()
+            .and_then(|i| i.mac_address.clone())
+            .unwrap();
+        assert!(lshw.contains(&boot_mac), "{lshw}");
+        assert!(after.lldp.unwrap().contains("<lldp"));
+    });
+}

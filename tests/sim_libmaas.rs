@@ -59,3 +59,37 @@ fn python_libmaas_reads_the_simulated_region() {
         ]
     );
 }
+
+#[test]
+fn python_libmaas_sees_the_domain_kept_and_the_commissioning_details() {
+    let python = python();
+    let site = drydock::design::load(&[fixture("base.yaml")]).unwrap();
+    let options = SimOptions {
+        speed: 10_000.0,
+        ..SimOptions::default()
+    };
+    let sim = Sim::start(options, Some(&site)).unwrap();
+    let out = Command::new(python)
+        .arg(repo().join("tests/python/libmaas_details.py"))
+        .arg(sim.url())
+        .arg(sim.key().expose())
+        .args(["cmp01", "site.example.com"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "before {'lshw': None, 'lldp': None}",
+            "domain site.example.com cmp01.site.example.com",
+            "lshw True True True",
+            "lldp True True",
+        ]
+    );
+}

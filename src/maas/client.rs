@@ -220,29 +220,32 @@ impl Client {
                     let status = resp.status().as_u16();
                     let retry_after =
                         parse_retry_after(resp.headers().get("retry-after").and_then(|v| v.to_str().ok()));
-                    let is_json = resp
-                        .headers()
-                        .get(reqwest::header::CONTENT_TYPE)
-                        .and_then(|v| v.to_str().ok())
-                        .is_some_and(|ct| ct.contains("json"));
-                    match resp.text().await {
+                    let body_type = BodyType::of(
+                        resp.headers()
+                            .get(reqwest::header::CONTENT_TYPE)
+                            .and_then(|v| v.to_str().ok()),
+                    );
+                    match resp.bytes().await {
                         // The connection dropped mid-answer: as good as no answer.
                         Err(e) => (
                             Outcome::NoResponse,
                             error(ErrorKind::Connect, Some(status), e.to_string(), attempt),
                         ),
                         Ok(body) if (200..300).contains(&status) => {
-                            return decode(status, is_json, body)
+                            return decode(status, body_type, &body)
                                 .map_err(|b| error(ErrorKind::Decode, Some(status), b, attempt));
                         }
-                        Ok(body) => (
-                            Outcome::Status {
-                                status,
-                                retry_after,
-                                body: body.clone(),
-                            },
-                            error(ErrorKind::Http, Some(status), body, attempt),
-                        ),
+                        Ok(body) => {
+                            let body = String::from_utf8_lossy(&body).into_owned();
+                            (
+                                Outcome::Status {
+                                    status,
+                                    retry_after,
+                                    body: body.clone(),
+                                },
+                                error(ErrorKind::Http, Some(status), body, attempt),
+                            )
+                        }
                     }
                 }
             };
@@ -343,14 +346,69 @@ fn scrub(body: &str, key: &ApiKey) -> String {
 }
 
 /// A success body: JSON, MAAS's plain-text `OK`, or nothing (204).
-fn decode(status: u16, is_json: bool, body: String) -> Result<serde_json::Value, String> {
-    if status == 204 || body.trim().is_empty() {
+/// How an answer's body is written, from its content type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BodyType {
+    Json,
+    /// `op=details`: a BSON document of the commissioning output.
+    Bson,
+    Text,
+}
+
+impl BodyType {
+    fn of(content_type: Option<&str>) -> BodyType {
+        match content_type {
+            Some(ct) if ct.contains("json") => BodyType::Json,
+            Some(ct) if ct.contains("bson") => BodyType::Bson,
+            _ => BodyType::Text,
+        }
+    }
+}
+
+fn decode(status: u16, body_type: BodyType, body: &[u8]) -> Result<serde_json::Value, String> {
+    if status == 204 || body.trim_ascii().is_empty() {
         return Ok(serde_json::Value::Null);
     }
-    if is_json {
-        return serde_json::from_str(&body).map_err(|e| format!("the body is not valid JSON ({e}): {body}"));
+    match body_type {
+        BodyType::Json => serde_json::from_slice(body).map_err(|e| {
+            format!(
+                "the body is not valid JSON ({e}): {}",
+                String::from_utf8_lossy(body)
+            )
+        }),
+        BodyType::Bson => bson_to_json(body),
+        BodyType::Text => Ok(serde_json::Value::String(
+            String::from_utf8_lossy(body).into_owned(),
+        )),
     }
-    Ok(serde_json::Value::String(body))
+}
+
+/// A BSON document as JSON: binary fields (MAAS's commissioning output, XML or text) as
+/// strings, lossily where they are not UTF-8.
+fn bson_to_json(body: &[u8]) -> Result<serde_json::Value, String> {
+    use bson::RawBsonRef;
+    let doc =
+        bson::RawDocument::from_bytes(body).map_err(|e| format!("the body is not a BSON document: {e}"))?;
+    let mut out = serde_json::Map::new();
+    for element in doc {
+        let (key, value) = element.map_err(|e| format!("the BSON document is damaged: {e}"))?;
+        let value = match value {
+            RawBsonRef::Binary(b) => String::from_utf8_lossy(b.bytes).into_owned().into(),
+            RawBsonRef::String(s) => s.into(),
+            RawBsonRef::Null => serde_json::Value::Null,
+            RawBsonRef::Int32(n) => n.into(),
+            RawBsonRef::Int64(n) => n.into(),
+            RawBsonRef::Boolean(b) => b.into(),
+            other => {
+                return Err(format!(
+                    "unexpected BSON {:?} in field {key}",
+                    other.element_type()
+                ));
+            }
+        };
+        out.insert(key.to_string(), value);
+    }
+    Ok(serde_json::Value::Object(out))
 }
 
 #[cfg(test)]
@@ -387,12 +445,32 @@ mod tests {
 
     #[test]
     fn success_bodies() {
-        assert_eq!(decode(204, false, String::new()), Ok(serde_json::Value::Null));
+        assert_eq!(decode(204, BodyType::Text, b""), Ok(serde_json::Value::Null));
         assert_eq!(
-            decode(200, true, "{\"a\": 1}".into()),
+            decode(200, BodyType::Json, b"{\"a\": 1}"),
             Ok(serde_json::json!({"a": 1}))
         );
-        assert_eq!(decode(200, false, "OK".into()), Ok(serde_json::json!("OK")));
-        assert!(decode(200, true, "{not json".into()).is_err());
+        assert_eq!(decode(200, BodyType::Text, b"OK"), Ok(serde_json::json!("OK")));
+        assert!(decode(200, BodyType::Json, b"{not json").is_err());
+        assert_eq!(BodyType::of(Some("application/bson")), BodyType::Bson);
+    }
+
+    #[test]
+    fn a_bson_answer_reads_as_json_with_its_binary_fields_as_text() {
+        let mut doc = bson::RawDocumentBuf::new();
+        doc.append(
+            bson::cstr!("lshw"),
+            bson::RawBinaryRef {
+                subtype: bson::spec::BinarySubtype::Generic,
+                bytes: b"<list/>",
+            },
+        );
+        doc.append(bson::cstr!("lldp"), bson::RawBsonRef::Null);
+        assert_eq!(
+            decode(200, BodyType::Bson, doc.as_bytes()),
+            Ok(serde_json::json!({"lshw": "<list/>", "lldp": null}))
+        );
+        let damaged = &doc.as_bytes()[..doc.as_bytes().len() - 3];
+        assert!(decode(200, BodyType::Bson, damaged).is_err());
     }
 }

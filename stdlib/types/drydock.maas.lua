@@ -115,6 +115,12 @@ function MaasClient:power_parameters_all(params) end
 ---@return table<string, any>
 function MaasClient:power_parameters(system_id) end
 
+--- What commissioning found (lshw and lldp output); MAAS answers it in BSON.
+--- `GET machines/{system_id}/ op=details`
+---@param system_id string|integer
+---@return drydock.maas.MachineDetails
+function MaasClient:details(system_id) end
+
 --- Starts commissioning.
 --- `POST machines/{system_id}/ op=commission`
 ---@param system_id string|integer
@@ -943,6 +949,13 @@ function MaasClient:events(params) end
 ---@field interface_set drydock.maas.Interface[]
 ---@field boot_disk? drydock.maas.BlockDevice
 ---@field blockdevice_set drydock.maas.BlockDevice[]
+---@field [string] any other fields, as MAAS sent them
+
+--- `details`' answer: what commissioning found, as the tools printed it; absent before the
+--- machine was commissioned.
+---@class drydock.maas.MachineDetails
+---@field lshw? string `lshw -xml` output
+---@field lldp? string `lldpctl -f xml` output
 ---@field [string] any other fields, as MAAS sent them
 
 --- `query_power_state`'s answer.

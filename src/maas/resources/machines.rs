@@ -54,6 +54,17 @@ impl Machine {
     }
 }
 
+/// `op=details`: what commissioning found, as the tools printed it (lshw's XML, lldpd's
+/// XML); absent before a machine was commissioned.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MachineDetails {
+    pub lshw: Option<String>,
+    pub lldp: Option<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
 /// `query_power_state`'s answer.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
@@ -88,6 +99,8 @@ calls! {
     /// One machine's power parameters (carries its BMC password).
     POWER_PARAMETERS power_parameters(system_id) Get "machines/{system_id}/" op "power_parameters"
         -> BTreeMap<String, Value>;
+    /// What commissioning found (lshw and lldp output); MAAS answers it in BSON.
+    DETAILS details(system_id) Get "machines/{system_id}/" op "details" -> MachineDetails;
     /// Starts commissioning.
     COMMISSION commission(system_id) Post "machines/{system_id}/" op "commission" -> Machine
         ["enable_ssh", "skip_bmc_config", "skip_networking", "skip_storage",

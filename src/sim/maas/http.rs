@@ -17,6 +17,8 @@ use super::reply::Reply;
 use super::request::Request;
 use crate::sim::{Shared, now_ms};
 
+const CONTENT_DISPOSITION: &[u8] = b"content-disposition";
+
 /// The form fields of a body, URL-encoded or `multipart/form-data` (python-libmaas and the
 /// MAAS CLI send the latter).
 async fn form_fields(headers: &HeaderMap, body: Bytes) -> Result<Vec<(String, String)>, Reply> {
@@ -28,6 +30,16 @@ async fn form_fields(headers: &HeaderMap, body: Bytes) -> Result<Vec<(String, St
         return Ok(serde_urlencoded::from_bytes(&body).unwrap_or_default());
     };
     let bad = |e: multer::Error| Reply::text(400, format!("Malformed multipart body: {e}")).without_hash();
+    // Without a Content-Disposition there is no named part, so no field. python-libmaas
+    // sends such a body for an operation without parameters (one empty part whose closing
+    // boundary lacks the newline before it), which Django (MAAS) reads as no fields and
+    // multer as an incomplete stream.
+    if !body
+        .windows(CONTENT_DISPOSITION.len())
+        .any(|w| w.eq_ignore_ascii_case(CONTENT_DISPOSITION))
+    {
+        return Ok(Vec::new());
+    }
     let mut parts = multer::Multipart::with_reader(&body[..], boundary);
     let mut form = Vec::new();
     while let Some(field) = parts.next_field().await.map_err(bad)? {
@@ -113,4 +125,29 @@ pub(in crate::sim) async fn serve_api(
         status,
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn multipart() -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            axum::http::header::CONTENT_TYPE,
+            "multipart/form-data; boundary=\"===============62==\""
+                .parse()
+                .unwrap(),
+        );
+        headers
+    }
+
+    #[tokio::test]
+    async fn an_empty_multipart_body_as_python_libmaas_sends_it_has_no_fields() {
+        // What python-libmaas sends for an operation without parameters (`op=commission`):
+        // one part with no headers and no content, and no newline after the closing boundary.
+        let body: &[u8] = b"--===============62==\r\n\r\n--===============62==--";
+        let fields = form_fields(&multipart(), Bytes::from_static(body)).await;
+        assert_eq!(fields.map_err(|r| r.body_text()), Ok(Vec::new()));
+    }
 }

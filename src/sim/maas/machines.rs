@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 use serde_json::{Map, Value, json};
 
 use super::lifecycle;
+use super::machine_details;
 use super::rack_controllers::power_types;
 use super::records::interfaces::Interface;
 use super::records::machines::{Machine, system_id};
@@ -401,6 +402,22 @@ fn update(req: &Request, state: &mut State, i: usize) -> Reply {
     if let Some(d) = req.param("description") {
         updated.description = d.to_string();
     }
+    if let Some(d) = req.param("domain") {
+        // MAAS takes the domain by name or by id.
+        match state
+            .domains
+            .iter()
+            .find(|x| x.name == d || x.id.to_string() == d)
+        {
+            Some(domain) => updated.domain = domain.name.clone(),
+            None => {
+                return Reply::invalid(
+                    "domain",
+                    "Select a valid choice. That choice is not one of the available choices.",
+                );
+            }
+        }
+    }
     for (field, slot) in [
         ("cpu_count", &mut updated.cpu_count),
         ("memory", &mut updated.memory),
@@ -450,6 +467,7 @@ pub fn item(req: &Request, state: &mut State, id: &str, now_ms: u64) -> Reply {
         ("GET", Some("power_parameters")) => {
             Reply::json(200, &Value::Object(state.machines[i].power_parameters.clone()))
         }
+        ("GET", Some("details")) => machine_details::details(&state.machines[i]),
         ("PUT", None) => update(req, state, i),
         ("POST", Some("set_storage_layout")) => {
             let ids = (

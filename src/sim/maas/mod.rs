@@ -42,6 +42,7 @@ pub(super) mod http;
 mod interfaces;
 mod ip_ranges;
 mod lifecycle;
+mod machine_details;
 mod machines;
 mod package_repositories;
 pub(super) mod persist;

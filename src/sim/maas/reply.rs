@@ -14,7 +14,7 @@ pub const API_HASH: &str = "29b8898cd6164c9b0adae16fe79c9932fe40e145";
 pub struct Reply {
     pub status: u16,
     content_type: String,
-    body: String,
+    body: Vec<u8>,
     headers: Vec<(String, String)>,
     hash: bool,
 }
@@ -26,8 +26,8 @@ impl Reply {
         let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
         let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
         let body = match serde::Serialize::serialize(value, &mut ser) {
-            Ok(()) => String::from_utf8(out).unwrap_or_default(),
-            Err(_) => value.to_string(),
+            Ok(()) => out,
+            Err(_) => value.to_string().into_bytes(),
         };
         Reply {
             status,
@@ -41,7 +41,7 @@ impl Reply {
     /// Compact JSON (`version/`, `describe/`, 400 validation errors).
     pub fn compact_json(status: u16, value: &Value) -> Reply {
         Reply {
-            body: value.to_string(),
+            body: value.to_string().into_bytes(),
             ..Reply::json(status, value)
         }
     }
@@ -50,6 +50,17 @@ impl Reply {
         Reply {
             status,
             content_type: "text/plain".into(),
+            body: body.into_bytes(),
+            headers: Vec::new(),
+            hash: true,
+        }
+    }
+
+    /// A BSON document (`op=details`).
+    pub fn bson(status: u16, body: Vec<u8>) -> Reply {
+        Reply {
+            status,
+            content_type: "application/bson".into(),
             body,
             headers: Vec::new(),
             hash: true,
@@ -99,7 +110,7 @@ impl Reply {
 
     #[cfg(test)]
     pub fn body_text(&self) -> String {
-        self.body.clone()
+        String::from_utf8_lossy(&self.body).into_owned()
     }
 }
 
