@@ -20,6 +20,7 @@ mod control;
 mod error;
 mod inventory;
 mod manual;
+mod maas_power;
 mod power;
 mod settings;
 
@@ -30,6 +31,7 @@ pub use boot::{BootDevice, BootPersistence, NextBoot};
 pub use control::{Oob, Transition};
 pub use error::{OobError, OobErrorKind};
 pub use inventory::{Drive, Inventory, Nic};
+pub use maas_power::{ParamValue, maas_power};
 pub use manual::{ManualSettings, confirm, inbox};
 pub use power::{PowerRequest, PowerState};
 pub use settings::{Limits, OobSettings, PowerWait, RetryPolicy, TlsMode};

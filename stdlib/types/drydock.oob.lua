@@ -75,5 +75,11 @@ function OobDriver:set_boot(device, opts) end
 ---@return drydock.Inventory
 function OobDriver:inventory() end
 
+--- How MAAS should power the node: `power_type` and the `power_parameters_*` fields for
+--- `update_machine`, pointing MAAS at the same BMC. The password is an opaque value that
+--- prints as `<redacted>` and that only the MAAS client can send.
+---@return {power_type: string, [string]: string|userdata}
+function OobDriver:maas_power() end
+
 --- Ends the driver's session now (the run ends it anyway); a later call opens a new one.
 function OobDriver:close() end

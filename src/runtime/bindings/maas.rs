@@ -52,6 +52,9 @@ fn scalar(key: &str, v: Value) -> mlua::Result<String> {
         Value::Integer(i) => Ok(i.to_string()),
         Value::Number(n) => Ok(n.to_string()),
         Value::Boolean(b) => Ok(b.to_string()),
+        Value::UserData(ud) if ud.is::<super::oob::LuaSecret>() => {
+            Ok(ud.borrow::<super::oob::LuaSecret>()?.0.expose().to_string())
+        }
         other => Err(mlua::Error::runtime(format!(
             "MAAS parameter {key}: a {} cannot be sent",
             other.type_name()

@@ -36,6 +36,22 @@ impl Handles {
     }
 }
 
+/// A password in Lua: opaque. It prints and serializes as `<redacted>` (so a step that
+/// returns it journals nothing secret); only the MAAS client, sending it, reads it.
+pub struct LuaSecret(pub crate::oob::Secret);
+
+impl UserData for LuaSecret {
+    fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
+        methods.add_meta_method("__tostring", |_, _, ()| Ok(crate::design::model::REDACTED));
+    }
+}
+
+impl serde::Serialize for LuaSecret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(crate::design::model::REDACTED)
+    }
+}
+
 /// The action's design, which `driver(node)` resolves nodes in when given no design.
 pub struct CurrentDesign(pub Design);
 
@@ -176,6 +192,21 @@ impl UserData for OobHandle {
         methods.add_async_method("inventory", |lua, h, ()| async move {
             let inventory = h.0.inventory().await.map_err(oob_error)?;
             lua.to_value_with(&inventory, plain())
+        });
+        methods.add_method("maas_power", |lua, h, ()| {
+            let (power_type, params) = crate::oob::maas_power(h.0.bmc());
+            let t = lua.create_table()?;
+            t.set("power_type", power_type)?;
+            for (name, value) in params {
+                let key = format!("power_parameters_{name}");
+                match value {
+                    crate::oob::ParamValue::Plain(v) => t.set(key, v)?,
+                    crate::oob::ParamValue::Secret(secret) => {
+                        t.set(key, lua.create_ser_userdata(LuaSecret(secret))?)?;
+                    }
+                }
+            }
+            Ok(t)
         });
         methods.add_async_method("close", |_, h, ()| async move {
             h.0.close().await;
