@@ -18,6 +18,7 @@ mod boot;
 mod control;
 mod error;
 mod inventory;
+mod ipmi;
 mod power;
 mod settings;
 
@@ -54,7 +55,7 @@ pub trait OobDriver: Send + Sync {
 }
 
 /// The node's BMC as [`Oob`], with the driver its protocol names.
-pub fn connect(bmc: Bmc, _settings: std::sync::Arc<OobSettings>) -> Result<Oob, OobError> {
+pub fn connect(bmc: Bmc, settings: std::sync::Arc<OobSettings>) -> Result<Oob, OobError> {
     use crate::design::model::OobType;
     let missing = |bmc: &Bmc| {
         OobError::new(
@@ -64,6 +65,12 @@ pub fn connect(bmc: Bmc, _settings: std::sync::Arc<OobSettings>) -> Result<Oob, 
         )
     };
     match bmc.protocol {
-        OobType::Redfish | OobType::Ipmi | OobType::Libvirt | OobType::Manual => Err(missing(&bmc)),
+        OobType::Ipmi => {
+            let transport = ipmi::Ipmitool::new(&bmc, settings.request_timeout)
+                .map_err(|e| OobError::new(e.kind, &bmc, e.message))?;
+            let driver = ipmi::IpmiDriver::new(bmc.clone(), Box::new(transport));
+            Ok(Oob::new(bmc, Box::new(driver), settings, true))
+        }
+        OobType::Redfish | OobType::Libvirt | OobType::Manual => Err(missing(&bmc)),
     }
 }
