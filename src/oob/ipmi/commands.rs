@@ -20,19 +20,11 @@ pub struct Command {
 }
 
 /// A command with its request data, ready to send.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Call {
     pub command: &'static Command,
     pub data: Vec<u8>,
 }
-
-impl PartialEq for Command {
-    fn eq(&self, other: &Command) -> bool {
-        (self.netfn, self.cmd) == (other.netfn, other.cmd)
-    }
-}
-
-impl Eq for Command {}
 
 impl Call {
     pub fn request(&self) -> Request {

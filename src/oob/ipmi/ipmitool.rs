@@ -117,19 +117,17 @@ impl Ipmitool {
 #[async_trait]
 impl IpmiTransport for Ipmitool {
     async fn send(&self, request: &Request) -> Result<Response, TransportError> {
-        let child = self.command(request).spawn().map_err(|e| TransportError {
-            kind: if e.kind() == ErrorKind::NotFound {
-                OobErrorKind::Config
-            } else {
-                OobErrorKind::Transient
-            },
-            message: if e.kind() == ErrorKind::NotFound {
-                format!(
+        let child = self.command(request).spawn().map_err(|e| match e.kind() {
+            ErrorKind::NotFound => TransportError {
+                kind: OobErrorKind::Config,
+                message: format!(
                     "{} is not installed; IPMI BMCs are reached through it (apt-get install ipmitool)",
                     self.program
-                )
-            } else {
-                format!("cannot start {}: {e}", self.program)
+                ),
+            },
+            _ => TransportError {
+                kind: OobErrorKind::Transient,
+                message: format!("cannot start {}: {e}", self.program),
             },
         })?;
         // Dropping the child on timeout kills it (kill_on_drop).
