@@ -19,8 +19,9 @@ mod boot;
 mod control;
 mod error;
 mod inventory;
-mod manual;
+mod ipmi;
 mod maas_power;
+mod manual;
 mod power;
 mod settings;
 
@@ -73,6 +74,12 @@ pub fn connect(bmc: Bmc, settings: std::sync::Arc<OobSettings>) -> Result<Oob, O
             let driver = manual::Manual::new(bmc.clone(), settings.clone());
             Ok(Oob::new(bmc, Box::new(driver), settings, false))
         }
-        OobType::Redfish | OobType::Ipmi | OobType::Libvirt => Err(missing(&bmc)),
+        OobType::Ipmi => {
+            let transport = ipmi::Ipmitool::new(&bmc, settings.request_timeout)
+                .map_err(|e| OobError::new(e.kind, &bmc, e.message))?;
+            let driver = ipmi::IpmiDriver::new(bmc.clone(), Box::new(transport));
+            Ok(Oob::new(bmc, Box::new(driver), settings, true))
+        }
+        OobType::Redfish | OobType::Libvirt => Err(missing(&bmc)),
     }
 }
