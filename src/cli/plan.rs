@@ -15,9 +15,8 @@ pub struct Args {
     pub design: DesignArgs,
     #[command(flatten)]
     pub selection: SelectionArgs,
-    /// Plan against a simulated MAAS started in this process on the design
-    #[arg(long)]
-    pub sim: bool,
+    #[command(flatten)]
+    pub sim: super::run::SimArgs,
 }
 
 pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
@@ -29,7 +28,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
         design: args.design.paths.clone(),
         selection: args.selection.selection()?,
         mode: Mode::Plan,
-        connection: connection(args.sim, global)?,
+        connection: connection(&args.sim, global)?,
         site_dir: global.site_dir.clone(),
         journal: None,
         skip_validation: false,

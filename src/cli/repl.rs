@@ -38,9 +38,8 @@ pub struct Args {
     #[arg(short = 'd', long = "design", value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Start a simulated MAAS serving the design's machines (needs -d) and connect `maas` to
-    /// it instead of --maas-url
-    #[arg(long)]
-    pub sim: bool,
+    #[command(flatten)]
+    pub sim: super::run::SimArgs,
 }
 
 const PROMPT: &str = "> ";
@@ -59,7 +58,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
     // The environment (and a simulator it started) lives until this function returns.
     let env = Environment::new(
         global.site_dir.clone(),
-        super::run::connection(args.sim, global)?,
+        super::run::connection(&args.sim, global)?,
         design.as_ref(),
         false,
     )?;

@@ -19,12 +19,35 @@ pub struct Args {
     /// Run only this validation rule (repeatable; for actions that take rules)
     #[arg(long = "rule", value_name = "ID")]
     pub rules: Vec<String>,
-    /// Run against a simulated MAAS started in this process on the design
-    #[arg(long)]
-    pub sim: bool,
+    #[command(flatten)]
+    pub sim: SimArgs,
     /// Act on the design without validating it first (recorded in the task)
     #[arg(long)]
     pub skip_validation: bool,
+    #[command(flatten)]
+    pub pace: PaceArgs,
+}
+
+/// A simulated site started in this process instead of a MAAS.
+#[derive(Debug, Default, clap::Args)]
+pub struct SimArgs {
+    /// Run against a simulated MAAS and BMCs started in this process on the design
+    #[arg(long)]
+    pub sim: bool,
+    /// How much faster than a real site the simulated machines commission and deploy
+    #[arg(long, value_name = "X", default_value_t = 1.0, requires = "sim")]
+    pub sim_speed: f64,
+}
+
+/// How fast an action on nodes goes (for actions that take these options).
+#[derive(Debug, Default, clap::Args)]
+pub struct PaceArgs {
+    /// Nodes worked on at once
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub concurrency: Option<u32>,
+    /// Seconds between checks of a node's MAAS status while waiting for it
+    #[arg(long, value_name = "SECONDS")]
+    pub poll_interval: Option<f64>,
 }
 
 /// The nodes an action on nodes acts on; any node a flag names is selected (Drydock's CLI).
@@ -72,18 +95,34 @@ impl SelectionArgs {
     }
 }
 
-/// `ctx.options` from the command line.
-pub fn options(rules: &[String]) -> serde_json::Value {
-    if rules.is_empty() {
-        serde_json::json!({})
-    } else {
-        serde_json::json!({ "rules": rules })
+/// `ctx.options` from the command line: only what was given, so an action is refused an
+/// option it does not take only when the option is used.
+pub fn options(rules: &[String], pace: &PaceArgs) -> anyhow::Result<serde_json::Value> {
+    let mut options = serde_json::Map::new();
+    if !rules.is_empty() {
+        options.insert("rules".into(), serde_json::json!(rules));
     }
+    if let Some(k) = pace.concurrency {
+        options.insert("concurrency".into(), k.into());
+    }
+    if let Some(s) = pace.poll_interval {
+        anyhow::ensure!(
+            s.is_finite() && s > 0.0,
+            "--poll-interval {s}: give a number of seconds above 0"
+        );
+        options.insert("poll_interval".into(), s.into());
+    }
+    Ok(serde_json::Value::Object(options))
 }
 
-pub fn connection(sim: bool, global: &Global) -> anyhow::Result<Connection> {
-    Ok(if sim {
-        Connection::Simulator
+pub fn connection(sim: &SimArgs, global: &Global) -> anyhow::Result<Connection> {
+    Ok(if sim.sim {
+        anyhow::ensure!(
+            sim.sim_speed.is_finite() && sim.sim_speed > 0.0,
+            "--sim-speed {}: give a factor above 0 (1 is a real site's pace)",
+            sim.sim_speed
+        );
+        Connection::Simulator { speed: sim.sim_speed }
     } else {
         Connection::Configured(super::maas_defaults(global)?)
     })
@@ -94,12 +133,12 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
     let request = Request {
         work: Work::Action {
             name: action::action_name(&args.action),
-            options: options(&args.rules),
+            options: options(&args.rules, &args.pace)?,
         },
         design: args.design.paths.clone(),
         selection: args.selection.selection()?,
         mode: Mode::Run,
-        connection: connection(args.sim, global)?,
+        connection: connection(&args.sim, global)?,
         site_dir: global.site_dir.clone(),
         journal: Some(action::journal_path(global.journal.as_deref(), first)),
         skip_validation: args.skip_validation,

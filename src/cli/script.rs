@@ -31,7 +31,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
         design: Vec::new(),
         selection: Selection::default(),
         mode: Mode::Run,
-        connection: super::run::connection(false, global)?,
+        connection: super::run::connection(&Default::default(), global)?,
         site_dir: global.site_dir.clone(),
         journal: Some(action::journal_path(global.journal.as_deref(), None)),
         skip_validation: false,

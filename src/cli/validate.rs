@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use super::run::{finish, options};
+use super::run::{PaceArgs, finish, options};
 use super::{DesignArgs, Global, Outcome};
 use crate::action::{self, Connection, Mode, Request};
 use crate::journal::{Selection, Work};
@@ -26,7 +26,7 @@ fn prepare(design: &[PathBuf], rules: &[String], global: &Global) -> anyhow::Res
     let request = Request {
         work: Work::Action {
             name: action::command_action("validate")?,
-            options: options(rules),
+            options: options(rules, &PaceArgs::default())?,
         },
         design: design.to_vec(),
         selection: Selection::default(),

@@ -17,9 +17,13 @@ pub struct Inventory {
     /// The BMC's own firmware (IPMI's firmware revision, Redfish's manager firmware).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bmc_firmware: Option<String>,
-    /// Processor sockets.
+    /// Processor sockets (Redfish `ProcessorSummary.Count`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu_count: Option<u64>,
+    /// Logical CPUs, hardware threads (Redfish `ProcessorSummary.LogicalProcessorCount`),
+    /// what a hardware profile's `cpu_sets` number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu_threads: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu_model: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

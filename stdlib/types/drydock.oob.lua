@@ -35,6 +35,7 @@ function drydock.oob.driver(node, design) end
 ---@field bios_version? string
 ---@field bmc_firmware? string
 ---@field cpu_count? integer processor sockets
+---@field cpu_threads? integer logical CPUs (hardware threads)
 ---@field cpu_model? string
 ---@field memory_gib? number
 ---@field health? string "OK", "Warning", "Critical"

@@ -1,0 +1,210 @@
+--- PrepareNodes: take each selected node to Ready in MAAS, as Drydock's PrepareNodes does.
+--- A node MAAS does not know yet is set to boot from the network and power-cycled through
+--- its BMC, then waited for until it enlists (found by its PXE MAC or BMC address, never by
+--- hostname); a node MAAS knows skips the BMC. Then MAAS gets the node's hostname, domain,
+--- power settings and tags, commissions it unless it was, and drydock waits for Ready and
+--- keeps what commissioning found (lshw, lldp) in the journal.
+---
+--- Every side effect is one journaled node step: a resumed task never power-cycles a node
+--- again once its cycle succeeded, and checks MAAS's status before it commissions. A node's
+--- failure never stops another; the task ends Success, PartialSuccess or Failure.
+--- `drydock plan prepare_nodes` says what would be done to which node, changing nothing.
+---
+--- ctx.nodes                  the selected nodes
+--- ctx.options.concurrency    nodes worked on at once (default 64)
+--- ctx.options.poll_interval  seconds between MAAS status checks (default 10)
+--- ctx.result                 { summary, lines, nodes = { [name] = {...} } } (plan: changes)
+local phases = require("phases")
+local poll = require("poll")
+local nodes = require("nodes")
+
+-- Drydock's waits (minutes): identify_node 10, configure_hardware 30.
+local ENLIST_TIMEOUT = 600
+local COMMISSION_TIMEOUT = 1800
+
+-- What to do with a machine, by its MAAS status (Drydock's ConfigureHardware).
+local COMMISSION_FROM = {
+  ["New"] = true,
+  ["Broken"] = true,
+  ["Failed commissioning"] = true,
+  ["Failed testing"] = true,
+}
+local BEING_COMMISSIONED = { ["Commissioning"] = true, ["Testing"] = true }
+local COMMISSIONED =
+  { ["Ready"] = true, ["Deploying"] = true, ["Allocated"] = true, ["Deployed"] = true }
+
+--- The machine `node` is, waiting for it to enlist.
+local function wait_enlisted(ctx, node)
+  return poll.wait({
+    every = ctx.poll_interval,
+    timeout = ENLIST_TIMEOUT,
+    what = node.name .. " to enlist in MAAS (by its PXE MAC or BMC address)",
+    ["until"] = function() return nodes.find_machine(ctx.maas, node) end,
+  })
+end
+
+--- Commissions the machine unless MAAS says it was or is being commissioned.
+local function commission(ctx, node, system_id)
+  local status = ctx.maas:machine(system_id).status_name
+  if COMMISSION_FROM[status] then
+    ctx.maas:commission(system_id)
+    return ("Commissioning %s (was %s)."):format(node.name, status)
+  elseif BEING_COMMISSIONED[status] then
+    return ("Located node %s in MaaS, node already being commissioned. Skipping..."):format(
+      node.name
+    )
+  elseif COMMISSIONED[status] then
+    return ("Located node %s in MaaS, node commissioned. Skipping..."):format(node.name)
+  end
+  error(("Located node %s in MaaS, unknown status %s. Skipping."):format(node.name, status), 0)
+end
+
+local function wait_ready(ctx, node, system_id)
+  return poll.wait({
+    every = ctx.poll_interval,
+    timeout = COMMISSION_TIMEOUT,
+    what = node.name .. " to finish commissioning",
+    ["until"] = function()
+      local m = ctx.maas:machine(system_id)
+      if m.status_name == "Ready" or COMMISSIONED[m.status_name] then return m end
+      if m.status_name:match("^Failed") then
+        error(("Node %s failed commissioning (%s)."):format(node.name, m.status_name), 0)
+      end
+    end,
+  })
+end
+
+--- The node's hostname, domain and power settings, as MAAS should have them.
+local function identity(ctx, node)
+  local fields = drydock.oob.driver(node):maas_power()
+  fields.hostname = node.name
+  fields.domain = nodes.domain(ctx.design, node)
+  return fields
+end
+
+--- One node, start to Ready; each side effect a journaled step.
+local function prepare(ctx, node)
+  local function step(name, fn) return drydock.task.node_step(node, name, fn) end
+  local found = step("find", function()
+    local m = nodes.find_machine(ctx.maas, node, ctx.power)
+    return { system_id = m and m.system_id }
+  end)
+  if not found.system_id then
+    local bmc = drydock.oob.driver(node)
+    step("set_pxe_boot", function() bmc:set_boot("pxe") end)
+    step("power_cycle", function() return bmc:power_cycle() end)
+  end
+  local machine = step("enlisted", function()
+    local m = wait_enlisted(ctx, node)
+    return { system_id = m.system_id, hostname = m.hostname }
+  end)
+  local id = machine.system_id
+  step("identity", function()
+    local fields = identity(ctx, node)
+    ctx.maas:update_machine(id, fields)
+    return { hostname = fields.hostname, domain = fields.domain, power_type = fields.power_type }
+  end)
+  for _, tag in ipairs(nodes.tags(node)) do
+    step("tag " .. tag, function() ctx.maas:update_tag_nodes(tag, { add = { id } }) end)
+  end
+  local commissioned = step("commission", function() return commission(ctx, node, id) end)
+  step("ready", function() return wait_ready(ctx, node, id).status_name end)
+  step("commissioning_output", function()
+    local details = ctx.maas:details(id)
+    return { lshw = details.lshw, lldp = details.lldp }
+  end)
+  return { system_id = id, message = commissioned }
+end
+
+--- What `prepare` would do to `node`, said without doing it.
+local function plan(ctx, node)
+  local m = nodes.find_machine(ctx.maas, node, ctx.power)
+  if not m then
+    local bmc = drydock.oob.driver(node)
+    return ("%s: unknown to MAAS: would set %s BMC %s to boot from the network, power-cycle it, wait for it to enlist, set its identity and commission it"):format(
+      node.name,
+      bmc.protocol,
+      bmc.bmc
+    )
+  end
+  if COMMISSIONED[m.status_name] and m.hostname == node.name then return nil end
+  local todo = COMMISSION_FROM[m.status_name] and "set its identity and commission it"
+    or "set its identity"
+  return ("%s: known to MAAS as %s (%s): would %s"):format(
+    node.name,
+    m.system_id,
+    m.status_name,
+    todo
+  )
+end
+
+return phases.action("prepare_nodes", {
+  {
+    name = "connect",
+    run = function(ctx)
+      ctx.maas = drydock.maas.connect()
+      ctx.poll_interval = ctx.options.poll_interval or 10
+      -- Read once for all nodes: matching by BMC address needs every machine's.
+      ctx.power = ctx.maas:power_parameters_all()
+    end,
+  },
+  {
+    name = "tags",
+    run = function(ctx)
+      if ctx.options.plan then return end
+      local have, wanted = {}, {}
+      for _, t in ipairs(ctx.maas:tags()) do
+        have[t.name] = true
+      end
+      for _, node in ipairs(ctx.nodes) do
+        for _, tag in ipairs(nodes.tags(node)) do
+          if not have[tag] and not wanted[tag] then
+            wanted[tag] = true
+            drydock.task.step("tag " .. tag, function() ctx.maas:create_tag({ name = tag }) end)
+          end
+        end
+      end
+    end,
+  },
+  {
+    name = "prepare",
+    run = function(ctx)
+      local work = ctx.options.plan and plan or prepare
+      ctx.outcomes = drydock.task.parallel(
+        ctx.nodes,
+        function(node) return work(ctx, node) end,
+        { limit = ctx.options.concurrency or 64 }
+      )
+    end,
+  },
+  {
+    name = "report",
+    run = function(ctx)
+      local lines, results, changes, failed = {}, {}, {}, 0
+      for i, outcome in ipairs(ctx.outcomes) do
+        local name = ctx.nodes[i].name
+        if not outcome.ok then
+          failed = failed + 1
+          lines[#lines + 1] = ("%s: failed: %s"):format(name, outcome.error.message)
+          results[name] = { ok = false, error = outcome.error.message }
+        elseif ctx.options.plan then
+          if outcome.value then
+            changes[#changes + 1] = outcome.value
+            lines[#lines + 1] = outcome.value
+          end
+        else
+          lines[#lines + 1] = ("%s: Ready (machine %s)"):format(name, outcome.value.system_id)
+          results[name] = { ok = true, system_id = outcome.value.system_id }
+        end
+      end
+      local summary
+      if ctx.options.plan then
+        summary = #changes == 0 and "prepare_nodes would change nothing"
+          or ("prepare_nodes would prepare %d node(s)"):format(#changes)
+      else
+        summary = ("%d of %d node(s) Ready"):format(#ctx.nodes - failed, #ctx.nodes)
+      end
+      ctx.result = { summary = summary, lines = lines, nodes = results, changes = changes }
+    end,
+  },
+}, { scope = "nodes", plan = true, changes = true, options = { "concurrency", "poll_interval" } })
