@@ -15,8 +15,9 @@ use crate::sim::{Sim, SimOptions};
 pub enum Connection {
     /// The configured one (`--maas-url`, `--maas-api-key-file`, the environment), if any.
     Configured(MaasDefaults),
-    /// A simulator started in this process, whose machines are the design's nodes.
-    Simulator,
+    /// A simulator started in this process, whose machines are the design's nodes: unknown
+    /// to MAAS until they enlist, or already `enlisted`.
+    Simulator { enlisted: bool },
 }
 
 pub struct Environment {
@@ -39,7 +40,7 @@ impl Environment {
         let runtime = Runtime::new(site_dir)?;
         let (defaults, sim) = match connection {
             Connection::Configured(defaults) => (defaults, None),
-            Connection::Simulator => {
+            Connection::Simulator { enlisted } => {
                 let site = site.ok_or_else(|| {
                     ErrorInfo::of_kind(
                         ErrorKind::Usage,
@@ -47,7 +48,7 @@ impl Environment {
                          directory, e.g. -d examples/site in a drydock checkout)",
                     )
                 })?;
-                let (sim, defaults) = start_simulator(site)?;
+                let (sim, defaults) = start_simulator(site, enlisted)?;
                 (defaults, Some(sim))
             }
         };
@@ -72,8 +73,12 @@ impl Environment {
 /// Starts a simulator whose machines are the nodes of `site` on a free loopback port, with
 /// the simulator's default options (a rack controller, lifecycle at a real region's pace,
 /// state in memory only), and the MAAS defaults pointing at it (its URL and admin key).
-fn start_simulator(site: &Site) -> Result<(Sim, MaasDefaults), ErrorInfo> {
-    let sim = Sim::start(SimOptions::default(), Some(site))
+fn start_simulator(site: &Site, enlisted: bool) -> Result<(Sim, MaasDefaults), ErrorInfo> {
+    let options = SimOptions {
+        enlisted,
+        ..SimOptions::default()
+    };
+    let sim = Sim::start(options, Some(site))
         .map_err(|e| ErrorInfo::new(format!("cannot start the embedded MAAS simulator: {e}")))?;
     let defaults = MaasDefaults {
         url: Some(sim.url().to_string()),

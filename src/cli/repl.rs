@@ -27,7 +27,7 @@ use rustyline::validate::Validator;
 use rustyline::{Editor, Helper};
 
 use super::{Global, Outcome};
-use crate::action::Environment;
+use crate::action::{Connection, Environment};
 use crate::runtime::bindings::Design;
 use crate::runtime::errors::{self, ErrorKind};
 use crate::runtime::{ErrorInfo, Runtime};
@@ -41,6 +41,9 @@ pub struct Args {
     /// it instead of --maas-url
     #[arg(long)]
     pub sim: bool,
+    /// With --sim: the design's machines start enlisted in MAAS rather than unknown to it
+    #[arg(long, requires = "sim")]
+    pub enlisted: bool,
 }
 
 const PROMPT: &str = "> ";
@@ -57,12 +60,13 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
         paths => Some(crate::design::load(paths)?),
     };
     // The environment (and a simulator it started) lives until this function returns.
-    let env = Environment::new(
-        global.site_dir.clone(),
-        super::run::connection(args.sim, global)?,
-        design.as_ref(),
-        false,
-    )?;
+    let connection = match super::run::connection(args.sim, global)? {
+        Connection::Simulator { .. } => Connection::Simulator {
+            enlisted: args.enlisted,
+        },
+        configured => configured,
+    };
+    let env = Environment::new(global.site_dir.clone(), connection, design.as_ref(), false)?;
     let runtime = &env.runtime;
     let lua = runtime.lua();
     say(&format!(

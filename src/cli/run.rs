@@ -83,7 +83,7 @@ pub fn options(rules: &[String]) -> serde_json::Value {
 
 pub fn connection(sim: bool, global: &Global) -> anyhow::Result<Connection> {
     Ok(if sim {
-        Connection::Simulator
+        Connection::Simulator { enlisted: false }
     } else {
         Connection::Configured(super::maas_defaults(global)?)
     })
