@@ -91,6 +91,7 @@ fn maas_send(sim: &Sim, method: &str, path: &str, form: &str) -> (u16, String) {
 }
 
 fn send_signed(key: &ApiKey, method: &str, url: &str, content_type: &str, body: &str) -> (u16, String) {
+    drydock::maas::client::install_tls();
     runtime().block_on(async {
         let resp = reqwest::Client::new()
             .request(reqwest::Method::from_bytes(method.as_bytes()).unwrap(), url)
@@ -138,6 +139,7 @@ impl Answer {
 }
 
 fn redfish(method: &str, url: &str, login: Login, body: Option<&str>, headers: &[(&str, &str)]) -> Answer {
+    drydock::maas::client::install_tls();
     runtime().block_on(async {
         let mut req = reqwest::Client::new()
             .request(reqwest::Method::from_bytes(method.as_bytes()).unwrap(), url)
@@ -441,6 +443,7 @@ fn every_planted_fault() {
 
     // timeout: the connection is taken and nothing is answered.
     sim.plant_bmc_fault("cmp01", Some(BmcFault::Timeout)).unwrap();
+    drydock::maas::client::install_tls();
     let waited = runtime().block_on(async {
         reqwest::Client::new()
             .get(format!("{cmp01}/redfish/v1/"))
@@ -696,4 +699,49 @@ fn drydock_sim_prints_where_each_bmc_is_and_writes_the_map() {
     assert!(cmp01.ends_with(endpoint), "{cmp01} vs {endpoint}");
     let root = redfish("GET", &format!("{endpoint}/redfish/v1/"), Login::None, None, &[]);
     assert_eq!(root.status, 200);
+}
+
+/// Hundreds of BMCs, each kept a connection to (a client's pool keeps them alive): the last
+/// one answers as the first does.
+#[test]
+fn every_bmc_of_a_large_site_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let generated = Command::new(std::env::var("DRYDOCK_TEST_PYTHON").unwrap_or_else(|_| "python3".into()))
+        .arg(repo().join("benches/gen_site.py"))
+        .args(["--nodes", "700", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        generated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&generated.stderr)
+    );
+    let site = drydock::design::load(&[dir.path().to_path_buf()]).unwrap();
+    let sim = Sim::start(SimOptions::default(), Some(&site)).unwrap();
+    let redfish_bmcs: Vec<_> = sim
+        .bmcs()
+        .iter()
+        .filter(|b| b.protocol == drydock::sim::BmcProtocol::Redfish)
+        .collect();
+    assert!(redfish_bmcs.len() > 600, "{} Redfish BMCs", redfish_bmcs.len());
+    drydock::maas::client::install_tls();
+    let client = reqwest::Client::new();
+    let statuses: Vec<(String, Result<u16, String>)> = runtime().block_on(async {
+        let mut statuses = Vec::new();
+        for b in redfish_bmcs {
+            let root = client
+                .get(format!("{}/redfish/v1/", b.endpoint))
+                .timeout(Duration::from_secs(10))
+                .send()
+                .await;
+            statuses.push((
+                b.node.clone(),
+                root.map(|r| r.status().as_u16()).map_err(|e| format!("{e:?}")),
+            ));
+        }
+        statuses
+    });
+    let silent: Vec<_> = statuses.iter().filter(|(_, status)| *status != Ok(200)).collect();
+    assert!(silent.is_empty(), "{silent:?}");
 }

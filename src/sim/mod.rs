@@ -34,7 +34,7 @@ use axum::routing::{get, post};
 use crate::maas::ApiKey;
 use crate::oob::BmcMap;
 pub use bmc::request_log::{BMC_REQUEST_LOG_LIMIT, BmcRequest, Requester};
-pub use bmc::{BmcFault, ServedBmc};
+pub use bmc::{BmcFault, CONNECTIONS_PER_BMC, ServedBmc};
 pub use maas::faults::Fault;
 pub use maas::request_log::{LoggedRequest, REQUEST_LOG_LIMIT};
 pub use maas::state::MAX_PLANTED_FAULTS;
@@ -202,11 +202,10 @@ impl Sim {
                         .state_file
                         .clone()
                         .map(|path| tokio::spawn(save_while_serving(path, state.clone(), changed.clone())));
-                    let caps = vec![Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS))];
                     let stopped = async move {
                         let _ = stop.wait_for(|stopped| *stopped).await;
                     };
-                    serve::serve(listener, app, options.idle_timeout, caps, stopped).await;
+                    serve::serve(listener, app, options.idle_timeout, MAX_CONNECTIONS, stopped).await;
                     for task in bmc_tasks {
                         let _ = task.await;
                     }

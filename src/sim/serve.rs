@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::Semaphore;
 
 use super::maas::reply::Reply;
 
@@ -65,26 +65,17 @@ pub async fn whole_body(Extract(limit): Extract<BodyLimit>, req: Request, next: 
     }
 }
 
-/// Takes a slot from each of `caps` (a listener's own, one shared by many listeners), or
-/// `None` once one is closed.
-async fn slots(caps: &[Arc<Semaphore>]) -> Option<Vec<OwnedSemaphorePermit>> {
-    let mut taken = Vec::with_capacity(caps.len());
-    for cap in caps {
-        taken.push(cap.clone().acquire_owned().await.ok()?);
-    }
-    Some(taken)
-}
-
-/// Serves `app` on `listener` until `stop` completes, a connection at a time per slot of
-/// every one of `caps`; then lets requests in flight finish (for at most the idle timeout)
-/// and closes every connection.
+/// Serves `app` on `listener` until `stop` completes, at most `max_connections` at once
+/// (more wait in the kernel's queue); then lets requests in flight finish (for at most the
+/// idle timeout) and closes every connection.
 pub(super) async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
     idle_timeout: Duration,
-    caps: Vec<Arc<Semaphore>>,
+    max_connections: usize,
     stop: impl std::future::Future<Output = ()>,
 ) {
+    let slots = Arc::new(Semaphore::new(max_connections));
     tokio::pin!(stop);
     let graceful = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
@@ -92,9 +83,9 @@ pub(super) async fn serve(
     loop {
         let slot = tokio::select! {
             _ = &mut stop => break,
-            slot = slots(&caps) => match slot {
-                Some(slot) => slot,
-                None => break,
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
             },
         };
         let stream = tokio::select! {

@@ -11,7 +11,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::oob::{BootDevice, NextBoot, PowerRequest};
@@ -22,12 +22,13 @@ pub mod machine;
 pub mod redfish;
 pub mod request_log;
 
-/// Connections one BMC serves at once; more wait in the kernel's queue, as on a real BMC.
-pub const CONNECTIONS_PER_BMC: usize = 16;
+/// Connections one BMC serves at once (a real BMC serves few); more wait in the kernel's
+/// queue.
+pub const CONNECTIONS_PER_BMC: usize = 4;
 
-/// Connections all BMCs serve at once, so that a thousand of them keep within the process's
-/// open files.
-pub const BMC_CONNECTIONS: usize = 512;
+/// Open files the simulator wants for each BMC besides its socket: its connections, and the
+/// client's end of them when drydock runs in the same process (`--sim`).
+pub const FILES_PER_BMC: u64 = 2 * CONNECTIONS_PER_BMC as u64;
 
 /// A fault planted on one node's BMC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -82,6 +83,12 @@ pub struct Bound {
 /// Binds a socket on `ip` (port 0) for every machine with a BMC the simulator serves; a BMC
 /// address two nodes share is served for the first.
 pub fn bind(hosts: &[PhysicalMachine], ip: IpAddr) -> std::io::Result<Bound> {
+    // A thousand BMCs want more open files than the usual soft limit of 1,024: raise it
+    // towards the hard limit (where the system allows; binding says so if still too few).
+    let wanted = 1024 + bound_count(hosts) as u64 * (1 + FILES_PER_BMC);
+    if let Err(e) = rlimit::increase_nofile_limit(wanted) {
+        tracing::debug!("cannot raise the open-file limit to {wanted}: {e}");
+    }
     let reachable = if ip.is_unspecified() {
         IpAddr::V4(Ipv4Addr::LOCALHOST)
     } else {
@@ -153,7 +160,6 @@ pub fn serve(
     stop: &watch::Receiver<bool>,
 ) -> std::io::Result<Vec<JoinHandle<()>>> {
     let log = crate::sim::region(region).bmc_requests.clone();
-    let shared = Arc::new(Semaphore::new(BMC_CONNECTIONS));
     let limit = crate::sim::serve::BodyLimit {
         timeout: idle_timeout,
         max: redfish::MAX_BODY,
@@ -163,13 +169,12 @@ pub fn serve(
         let listener = tokio::net::TcpListener::from_std(listener)?;
         let chassis = Arc::new(machine::MachineChassis::new(region.clone(), h, changed.clone()));
         let service = Arc::new(redfish::Service::new(chassis, log.clone(), stop.clone()));
-        let caps = vec![Arc::new(Semaphore::new(CONNECTIONS_PER_BMC)), shared.clone()];
         let mut stop = stop.clone();
         tasks.push(tokio::spawn(crate::sim::serve::serve(
             listener,
             redfish::router(service, limit),
             idle_timeout,
-            caps,
+            CONNECTIONS_PER_BMC,
             async move {
                 let _ = stop.wait_for(|stopped| *stopped).await;
             },

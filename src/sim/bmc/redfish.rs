@@ -6,8 +6,8 @@
 //! Errors are DMTF's error object with Base registry messages.
 //!
 //! Everything it does to the machine goes through its [`Chassis`]; a planted fault is met
-//! here (`RefuseLogin`: every login is refused; `Timeout`: requests are never answered, until
-//! the client gives up or [`HOLD`] passes) or there (`StuckPower`). Every request goes into
+//! here (`RefuseLogin`: every login is refused; `Timeout`: requests are not answered while
+//! it lasts, for at most [`HOLD`]) or there (`StuckPower`). Every request goes into
 //! the BMC request log, without its headers.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -134,10 +134,15 @@ async fn serve(
     )
     .with_body(&body);
     if service.chassis.fault() == Some(BmcFault::Timeout) {
+        // Held until the client gives up, the fault is cleared, HOLD passes or the simulator
+        // stops: a held request keeps one of the BMC's few connections.
         let mut stop = service.stop.clone();
-        tokio::select! {
-            _ = tokio::time::sleep(HOLD) => {}
-            _ = stop.wait_for(|stopped| *stopped) => {}
+        let held = Instant::now();
+        while service.chassis.fault() == Some(BmcFault::Timeout) && held.elapsed() < HOLD {
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+                _ = stop.wait_for(|stopped| *stopped) => break,
+            }
         }
         lock(&service.log).push(entry);
         let mut late = error(503, Message::ServiceTemporarilyUnavailable, &[]);
