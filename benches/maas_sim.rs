@@ -122,7 +122,14 @@ fn memory_across_requests(rt: &tokio::runtime::Runtime, root: &str) {
 fn main() {
     let root = env!("CARGO_MANIFEST_DIR");
     let site = drydock::design::load(&[format!("{root}/examples/site").into()]).expect("example site");
-    let sim = Sim::start(SimOptions::default(), Some(&site)).expect("sim");
+    let sim = Sim::start(
+        SimOptions {
+            enlisted: true,
+            ..SimOptions::default()
+        },
+        Some(&site),
+    )
+    .expect("sim");
     let client = Client::new(sim.url(), sim.key().clone(), ClientOptions::default()).expect("client");
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()

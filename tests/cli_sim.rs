@@ -62,7 +62,7 @@ fn serve_with_state(file: &std::path::Path) -> Served {
 /// `drydock sim` on the example site with `extra` arguments, on a free port.
 fn serve(extra: &[&std::ffi::OsStr]) -> Served {
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("drydock"))
-        .args(["sim", "--listen", "127.0.0.1:0"])
+        .args(["sim", "--enlisted", "--listen", "127.0.0.1:0"])
         .args(extra)
         .arg("-d")
         .arg(example_site())

@@ -124,7 +124,12 @@ fn run_script(path: &Path) -> Result<(), Failed> {
         Some(design) => {
             let site = drydock::design::load(&[from_repo(design)])
                 .map_err(|e| format!("{shown}: sim design {design}: {e}"))?;
-            let sim = Sim::start(SimOptions::default(), Some(&site))
+            // The scripts work on a region whose machines have enlisted already.
+            let options = SimOptions {
+                enlisted: true,
+                ..SimOptions::default()
+            };
+            let sim = Sim::start(options, Some(&site))
                 .map_err(|e| format!("{shown}: cannot start the simulator: {e}"))?;
             cmd.env("DRYDOCK_MAAS_URL", sim.url())
                 .env("DRYDOCK_MAAS_API_KEY", sim.key().expose());

@@ -200,6 +200,7 @@ fn details_answers_the_commissioning_output_read_from_bson() {
     let site = drydock::design::load(&[common::fixture("base.yaml")]).unwrap();
     let options = SimOptions {
         speed: 10_000.0,
+        enlisted: true,
         ..SimOptions::default()
     };
     let sim = Sim::start(options, Some(&site)).unwrap();

@@ -23,6 +23,7 @@ fn every_typed_call_succeeds_against_the_simulator() {
     // Fast enough that commissioning and deploying take milliseconds.
     let options = SimOptions {
         speed: 5000.0,
+        enlisted: true,
         ..SimOptions::default()
     };
     let sim = Sim::start(options, Some(&site)).unwrap();

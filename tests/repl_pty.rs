@@ -16,7 +16,7 @@ const TIMEOUT_MS: u64 = 10_000;
 
 fn start(history: &Path) -> PtySession {
     let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("drydock"));
-    cmd.args(["repl", "--sim", "-d"])
+    cmd.args(["repl", "--sim", "--enlisted", "-d"])
         .arg(common::example_site())
         .env("DRYDOCK_REPL_HISTORY", history)
         .env("TERM", "xterm")

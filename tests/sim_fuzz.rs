@@ -702,7 +702,14 @@ fn random_requests_get_no_5xx_and_no_panic() {
         })
     });
     let site = drydock::design::load(&[common_example()]).unwrap();
-    let sim = Sim::start(SimOptions::default(), Some(&site)).unwrap();
+    let sim = Sim::start(
+        SimOptions {
+            enlisted: true,
+            ..SimOptions::default()
+        },
+        Some(&site),
+    )
+    .unwrap();
     let addr = sim
         .url()
         .trim_start_matches("http://")

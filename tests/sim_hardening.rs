@@ -70,6 +70,13 @@ fn control_endpoints_want_the_admin_key() {
         ("GET", format!("{base}/_sim/users/admin"), ""),
         ("POST", format!("{base}/_sim/faults"), "status=503"),
         ("POST", format!("{base}/_sim/machines/nope"), "status=Ready"),
+        ("GET", format!("{base}/_sim/bmcs"), ""),
+        ("GET", format!("{base}/_sim/bmc_requests"), ""),
+        (
+            "POST",
+            format!("{base}/_sim/bmc_faults"),
+            r#"{"node": "x", "fault": null}"#,
+        ),
     ];
     for (method, url, form) in &controls {
         let (status, body) = send(method, url, None, form);
@@ -229,4 +236,62 @@ fn the_oauth_error_page_reflects_nothing() {
     assert!(ctype.starts_with("text/html"), "{ctype}");
     assert!(!body.contains('<') && !body.contains('>'), "{body}");
     assert!(body.contains("&lt;script&gt;"), "{body}");
+}
+
+/// Sends `raw` on a fresh connection and reads the answer until the server closes it (or
+/// two seconds pass): what came back.
+fn raw_exchange(addr: &str, raw: &[u8]) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    let _ = s.write_all(raw);
+    let _ = s.shutdown(std::net::Shutdown::Write);
+    let mut answer = Vec::new();
+    let _ = s.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[test]
+fn a_redfish_bmc_takes_garbage_without_panicking_and_caps_bodies() {
+    let panics = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook({
+        let panics = panics.clone();
+        Box::new(move |info| {
+            panics.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            default_hook(info);
+        })
+    });
+    let site = drydock::design::load(&[common::example_site()]).unwrap();
+    let sim = Sim::start(SimOptions::default(), Some(&site)).unwrap();
+    let bmc = sim.bmcs()[0].endpoint.clone();
+    let addr = bmc.trim_start_matches("http://").to_string();
+    let sessions = "/redfish/v1/SessionService/Sessions";
+    let big = format!(
+        "POST {sessions} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{}",
+        1 << 20,
+        "x".repeat(1 << 20)
+    );
+    let answer = raw_exchange(&addr, big.as_bytes());
+    assert!(
+        answer.starts_with("HTTP/1.1 413"),
+        "{}",
+        answer.lines().next().unwrap_or_default()
+    );
+    let junk: [&[u8]; 6] = [
+        b"\x00\xff\xfe garbage\r\n\r\n",
+        b"GET /redfish/v1/Systems/%ff%00/../.. HTTP/1.1\r\nHost: x\r\nAuthorization: Basic !!!\r\n\r\n",
+        b"PATCH /redfish/v1/Systems/x HTTP/1.1\r\nHost: x\r\nX-Auth-Token: \r\nContent-Length: 4\r\n\r\n[[[[",
+        b"POST /redfish/v1/SessionService/Sessions HTTP/1.1\r\nHost: x\r\nContent-Length: 27\r\n\r\n{\"UserName\":1,\"Password\":[]}",
+        b"BREW /redfish/v1/ HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET /redfish/v1/ HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n",
+    ];
+    for raw in junk {
+        let answer = raw_exchange(&addr, raw);
+        assert!(!answer.starts_with("HTTP/1.1 5"), "{answer}");
+    }
+    drydock::maas::client::install_tls();
+    let rt = runtime();
+    let root = rt.block_on(reqwest::get(format!("{bmc}/redfish/v1/"))).unwrap();
+    assert_eq!(root.status().as_u16(), 200, "the BMC still answers");
+    assert_eq!(panics.load(std::sync::atomic::Ordering::SeqCst), 0);
 }

@@ -26,7 +26,14 @@ fn python() -> String {
 fn python_libmaas_reads_the_simulated_region() {
     let python = python();
     let site = drydock::design::load(&[fixture("base.yaml")]).unwrap();
-    let sim = Sim::start(SimOptions::default(), Some(&site)).unwrap();
+    let sim = Sim::start(
+        SimOptions {
+            enlisted: true,
+            ..SimOptions::default()
+        },
+        Some(&site),
+    )
+    .unwrap();
     let out = Command::new(python)
         .arg(repo().join("tests/python/libmaas_check.py"))
         .arg(sim.url())
@@ -66,6 +73,7 @@ fn python_libmaas_sees_the_domain_kept_and_the_commissioning_details() {
     let site = drydock::design::load(&[fixture("base.yaml")]).unwrap();
     let options = SimOptions {
         speed: 10_000.0,
+        enlisted: true,
         ..SimOptions::default()
     };
     let sim = Sim::start(options, Some(&site)).unwrap();

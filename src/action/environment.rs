@@ -15,9 +15,10 @@ use crate::sim::{Sim, SimOptions};
 pub enum Connection {
     /// The configured one (`--maas-url`, `--maas-api-key-file`, the environment), if any.
     Configured(MaasDefaults),
-    /// A simulator started in this process, whose machines are the design's nodes, its
-    /// lifecycle `speed` times a real region's.
-    Simulator { speed: f64 },
+    /// A simulator started in this process, whose machines are the design's nodes: unknown
+    /// to MAAS until they enlist, or already `enlisted`; its lifecycle `speed` times a real
+    /// region's.
+    Simulator { enlisted: bool, speed: f64 },
 }
 
 pub struct Environment {
@@ -40,7 +41,7 @@ impl Environment {
         let runtime = Runtime::new(site_dir)?;
         let (defaults, sim) = match connection {
             Connection::Configured(defaults) => (defaults, None),
-            Connection::Simulator { speed } => {
+            Connection::Simulator { enlisted, speed } => {
                 let site = site.ok_or_else(|| {
                     ErrorInfo::of_kind(
                         ErrorKind::Usage,
@@ -48,7 +49,7 @@ impl Environment {
                          directory, e.g. -d examples/site in a drydock checkout)",
                     )
                 })?;
-                let (sim, defaults) = start_simulator(site, speed)?;
+                let (sim, defaults) = start_simulator(site, enlisted, speed)?;
                 (defaults, Some(sim))
             }
         };
@@ -73,8 +74,9 @@ impl Environment {
 /// Starts a simulator whose machines are the nodes of `site` on a free loopback port, with
 /// the simulator's default options (a rack controller, lifecycle at a real region's pace,
 /// state in memory only), and the MAAS defaults pointing at it (its URL and admin key).
-fn start_simulator(site: &Site, speed: f64) -> Result<(Sim, MaasDefaults), ErrorInfo> {
+fn start_simulator(site: &Site, enlisted: bool, speed: f64) -> Result<(Sim, MaasDefaults), ErrorInfo> {
     let options = SimOptions {
+        enlisted,
         speed,
         ..SimOptions::default()
     };

@@ -37,6 +37,9 @@ pub struct SimArgs {
     /// How much faster than a real site the simulated machines commission and deploy
     #[arg(long, value_name = "X", default_value_t = 1.0, requires = "sim")]
     pub sim_speed: f64,
+    /// With --sim: the design's machines start enlisted in MAAS rather than unknown to it
+    #[arg(long, requires = "sim")]
+    pub enlisted: bool,
 }
 
 /// How fast an action on nodes goes (for actions that take these options).
@@ -122,7 +125,10 @@ pub fn connection(sim: &SimArgs, global: &Global) -> anyhow::Result<Connection> 
             "--sim-speed {}: give a factor above 0 (1 is a real site's pace)",
             sim.sim_speed
         );
-        Connection::Simulator { speed: sim.sim_speed }
+        Connection::Simulator {
+            enlisted: sim.enlisted,
+            speed: sim.sim_speed,
+        }
     } else {
         Connection::Configured(super::maas_defaults(global)?)
     })

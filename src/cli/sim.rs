@@ -1,4 +1,5 @@
-//! `drydock sim`: serves a simulated MAAS region for a design until interrupted.
+//! `drydock sim`: serves a simulated MAAS region and a BMC per machine for a design until
+//! interrupted, and says where each BMC is served.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -31,6 +32,14 @@ pub struct Args {
     /// a region saved there is served instead of a fresh one from the design
     #[arg(long, value_name = "FILE")]
     pub state: Option<std::path::PathBuf>,
+    /// Start with the design's machines enlisted in MAAS (New, under their design names)
+    /// rather than unknown to it until powered on from the network through their BMCs
+    #[arg(long)]
+    pub enlisted: bool,
+    /// Write where each BMC is served (design address -> endpoint, a JSON object) to FILE,
+    /// for `--bmc-map FILE`
+    #[arg(long, value_name = "FILE")]
+    pub bmc_map_out: Option<std::path::PathBuf>,
 }
 
 pub fn run(args: &Args, _global: &Global) -> anyhow::Result<Outcome> {
@@ -54,15 +63,48 @@ pub fn run(args: &Args, _global: &Global) -> anyhow::Result<Outcome> {
         rack: !args.no_rack,
         speed: args.speed,
         state_file: args.state.clone(),
+        enlisted: args.enlisted,
         ..SimOptions::default()
     };
     let sim = Sim::start(options, Some(&site)).map_err(|e| anyhow::anyhow!("{e}"))?;
-    output::emit(&format!(
+    let mut banner = format!(
         "MAAS simulator serving {} machines at {}\nAPI key: {}\n",
         sim.machine_count(),
         sim.url(),
         sim.key().expose()
-    ))?;
+    );
+    let unknown = sim.unknown_count();
+    if unknown > 0 {
+        banner.push_str(&format!(
+            "{unknown} machines unknown to MAAS: powered on from the network (through their BMCs), they enlist\n"
+        ));
+    }
+    for bmc in sim.bmcs() {
+        banner.push_str(&format!(
+            "BMC {} {} {} served at {}\n",
+            bmc.node,
+            bmc.protocol.as_str(),
+            bmc.address,
+            bmc.endpoint
+        ));
+    }
+    match &args.bmc_map_out {
+        Some(file) => {
+            let map = serde_json::to_vec_pretty(&sim.bmc_map())?;
+            std::fs::write(file, map)
+                .map_err(|e| anyhow::anyhow!("cannot write the BMC map to {}: {e}", file.display()))?;
+            banner.push_str(&format!(
+                "BMC map written to {}: pass --bmc-map {} to drydock run or plan\n",
+                file.display(),
+                file.display()
+            ));
+        }
+        None if !sim.bmcs().is_empty() => {
+            banner.push_str("BMCs are not at their design addresses: write the map with --bmc-map-out FILE and pass --bmc-map FILE to drydock run or plan\n");
+        }
+        None => {}
+    }
+    output::emit(&banner)?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

@@ -52,7 +52,7 @@ impl BootPersistence {
 }
 
 /// A next-boot setting: the device, for how long, and UEFI or legacy where the BMC asks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NextBoot {
     pub device: BootDevice,
     pub persistence: BootPersistence,

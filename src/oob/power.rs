@@ -34,7 +34,8 @@ impl fmt::Display for PowerState {
 }
 
 /// A power change a driver is asked to start.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum PowerRequest {
     On,
     /// Cut the power at once (Redfish `ForceOff`, IPMI chassis down).

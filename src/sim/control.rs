@@ -11,6 +11,12 @@
 //!   status at once, to start a test where a lifecycle would take minutes to get.
 //! * `GET /_sim/users/{username}`: the API key of a user an admin created with `POST users/`,
 //!   to act as a non-admin.
+//! * `GET /_sim/bmcs`: where each BMC is served, design address → endpoint (a JSON object,
+//!   what `--bmc-map FILE` reads).
+//! * `POST /_sim/bmc_faults` with `{"node": "cmp01", "fault": "refuse_login"}` (or
+//!   `"timeout"`, `"stuck_power"`, `null` to clear): plants a fault on a node's BMC.
+//! * `GET /_sim/bmc_requests`: what the BMCs were asked, by their clients and by MAAS, with
+//!   the power change each accepted; no header, no password.
 
 use std::sync::MutexGuard;
 use std::sync::atomic::Ordering;
@@ -22,7 +28,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::maas::reply::Reply;
 use super::maas::state::{MAX_PLANTED_FAULTS, State};
-use super::{Fault, Shared, now_ms};
+use super::{BmcFault, Fault, Shared, now_ms};
 
 /// The region, for a request an admin signed; otherwise the API's 401 or 403.
 fn as_admin<'a>(shared: &'a Shared, headers: &HeaderMap) -> Result<MutexGuard<'a, State>, Reply> {
@@ -148,5 +154,63 @@ pub(super) async fn set_machine(
             Reply::text(200, "OK".into()).into_response()
         }
         None => Reply::text(404, format!("no machine {system_id:?}")).into_response(),
+    }
+}
+
+pub(super) async fn bmcs(Extract(shared): Extract<Shared>, headers: HeaderMap) -> Response {
+    match as_admin(&shared, &headers) {
+        Ok(_) => axum::Json(super::bmc_map(&shared.bmcs)).into_response(),
+        Err(refused) => refused.into_response(),
+    }
+}
+
+pub(super) async fn bmc_requests(Extract(shared): Extract<Shared>, headers: HeaderMap) -> Response {
+    match as_admin(&shared, &headers) {
+        Ok(region) => {
+            let log = region.bmc_requests.clone();
+            drop(region);
+            let entries = log
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .entries();
+            axum::Json(entries).into_response()
+        }
+        Err(refused) => refused.into_response(),
+    }
+}
+
+/// What `POST /_sim/bmc_faults` takes.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlantedBmcFault {
+    node: String,
+    fault: Option<BmcFault>,
+}
+
+/// `POST /_sim/bmc_faults` with `{"node": "cmp01", "fault": "refuse_login"}`.
+pub(super) async fn plant_bmc_fault(
+    Extract(shared): Extract<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let mut region = match as_admin(&shared, &headers) {
+        Ok(region) => region,
+        Err(refused) => return refused.into_response(),
+    };
+    let planted: PlantedBmcFault = match serde_json::from_slice(&body) {
+        Ok(p) => p,
+        Err(e) => {
+            return Reply::text(
+                400,
+                format!(
+                    "{e}: give {{\"node\": NAME, \"fault\": \"refuse_login\" | \"timeout\" | \"stuck_power\" | null}}"
+                ),
+            )
+            .into_response();
+        }
+    };
+    match super::plant_bmc_fault(&mut region, &planted.node, planted.fault) {
+        Ok(()) => Reply::text(200, "OK".into()).into_response(),
+        Err(e) => Reply::text(400, e).into_response(),
     }
 }

@@ -3,16 +3,18 @@
 //! * `maas/`: the MAAS region (its module doc says where each part of it is), with its HTTP
 //!   edge in `maas/http.rs` (a request below `/MAAS/api/2.0/` decoded, delayed or faulted as
 //!   asked, answered, logged);
-//! * `control.rs`: the `/_sim/` endpoints tests steer the simulator with (request log,
-//!   faults, a machine's status, users' keys);
-//! * `physical.rs`: each machine's physical state (power, installed OS), which MAAS's power
-//!   control and lifecycle act on;
-//! * `bmc/`, with the next step: a BMC per machine, Redfish services and IPMI responders,
+//! * `control.rs`: the `/_sim/` endpoints tests steer the simulator with (request logs,
+//!   faults, a machine's status, users' keys, where the BMCs are);
+//! * `physical.rs`: the site's physical machines (the design's BaremetalNodes) and their
+//!   physical state (power, next boot, installed OS), which MAAS's power control and
+//!   lifecycle act on; MAAS knows a machine once it enlisted;
+//! * `bmc/`: a BMC per machine, Redfish services and IPMI responders on sockets of their own,
 //!   acting on that same physical state, so that what a BMC does MAAS sees and the other
-//!   way round.
+//!   way round;
+//! * `serve.rs`: connections, served by hyper with timeouts and caps, for MAAS and the BMCs.
 //!
-//! This file starts and stops the server, assembling its routes from those rooms, and keeps
-//! the state file saved.
+//! This file starts and stops the servers (MAAS's and every BMC's, on one runtime),
+//! assembling MAAS's routes from those rooms, and keeps the state file saved.
 
 mod bmc;
 mod control;
@@ -30,9 +32,13 @@ use axum::Router;
 use axum::routing::{get, post};
 
 use crate::maas::ApiKey;
+use crate::oob::BmcMap;
+pub use bmc::request_log::{BMC_REQUEST_LOG_LIMIT, BmcRequest, Requester};
+pub use bmc::{BmcFault, CONNECTIONS_PER_BMC, ServedBmc};
 pub use maas::faults::Fault;
 pub use maas::request_log::{LoggedRequest, REQUEST_LOG_LIMIT};
 pub use maas::state::MAX_PLANTED_FAULTS;
+pub use physical::BmcProtocol;
 pub use serve::MAX_CONNECTIONS;
 
 use maas::state::State;
@@ -56,6 +62,10 @@ pub struct SimOptions {
     /// How long a connection may take to send a request's head or body, or sit idle between
     /// requests, before it is closed.
     pub idle_timeout: Duration,
+    /// Whether the design's machines start enlisted in MAAS (New, under their design names),
+    /// or unknown to it, to be found by powering them on from the network through their BMCs
+    /// (what PrepareNodes is rehearsed against; the default).
+    pub enlisted: bool,
 }
 
 impl Default for SimOptions {
@@ -68,6 +78,7 @@ impl Default for SimOptions {
             speed: 1.0,
             state_file: None,
             idle_timeout: Duration::from_secs(30),
+            enlisted: false,
         }
     }
 }
@@ -80,6 +91,8 @@ struct Shared {
     options: SimOptions,
     /// Set by every request that may have changed the region; the saver clears it.
     changed: Arc<AtomicBool>,
+    /// Where each BMC is served.
+    bmcs: Arc<Vec<ServedBmc>>,
 }
 
 /// The region, locked. A lock is never poisoned for good: handlers do not panic, and were
@@ -99,13 +112,16 @@ pub struct Sim {
     url: String,
     key: ApiKey,
     state: Arc<Mutex<State>>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    bmcs: Arc<Vec<ServedBmc>>,
+    shutdown: tokio::sync::watch::Sender<bool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Sim {
-    /// Binds and starts serving on its own threads; returns once it accepts connections.
-    /// The design's BaremetalNodes become the region's machines.
+    /// Binds and starts serving on its own threads; returns once MAAS and every BMC accept
+    /// connections. The design's BaremetalNodes become the site's physical machines, unknown
+    /// to MAAS or already enlisted as `options.enlisted` says, each with its BMC served on a
+    /// socket of its own ([`Sim::bmc_map`]).
     /// With `options.state_file`, a region saved there is served instead (the design's
     /// machines are only the starting point of a fresh one), and changes are saved there.
     pub fn start(options: SimOptions, design: Option<&crate::design::Site>) -> std::io::Result<Sim> {
@@ -122,15 +138,26 @@ impl Sim {
         let mut state = saved.unwrap_or_else(|| {
             let mut fresh = State::new(ApiKey::generate());
             if let Some(site) = design {
-                fresh.machines = maas::records::machines::Machine::from_site(site);
+                fresh.adopt_hosts(physical::PhysicalMachine::from_site(site));
+                if options.enlisted {
+                    fresh.machines = maas::records::machines::Machine::enlisted(&fresh.hosts, site);
+                }
                 if options.rack {
                     maas::rack_controllers::discover_rack_networks(&mut fresh, site);
                 }
             }
             fresh
         });
+        // A region saved before machines were simulated takes the design's.
+        state.adopt_hosts(
+            design
+                .map(physical::PhysicalMachine::from_site)
+                .unwrap_or_default(),
+        );
         state.rack = options.rack;
         state.speed = options.speed;
+        let bound = bmc::bind(&state.hosts, options.listen.ip())?;
+        let bmcs = Arc::new(bound.served.clone());
         let key = state.key.clone();
         let state = Arc::new(Mutex::new(state));
         let changed = Arc::new(AtomicBool::new(true));
@@ -139,36 +166,49 @@ impl Sim {
             base: base.clone(),
             options: options.clone(),
             changed: changed.clone(),
+            bmcs: bmcs.clone(),
+        };
+        let limit = serve::BodyLimit {
+            timeout: options.idle_timeout,
+            max: serve::MAX_BODY,
         };
         let app = Router::new()
             .route("/_sim/requests", get(control::requests))
             .route("/_sim/faults", post(control::plant))
             .route("/_sim/machines/{system_id}", post(control::set_machine))
             .route("/_sim/users/{username}", get(control::user_key))
+            .route("/_sim/bmcs", get(control::bmcs))
+            .route("/_sim/bmc_faults", post(control::plant_bmc_fault))
+            .route("/_sim/bmc_requests", get(control::bmc_requests))
             .fallback(maas::http::serve_api)
-            .layer(axum::middleware::from_fn_with_state(
-                shared.clone(),
-                serve::whole_body,
-            ))
+            .layer(axum::middleware::from_fn_with_state(limit, serve::whole_body))
             .with_state(shared);
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()?;
-        let listener = {
+        let (listener, bmc_tasks) = {
             let _guard = runtime.enter();
-            tokio::net::TcpListener::from_std(listener)?
+            let tasks = bmc::serve(bound, &state, &changed, options.idle_timeout, &stop_rx)?;
+            (tokio::net::TcpListener::from_std(listener)?, tasks)
         };
         let thread = std::thread::Builder::new().name("maas-sim".into()).spawn({
             let state = state.clone();
+            let mut stop = stop_rx;
             move || {
                 runtime.block_on(async move {
                     let saver = options
                         .state_file
                         .clone()
                         .map(|path| tokio::spawn(save_while_serving(path, state.clone(), changed.clone())));
-                    serve::serve(listener, app, options.idle_timeout, rx).await;
+                    let stopped = async move {
+                        let _ = stop.wait_for(|stopped| *stopped).await;
+                    };
+                    serve::serve(listener, app, options.idle_timeout, MAX_CONNECTIONS, stopped).await;
+                    for task in bmc_tasks {
+                        let _ = task.await;
+                    }
                     if let (Some(saver), Some(path)) = (saver, &options.state_file) {
                         saver.abort();
                         save(path, &state);
@@ -180,7 +220,8 @@ impl Sim {
             url: format!("{base}/MAAS"),
             key,
             state,
-            shutdown: Some(tx),
+            bmcs,
+            shutdown: stop_tx,
             thread: Some(thread),
         })
     }
@@ -211,6 +252,63 @@ impl Sim {
     pub fn machine_count(&self) -> usize {
         region(&self.state).machines.len()
     }
+
+    /// How many of the site's physical machines MAAS does not know yet.
+    pub fn unknown_count(&self) -> usize {
+        let region = region(&self.state);
+        (0..region.hosts.len())
+            .filter(|&h| {
+                !region
+                    .machines
+                    .iter()
+                    .any(|m| m.body == maas::records::machines::Body::Host { host: h })
+            })
+            .count()
+    }
+
+    /// Where each BMC is served, in design order.
+    pub fn bmcs(&self) -> &[ServedBmc] {
+        &self.bmcs
+    }
+
+    /// Design address → endpoint of every BMC (`http://127.0.0.1:PORT` for Redfish,
+    /// `127.0.0.1:PORT` for IPMI), what `--bmc-map FILE` takes and `GET /_sim/bmcs` gives.
+    pub fn bmc_map(&self) -> BmcMap {
+        bmc_map(&self.bmcs)
+    }
+
+    /// Plants `fault` on `node`'s BMC, or clears it (what `POST /_sim/bmc_faults` does).
+    pub fn plant_bmc_fault(&self, node: &str, fault: Option<BmcFault>) -> Result<(), String> {
+        plant_bmc_fault(&mut region(&self.state), node, fault)
+    }
+
+    /// What the BMCs were asked, as `GET /_sim/bmc_requests` gives it: the newest
+    /// [`BMC_REQUEST_LOG_LIMIT`], numbered by `seq`.
+    pub fn bmc_requests(&self) -> Vec<BmcRequest> {
+        let log = region(&self.state).bmc_requests.clone();
+        log.lock().unwrap_or_else(PoisonError::into_inner).entries()
+    }
+}
+
+fn bmc_map(bmcs: &[ServedBmc]) -> BmcMap {
+    let mut map = BmcMap::default();
+    for b in bmcs {
+        map.insert(b.address.clone(), b.endpoint.clone());
+    }
+    map
+}
+
+fn plant_bmc_fault(region: &mut State, node: &str, fault: Option<BmcFault>) -> Result<(), String> {
+    match region.hosts.iter_mut().find(|h| h.name == node) {
+        Some(host) if host.bmc.is_some() => {
+            host.fault = fault;
+            Ok(())
+        }
+        Some(_) => Err(format!(
+            "node {node:?} has no simulated BMC (its oob.type is not redfish or ipmi, or it has no address on its OOB network)"
+        )),
+        None => Err(format!("no node {node:?} in the design")),
+    }
 }
 
 /// How often a changed region is written to its state file: at most this much is lost if
@@ -238,9 +336,7 @@ fn save(path: &std::path::Path, state: &Mutex<State>) {
 
 impl Drop for Sim {
     fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
+        let _ = self.shutdown.send(true);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }

@@ -19,26 +19,35 @@ use axum::response::{IntoResponse, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
+use tokio::sync::Semaphore;
 
-use super::Shared;
 use super::maas::reply::Reply;
 
-/// Connections served at once; well below the usual limit of 1,024 open files.
+/// Connections the MAAS API serves at once; well below the usual limit of 1,024 open files.
 pub const MAX_CONNECTIONS: usize = 512;
 
-/// The largest request body read (axum's default limit, which the handlers keep).
-const MAX_BODY: usize = 2 * 1024 * 1024;
+/// The largest request body the MAAS API reads (axum's default limit, which the handlers
+/// keep).
+pub const MAX_BODY: usize = 2 * 1024 * 1024;
 
-/// Reads a request's whole body within the idle timeout, before any handler sees it: a
-/// client that stops sending gets a 408 and its connection closed.
-pub(super) async fn whole_body(Extract(shared): Extract<Shared>, req: Request, next: Next) -> Response {
+/// How long a request's body may take to arrive, and how big it may be.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit {
+    pub timeout: Duration,
+    pub max: usize,
+}
+
+/// Reads a request's whole body within the limit's time, before any handler sees it: a
+/// client that stops sending gets a 408 and its connection closed, one that sends too much
+/// a 413.
+pub async fn whole_body(Extract(limit): Extract<BodyLimit>, req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
-    let limit = shared.options.idle_timeout;
-    match tokio::time::timeout(limit, axum::body::to_bytes(body, MAX_BODY)).await {
+    let BodyLimit { timeout: limit, max } = limit;
+    match tokio::time::timeout(limit, axum::body::to_bytes(body, max)).await {
         Ok(Ok(bytes)) => next.run(Request::from_parts(parts, Body::from(bytes))).await,
         Ok(Err(e)) => Reply::text(
             413,
-            format!("The request body could not be read whole (at most {MAX_BODY} bytes are): {e}"),
+            format!("The request body could not be read whole (at most {max} bytes are): {e}"),
         )
         .without_hash()
         .with_header("connection", "close")
@@ -56,15 +65,18 @@ pub(super) async fn whole_body(Extract(shared): Extract<Shared>, req: Request, n
     }
 }
 
-/// Serves `app` on `listener` until `stop` fires; then lets requests in flight finish (for
-/// at most the idle timeout) and closes every connection.
+/// Serves `app` on `listener` until `stop` completes, at most `max_connections` at once
+/// (more wait in the kernel's queue); then lets requests in flight finish (for at most the
+/// idle timeout) and closes every connection.
 pub(super) async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
     idle_timeout: Duration,
-    mut stop: tokio::sync::oneshot::Receiver<()>,
+    max_connections: usize,
+    stop: impl std::future::Future<Output = ()>,
 ) {
-    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let slots = Arc::new(Semaphore::new(max_connections));
+    tokio::pin!(stop);
     let graceful = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new()).header_read_timeout(idle_timeout);

@@ -10,41 +10,65 @@
 
 use serde_json::{Value, json};
 
+use super::power::{self, Action};
 use super::records::events::{EventLog, Level};
 use super::records::machines::{Machine, Pending};
 use super::reply::Reply;
 use super::request::Request;
 use super::state::State;
 use crate::maas::MachineStatus;
+use crate::maas::resources::machines::PowerState;
 
 /// Seconds each phase takes at `--speed 1`, close to a small real site.
 const COMMISSIONING_S: f64 = 180.0;
 const DEPLOYING_S: f64 = 600.0;
 const RELEASING_S: f64 = 20.0;
 
-/// Completes every transition that is due.
+/// Lets the region's clock run to `now_ms`: power changes BMCs accepted land, machines
+/// booted from the network enlist, and every lifecycle transition that is due completes.
 pub fn advance(state: &mut State, now_ms: u64) {
-    for m in &mut state.machines {
-        if let Some(p) = m.pending.filter(|p| p.due_ms <= now_ms) {
-            if m.status == MachineStatus::Commissioning && p.to == MachineStatus::Ready {
-                m.commissioned_ms = Some(p.due_ms);
-                if let Some(h) = &m.hardware {
-                    m.cpu_count = h.cpu_count;
-                    m.memory = h.memory;
-                }
-            }
-            change_status(&mut state.events, m, p.to, p.due_ms);
-            state
-                .events
-                .record(m, Level::Info, p.to.name(), String::new(), p.due_ms);
-            m.pending = None;
-            if p.to == MachineStatus::Deployed {
-                m.physical.power(true);
-            }
-            if p.to == MachineStatus::Ready && m.power_type != "manual" {
-                m.physical.power(false);
+    for host in &mut state.hosts {
+        host.settle(now_ms);
+    }
+    super::enlistment::complete_due(state, now_ms);
+    for i in 0..state.machines.len() {
+        let m = &mut state.machines[i];
+        let Some(p) = m.pending.filter(|p| p.due_ms <= now_ms) else {
+            continue;
+        };
+        if m.status == MachineStatus::Commissioning && p.to == MachineStatus::Ready {
+            m.commissioned_ms = Some(p.due_ms);
+            if let Some(h) = &m.hardware {
+                m.cpu_count = h.cpu_count;
+                m.memory = h.memory;
             }
         }
+        change_status(&mut state.events, m, p.to, p.due_ms);
+        state.events.record(
+            &state.machines[i],
+            Level::Info,
+            p.to.name(),
+            String::new(),
+            p.due_ms,
+        );
+        state.machines[i].pending = None;
+        // The machine does this itself: it boots its new OS, or shuts down after commissioning.
+        if p.to == MachineStatus::Deployed {
+            state.physical_mut(i).power(true, p.due_ms);
+        }
+        if p.to == MachineStatus::Ready && state.machines[i].power_type != "manual" {
+            state.physical_mut(i).power(false, p.due_ms);
+        }
+    }
+}
+
+/// MAAS powers machine `i` on to boot it from the network for a lifecycle phase; when its BMC
+/// fails that, the phase fails at once.
+fn boot(state: &mut State, i: usize, failed: MachineStatus, now_ms: u64) {
+    if power::act(state, i, Action::On, now_ms).is_err() {
+        let m = &mut state.machines[i];
+        m.pending = None;
+        change_status(&mut state.events, m, failed, now_ms);
     }
 }
 
@@ -159,8 +183,8 @@ pub fn op(req: &Request, state: &mut State, i: usize, op: &str, now_ms: u64) -> 
             let m = &mut state.machines[i];
             m.before_commissioning = status;
             change_status(&mut state.events, m, MachineStatus::Commissioning, now_ms);
-            m.physical.power(true);
             m.pending = Some(pending);
+            boot(state, i, MachineStatus::FailedCommissioning, now_ms);
             reply_machine(state)
         }
         ("POST", "deploy") => {
@@ -192,10 +216,11 @@ pub fn op(req: &Request, state: &mut State, i: usize, op: &str, now_ms: u64) -> 
             record_action(req, state, i, "Deploying", now_ms);
             let m = &mut state.machines[i];
             change_status(&mut state.events, m, MachineStatus::Deploying, now_ms);
-            m.physical
-                .install("ubuntu", if series == "22.04" { "jammy".into() } else { series });
-            m.physical.power(true);
             m.pending = Some(pending);
+            state
+                .physical_mut(i)
+                .install("ubuntu", if series == "22.04" { "jammy".into() } else { series });
+            boot(state, i, MachineStatus::FailedDeployment, now_ms);
             reply_machine(state)
         }
         ("POST", "release") => {
@@ -228,7 +253,8 @@ pub fn op(req: &Request, state: &mut State, i: usize, op: &str, now_ms: u64) -> 
             let m = &mut state.machines[i];
             m.owner = None;
             m.workload_annotations.clear();
-            m.physical.wipe();
+            state.physical_mut(i).wipe();
+            let m = &mut state.machines[i];
             let to = if pending.is_some() {
                 MachineStatus::Releasing
             } else {
@@ -314,7 +340,8 @@ pub fn op(req: &Request, state: &mut State, i: usize, op: &str, now_ms: u64) -> 
                 ));
             }
             record_action(req, state, i, "Powering on", now_ms);
-            state.machines[i].physical.power(true);
+            // A failure shows as the machine's power state and an event, as on MAAS.
+            let _ = power::act(state, i, Action::On, now_ms);
             reply_machine(state)
         }
         ("POST", "power_off") => {
@@ -326,14 +353,16 @@ pub fn op(req: &Request, state: &mut State, i: usize, op: &str, now_ms: u64) -> 
                 return Some(unreachable_bmc(&state.machines[i]));
             }
             record_action(req, state, i, "Powering off", now_ms);
-            state.machines[i].physical.power(false);
+            let soft = req.param("stop_mode") == Some("soft");
+            let _ = power::act(state, i, Action::Off { soft }, now_ms);
             reply_machine(state)
         }
         ("GET", "query_power_state") => {
             if !rack {
                 return Some(unreachable_bmc(&state.machines[i]));
             }
-            Reply::json(200, &json!({"state": state.machines[i].physical.power_state}))
+            let reported = power::act(state, i, Action::Query, now_ms).unwrap_or(PowerState::Error);
+            Reply::json(200, &json!({ "state": reported }))
         }
         _ => return None,
     };
@@ -343,7 +372,6 @@ pub fn op(req: &Request, state: &mut State, i: usize, op: &str, now_ms: u64) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::maas::resources::machines::PowerState;
 
     /// A region with a rack, running 60 times faster than real, and one Ready machine.
     fn region() -> (State, usize) {
@@ -406,10 +434,10 @@ mod tests {
         );
         run(&mut state, "deploy", "distro_series=ubuntu/jammy", t0 + 4_000);
         assert_eq!(state.machines[i].status, MachineStatus::Deploying);
-        assert_eq!(state.machines[i].physical.distro_series, "jammy");
+        assert_eq!(state.physical(i).distro_series, "jammy");
         advance(&mut state, t0 + 14_000);
         assert_eq!(state.machines[i].status, MachineStatus::Deployed);
-        assert_eq!(state.machines[i].physical.power_state, PowerState::On);
+        assert_eq!(state.physical(i).power_state, PowerState::On);
         run(&mut state, "release", "", t0 + 15_000);
         assert_eq!(state.machines[i].status, MachineStatus::Releasing);
         advance(&mut state, t0 + 16_000);

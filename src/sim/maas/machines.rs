@@ -9,12 +9,14 @@ use super::lifecycle;
 use super::machine_details;
 use super::rack_controllers::power_types;
 use super::records::interfaces::Interface;
-use super::records::machines::{Machine, system_id};
+use super::records::machines::{Body, Machine, system_id};
 use super::reply::Reply;
 use super::request::Request;
 use super::state::State;
 use super::storage_layouts;
 use crate::maas::MachineStatus;
+use crate::maas::resources::machines::PowerState;
+use crate::sim::physical::{Physical, PhysicalMachine};
 
 const TEMPLATE: &str = include_str!("machine.json");
 
@@ -29,6 +31,18 @@ pub fn interface_template() -> &'static Value {
 }
 
 impl Machine {
+    /// The power state MAAS reports: `error` after a power action or query failed,
+    /// `unknown` without a power driver to ask, the machine's otherwise.
+    pub fn power_state(&self, hosts: &[PhysicalMachine]) -> PowerState {
+        if self.power_error {
+            PowerState::Error
+        } else if self.power_type.is_empty() {
+            PowerState::Unknown
+        } else {
+            self.physical(hosts).power_state.clone()
+        }
+    }
+
     pub fn json(&self, state: &State) -> Value {
         let mut m = template().clone();
         let id = &self.system_id;
@@ -53,9 +67,10 @@ impl Machine {
         m["physicalblockdevice_set"] = Value::Array(of_kind(false));
         m["virtualblockdevice_set"] = Value::Array(of_kind(true));
         m["owner"] = json!(self.owner);
-        m["power_state"] = json!(self.physical.power_state);
-        m["osystem"] = json!(self.physical.osystem);
-        m["distro_series"] = json!(self.physical.distro_series);
+        let physical = self.physical(&state.hosts);
+        m["power_state"] = json!(self.power_state(&state.hosts));
+        m["osystem"] = json!(physical.osystem);
+        m["distro_series"] = json!(physical.distro_series);
         m["workload_annotations"] = Value::Object(self.workload_annotations.clone());
         m["owner_data"] = Value::Object(self.workload_annotations.clone());
         m["tag_names"] = json!(
@@ -174,7 +189,7 @@ fn power_parameters(
 }
 
 /// A free system id: six characters, like MAAS's.
-fn fresh_system_id(machines: &[Machine]) -> String {
+pub fn fresh_system_id(machines: &[Machine]) -> String {
     (machines.len()..)
         .map(|n| system_id(&format!("machine-{n}")))
         .find(|id| !machines.iter().any(|m| &m.system_id == id))
@@ -250,13 +265,18 @@ fn create(req: &Request, state: &mut State) -> Reply {
     let system_id = fresh_system_id(&state.machines);
     let first_nic = state.next_interface_id();
     let nics = macs
-        .into_iter()
+        .iter()
         .enumerate()
-        .map(|(i, mac)| Interface::physical(first_nic + i as u64, format!("eth{i}"), mac))
+        .map(|(i, mac)| Interface::physical(first_nic + i as u64, format!("eth{i}"), mac.clone()))
         .collect();
     let hostname = req
         .param("hostname")
         .map_or_else(|| format!("node-{system_id}"), str::to_string);
+    // A machine created with a MAC of one of the site's machines stands for that machine.
+    let body = match state.unknown_host_with(&macs) {
+        Some(host) => Body::Host { host },
+        None => Body::Record(Physical::unknown()),
+    };
     let machine = Machine {
         domain,
         architecture,
@@ -264,6 +284,7 @@ fn create(req: &Request, state: &mut State) -> Reply {
         power_type,
         power_parameters: params,
         interfaces: nics,
+        body,
         ..Machine::new(system_id, hostname)
     };
     if machine.bmc_address().is_some() {
@@ -304,11 +325,32 @@ fn list(req: &Request, state: &State) -> Reply {
 
 /// Words for the `adjective-animal` hostnames MAAS gives machines that enlist themselves.
 const ADJECTIVES: &[&str] = &[
-    "brave", "calm", "eager", "fond", "immune", "keen", "lucky", "noble", "quick", "witty",
+    "brave", "calm", "eager", "fond", "immune", "keen", "lucky", "noble", "quick", "witty", "bold", "cosy",
+    "fair", "glad", "handy", "jolly",
 ];
 const ANIMALS: &[&str] = &[
-    "bull", "crow", "deer", "eel", "fox", "hare", "lynx", "mole", "owl", "wren",
+    "bull", "crow", "deer", "eel", "fox", "hare", "lynx", "mole", "owl", "wren", "yak", "newt", "ibis",
+    "koala", "mink", "seal",
 ];
+
+/// A hostname no machine has: `adjective-animal`, with a number once those run out.
+pub fn fresh_hostname(machines: &[Machine]) -> String {
+    let pairs = ADJECTIVES.len() * ANIMALS.len();
+    (machines.len()..)
+        .map(|n| {
+            let name = format!(
+                "{}-{}",
+                ADJECTIVES[n % ADJECTIVES.len()],
+                ANIMALS[(n / ADJECTIVES.len()) % ANIMALS.len()]
+            );
+            match n / pairs {
+                0 => name,
+                round => format!("{name}-{round}"),
+            }
+        })
+        .find(|name| !machines.iter().any(|m| &m.hostname == name))
+        .unwrap_or_default()
+}
 
 /// `POST machines/` without credentials: a booting machine enlisting itself. MAAS answers
 /// with a short summary of the new machine, which has no power type yet.
@@ -321,13 +363,7 @@ pub fn enlist(req: &Request, state: &mut State) -> Reply {
         .collect();
     form.push(("commission".into(), "false".into()));
     if req.param("hostname").is_none() {
-        let n = state.machines.len();
-        let name = format!(
-            "{}-{}",
-            ADJECTIVES[n % ADJECTIVES.len()],
-            ANIMALS[(n / ADJECTIVES.len()) % ANIMALS.len()]
-        );
-        form.push(("hostname".into(), name));
+        form.push(("hostname".into(), fresh_hostname(&state.machines)));
     }
     let reply = create(&Request::with_form("POST", "machines/", "", form), state);
     if reply.status != 200 {
@@ -337,6 +373,7 @@ pub fn enlist(req: &Request, state: &mut State) -> Reply {
         return reply;
     };
     m.power_type = String::new();
+    let m = &state.machines[state.machines.len() - 1];
     let id = &m.system_id;
     Reply::json(
         200,
@@ -346,7 +383,7 @@ pub fn enlist(req: &Request, state: &mut State) -> Reply {
                 "domain": {"name": m.domain, "authoritative": true, "ttl": null, "is_default": true, "id": 0,
                            "resource_record_count": 0},
                 "status_action": null, "zone": {"name": "default", "description": "", "id": 1},
-                "architecture": m.architecture, "power_state": m.physical.power_state,
+                "architecture": m.architecture, "power_state": m.power_state(&state.hosts),
                 "resource_uri": format!("/MAAS/api/2.0/machines/{id}/")}),
     )
 }
@@ -514,7 +551,8 @@ mod tests {
         ))])
         .unwrap();
         let mut state = State::for_tests();
-        state.machines = Machine::from_site(&site);
+        state.adopt_hosts(PhysicalMachine::from_site(&site));
+        state.machines = Machine::enlisted(&state.hosts, &site);
         assert_eq!(state.machines.len(), 2);
         let m = state.machines[0].json(&state);
         assert_eq!(m["hostname"], "cmp01");

@@ -22,6 +22,8 @@
 //!   package repositories, boot images and events answer.
 //! * `request_log.rs`: the request log tests read, bounded and with secrets redacted.
 //! * `faults.rs`: faults planted by tests or drawn at random, answered instead of the API.
+//! * `power.rs`: MAAS's power control of a machine, through the simulated BMC its power
+//!   parameters name; `enlistment.rs`: an unknown machine booted from the network is listed.
 //! * `persist.rs`: `--state FILE`, the region on disk.
 //! * `*.json`: what a real 3.4 region returned, served as is (`describe.json`,
 //!   `power_types.json`) or as templates for objects too big to model field by field
@@ -35,17 +37,19 @@ mod boot_sources;
 mod commissioning_results;
 mod config;
 mod domains;
+mod enlistment;
 mod events;
 mod fabrics;
 pub(super) mod faults;
 pub(super) mod http;
 mod interfaces;
 mod ip_ranges;
-mod lifecycle;
+pub(super) mod lifecycle;
 mod machine_details;
 mod machines;
 mod package_repositories;
 pub(super) mod persist;
+mod power;
 pub(super) mod rack_controllers;
 pub(super) mod records;
 pub(super) mod reply;

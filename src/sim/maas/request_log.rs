@@ -98,7 +98,7 @@ fn cut(text: &str, budget: &mut usize) -> String {
 
 /// Whether a parameter (or a JSON field inside one) named so holds a secret: BMC and user
 /// passwords, API keys and tokens, OAuth signatures.
-fn is_secret(name: &str) -> bool {
+pub fn is_secret(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
     [
         "pass",

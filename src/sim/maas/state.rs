@@ -2,12 +2,15 @@
 //! and the per-run bookkeeping tests read (request log, planted faults).
 
 use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 
 use super::faults::Fault;
 use super::records::networks::{Fabric, IpRange, Space, StaticRoute, Subnet, Vlan};
 use super::records::{accounts, config, events, machines, networks, software};
 use super::request_log::RequestLog;
 use crate::maas::ApiKey;
+use crate::sim::bmc::request_log::BmcRequestLog;
+use crate::sim::physical::{Physical, PhysicalMachine};
 
 /// How many planted faults may wait at once.
 pub const MAX_PLANTED_FAULTS: usize = 1000;
@@ -24,6 +27,9 @@ pub struct State {
     #[serde(skip)]
     pub caller: usize,
     pub machines: Vec<machines::Machine>,
+    /// The site's physical machines, whether MAAS knows them or not.
+    #[serde(default)]
+    pub hosts: Vec<PhysicalMachine>,
     pub fabrics: Vec<Fabric>,
     pub vlans: Vec<Vlan>,
     pub spaces: Vec<Space>,
@@ -58,6 +64,10 @@ pub struct State {
     pub requests: RequestLog,
     #[serde(skip)]
     pub planted: VecDeque<Fault>,
+    /// What the simulated BMCs were asked, by their clients and by MAAS's power drivers;
+    /// shared with the BMC services.
+    #[serde(skip)]
+    pub bmc_requests: Arc<Mutex<BmcRequestLog>>,
 }
 
 impl State {
@@ -67,6 +77,7 @@ impl State {
             caller: 0,
             key,
             machines: Vec::new(),
+            hosts: Vec::new(),
             fabrics: Vec::new(),
             vlans: Vec::new(),
             spaces: Vec::new(),
@@ -92,6 +103,7 @@ impl State {
             nonces: accounts::Nonces::default(),
             requests: RequestLog::default(),
             planted: VecDeque::new(),
+            bmc_requests: Arc::default(),
         };
         // A fresh region: fabric-0 holds the region controller's own NIC and its subnet.
         let fabric = s.add_fabric(None, String::new(), None);
@@ -240,10 +252,64 @@ impl State {
     pub fn fabric(&self, id: u64) -> Option<&Fabric> {
         self.fabrics.iter().find(|f| f.id == id)
     }
+
+    pub fn physical_mut(&mut self, i: usize) -> &mut Physical {
+        match &mut self.machines[i].body {
+            machines::Body::Host { host } => &mut self.hosts[*host].physical,
+            machines::Body::Record(physical) => physical,
+        }
+    }
+
+    /// The physical machine one of `macs` belongs to, if no machine record stands for it yet.
+    pub fn unknown_host_with(&self, macs: &[String]) -> Option<usize> {
+        let h = self
+            .hosts
+            .iter()
+            .position(|h| h.nics.iter().any(|n| macs.contains(&n.mac)))?;
+        (!self
+            .machines
+            .iter()
+            .any(|m| m.body == machines::Body::Host { host: h }))
+        .then_some(h)
+    }
+
+    /// Takes `hosts` as the site's physical machines, when the region has none (a fresh one,
+    /// or one saved before they were simulated): a machine record holding one of a host's
+    /// MACs stands for it from now on, its physical state moved there. Links to hosts that do
+    /// not exist (a damaged state file) become records of their own.
+    pub fn adopt_hosts(&mut self, hosts: Vec<PhysicalMachine>) {
+        if self.hosts.is_empty() {
+            self.hosts = hosts;
+            for i in 0..self.machines.len() {
+                let macs: Vec<String> = self.machines[i]
+                    .interfaces
+                    .iter()
+                    .map(|n| n.mac.clone())
+                    .collect();
+                if let machines::Body::Record(physical) = &self.machines[i].body
+                    && let Some(h) = self.unknown_host_with(&macs)
+                {
+                    self.hosts[h].physical = physical.clone();
+                    self.machines[i].body = machines::Body::Host { host: h };
+                }
+            }
+        }
+        let count = self.hosts.len();
+        for m in &mut self.machines {
+            if matches!(m.body, machines::Body::Host { host } if host >= count) {
+                m.body = machines::Body::Record(Physical::unknown());
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 impl State {
+    /// The physical state of machine `i`.
+    pub fn physical(&self, i: usize) -> &Physical {
+        self.machines[i].physical(&self.hosts)
+    }
+
     /// A fresh region with a fixed key, for unit tests.
     pub fn for_tests() -> State {
         State::new(

@@ -126,7 +126,8 @@ mod tests {
         ))])
         .unwrap();
         let mut state = State::for_tests();
-        state.machines = super::super::records::machines::Machine::from_site(&site);
+        state.adopt_hosts(crate::sim::physical::PhysicalMachine::from_site(&site));
+        state.machines = super::super::records::machines::Machine::enlisted(&state.hosts, &site);
         state
     }
 

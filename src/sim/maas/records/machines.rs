@@ -8,7 +8,7 @@ use super::interfaces::Interface;
 use super::storage::{BlockDevice, VolumeGroup};
 use crate::design::site::Site;
 use crate::maas::MachineStatus;
-use crate::sim::physical::Physical;
+use crate::sim::physical::{Physical, PhysicalMachine};
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Machine {
@@ -31,10 +31,14 @@ pub struct Machine {
     pub volume_groups: Vec<VolumeGroup>,
     /// The user that allocated it (always `admin` here), if any.
     pub owner: Option<String>,
-    /// Its power and installed OS, which MAAS reports as `power_state`, `osystem` and
-    /// `distro_series` and saves under those names.
+    /// Where its power and installed OS are, which MAAS reports as `power_state`,
+    /// `osystem` and `distro_series`.
     #[serde(flatten)]
-    pub physical: Physical,
+    pub body: Body,
+    /// MAAS's last power action or query on it failed: it reports power `error` until one
+    /// succeeds.
+    #[serde(default)]
+    pub power_error: bool,
     pub workload_annotations: Map<String, Value>,
     /// A timed transition under way (commissioning, deploying, releasing).
     pub pending: Option<Pending>,
@@ -77,7 +81,8 @@ impl Machine {
             boot_disk: None,
             volume_groups: Vec::new(),
             owner: None,
-            physical: Physical::unknown(),
+            body: Body::Record(Physical::unknown()),
+            power_error: false,
             workload_annotations: Map::new(),
             pending: None,
             commissioned_ms: None,
@@ -86,75 +91,66 @@ impl Machine {
         }
     }
 
-    /// One machine per BaremetalNode; NICs from the node's interface slaves (the boot MAC,
-    /// if given, on the first), other MACs made up from the node's position.
-    pub fn from_site(site: &Site) -> Vec<Machine> {
-        let mut next_nic = 1;
-        site.nodes
+    /// The record MAAS makes of physical machine `host`, with its NICs and disks (ids from
+    /// `first_nic` and `first_disk` on) and what commissioning will find; New, without a
+    /// power driver until one is set.
+    pub fn of_host(
+        host: usize,
+        machine: &PhysicalMachine,
+        system_id: String,
+        hostname: String,
+        first_nic: u64,
+        first_disk: u64,
+    ) -> Machine {
+        Machine {
+            interfaces: (first_nic..)
+                .zip(&machine.nics)
+                .map(|(id, nic)| Interface::physical(id, nic.name.clone(), nic.mac.clone()))
+                .collect(),
+            disks: (first_disk..)
+                .zip(&machine.disks)
+                .map(|(id, disk)| BlockDevice::physical(id, disk.name.clone(), disk.size))
+                .collect(),
+            hardware: machine.hardware.clone(),
+            body: Body::Host { host },
+            ..Machine::new(system_id, hostname)
+        }
+    }
+
+    /// The machines of a region whose physical machines are all enlisted already, named as
+    /// the design names them, with the power type the design gives (and no parameters).
+    pub fn enlisted(hosts: &[PhysicalMachine], site: &Site) -> Vec<Machine> {
+        let mut next_nic = 2;
+        hosts
             .iter()
+            .zip(&site.nodes)
             .enumerate()
-            .map(|(i, node)| {
-                let mut slaves: Vec<String> = Vec::new();
-                for iface in node.config.interfaces.iter() {
-                    for s in &iface.slaves {
-                        if !slaves.contains(s) {
-                            slaves.push(s.clone());
-                        }
-                    }
-                }
-                if slaves.is_empty() {
-                    slaves.push("eth0".into());
-                }
-                let nics = slaves
-                    .into_iter()
-                    .enumerate()
-                    .map(|(j, name)| {
-                        let mac = match (j, &node.boot_mac) {
-                            (0, Some(m)) => m.to_lowercase(),
-                            _ => format!(
-                                "52:54:{:02x}:{:02x}:{:02x}:{:02x}",
-                                (i >> 16) & 0xff,
-                                (i >> 8) & 0xff,
-                                i & 0xff,
-                                j
-                            ),
-                        };
-                        next_nic += 1;
-                        Interface::physical(next_nic, name, mac)
-                    })
-                    .collect();
-                // One 500 GB disk per physical device the design names (sda when none).
-                let mut names: Vec<String> = node
-                    .config
-                    .storage_devices
-                    .iter()
-                    .map(|d| d.name.clone())
-                    .collect();
-                if names.is_empty() {
-                    names.push("sda".into());
-                }
-                let disks = names
-                    .into_iter()
-                    .enumerate()
-                    .map(|(k, name)| BlockDevice::physical((i * 16 + k + 1) as u64, name, 500_000_000_000))
-                    .collect();
-                let hardware = node
-                    .config
-                    .hardware_profile
-                    .as_deref()
-                    .and_then(|name| site.hardware_profile(name))
-                    .map(Hardware::from_profile);
-                Machine {
-                    disks,
-                    hardware,
+            .map(|(i, (host, node))| {
+                let m = Machine {
                     power_type: node
                         .oob_type
                         .map_or("manual".to_string(), |t| t.as_str().to_string()),
-                    interfaces: nics,
-                    ..Machine::new(system_id(&node.name), node.name.clone())
-                }
+                    ..Machine::of_host(
+                        i,
+                        host,
+                        system_id(&host.name),
+                        host.name.clone(),
+                        next_nic,
+                        (i * 16 + 1) as u64,
+                    )
+                };
+                next_nic += host.nics.len() as u64;
+                m
             })
             .collect()
+    }
+
+    /// Its physical state, among the region's `hosts` or in the record.
+    pub fn physical<'a>(&'a self, hosts: &'a [PhysicalMachine]) -> &'a Physical {
+        match &self.body {
+            Body::Host { host } => &hosts[*host].physical,
+            Body::Record(physical) => physical,
+        }
     }
 
     /// The BMC's address, which MAAS records as an IP address of its own.
@@ -164,6 +160,16 @@ impl Machine {
             .and_then(Value::as_str)
             .filter(|a| !a.is_empty())
     }
+}
+
+/// Where a machine's physical state is: on one of the site's physical machines (the region's
+/// `hosts`), or in the record itself, for a machine created through the API that no
+/// simulated machine answers to (and for regions saved before physical machines were).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum Body {
+    Host { host: usize },
+    Record(Physical),
 }
 
 /// A transition under way: the status the machine reaches, and when (ms since the epoch).
