@@ -14,7 +14,7 @@
 //! This file starts and stops the server, assembling its routes from those rooms, and keeps
 //! the state file saved.
 
-mod bmc;
+pub mod bmc;
 mod control;
 mod maas;
 mod physical;

@@ -7,7 +7,9 @@
 
 use std::sync::Mutex;
 
-use crate::oob::{BootDevice, NextBoot, PowerRequest};
+use crate::oob::{BootDevice, NextBoot, PowerRequest, Secret};
+
+pub mod ipmi;
 
 /// A fault planted on one node's BMC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -56,6 +58,10 @@ pub trait Chassis: Send + Sync {
     /// The account and password the BMC accepts (the design's `oob.account` and
     /// `oob.credential`).
     fn accepts(&self, account: &str, password: &str) -> bool;
+    /// The password the BMC holds for `account`, `None` for an account it does not know.
+    /// For logins that prove the password without sending it (IPMI's RAKP keys its HMACs
+    /// with it); whether the login is then accepted is still [`Chassis::accepts`]'s to say.
+    fn password_for(&self, account: &str) -> Option<Secret>;
     /// The fault planted on this BMC, if any.
     fn fault(&self) -> Option<BmcFault>;
 }
@@ -124,6 +130,10 @@ impl Chassis for MemoryChassis {
         self.state().fault != Some(BmcFault::RefuseLogin)
             && account == self.account
             && password == self.password
+    }
+
+    fn password_for(&self, account: &str) -> Option<Secret> {
+        (account == self.account).then(|| Secret::new(self.password.clone()))
     }
 
     fn fault(&self) -> Option<BmcFault> {
