@@ -5,6 +5,8 @@
 //! FRU Data. There are no sensors and no SDR repository. Anything else is completion code 0xC1 (invalid command); a known command above
 //! the caller's privilege (or needing a session, outside one) is 0xD4.
 
+use std::time::{Duration, Instant};
+
 use super::crypto::CipherSuite;
 use super::fru;
 use super::rmcp::Request;
@@ -52,6 +54,13 @@ const BOOT_PERSISTENT: u8 = 0x40;
 const BOOT_EFI: u8 = 0x20;
 const BOOT_DEVICE_PXE: u8 = 0x01;
 const BOOT_DEVICE_DISK: u8 = 0x02;
+
+/// Valid boot flags set here are cleared this long after they were set, or after the last
+/// Chassis Control since (IPMI v2.0 §28.12, parameter 3)…
+pub const BOOT_FLAGS_TIMEOUT: Duration = Duration::from_secs(60);
+/// … unless parameter 3 has this bit ("don't clear the valid bit on timeout"), which is
+/// why consoles write it before the flags.
+const KEEP_FLAGS_PAST_TIMEOUT: u8 = 0x08;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Command {
@@ -114,6 +123,8 @@ pub struct BootOptions {
     valid_bit_clearing: u8,
     /// Parameter 4: which boot stages acknowledged the boot info.
     acknowledged: u8,
+    /// When the boot flags set here stop being valid, and what they set.
+    expiry: Option<(Instant, NextBoot)>,
 }
 
 /// Answers `request` from a caller at `privilege` (`None`: outside a session).
@@ -122,6 +133,7 @@ pub fn answer(
     chassis: &dyn Chassis,
     privilege: Option<Privilege>,
     request: &Request,
+    now: Instant,
 ) -> Answer {
     let Some(command) = Command::of(request.netfn, request.cmd) else {
         return fail(completion::INVALID_COMMAND);
@@ -140,8 +152,14 @@ pub fn answer(
         // above.
         Command::SetSessionPrivilege | Command::CloseSession => fail(completion::INSUFFICIENT_PRIVILEGE),
         Command::GetChassisStatus => ok(vec![u8::from(chassis.powered()) | RESTORE_PREVIOUS, 0, 0]),
-        Command::ChassisControl => chassis_control(chassis, data),
-        Command::SetBootOptions => boot.set(chassis, data),
+        Command::ChassisControl => {
+            let answer = chassis_control(chassis, data);
+            if answer.0 == completion::OK {
+                boot.restart_countdown(now);
+            }
+            answer
+        }
+        Command::SetBootOptions => boot.set(chassis, data, now),
         Command::GetBootOptions => boot.get(chassis, data),
         Command::GetFruInventoryAreaInfo => fru_area_info(chassis, data),
         Command::ReadFruData => read_fru(chassis, data),
@@ -230,25 +248,61 @@ fn chassis_control(chassis: &dyn Chassis, data: &[u8]) -> Answer {
 
 impl BootOptions {
     /// Set System Boot Options: parameter (bit 7, "lock", is ignored), then its data.
-    fn set(&mut self, chassis: &dyn Chassis, data: &[u8]) -> Answer {
+    fn set(&mut self, chassis: &dyn Chassis, data: &[u8], now: Instant) -> Answer {
         let Some((&parameter, value)) = data.split_first() else {
             return fail(completion::REQUEST_DATA_LENGTH_INVALID);
         };
         match (parameter & 0x7F, value) {
             (0, &[progress]) if progress & 0x03 == 0x03 => return fail(completion::INVALID_DATA_FIELD),
             (0, &[progress]) => self.set_in_progress = progress & 0x03,
-            (3, &[clearing]) => self.valid_bit_clearing = clearing & 0x1F,
+            (3, &[clearing]) => {
+                self.valid_bit_clearing = clearing & 0x1F;
+                if clearing & KEEP_FLAGS_PAST_TIMEOUT != 0 {
+                    self.expiry = None;
+                }
+            }
             (4, &[mask, acknowledged]) => {
                 self.acknowledged = (self.acknowledged & !mask) | (acknowledged & mask)
             }
             (5, &[flags, device, _, _, _]) => match next_boot(flags, device) {
-                Ok(boot) => chassis.set_next_boot(boot),
+                Ok(boot) => {
+                    chassis.set_next_boot(boot);
+                    let expires = self.valid_bit_clearing & KEEP_FLAGS_PAST_TIMEOUT == 0;
+                    self.expiry = boot.filter(|_| expires).map(|b| (now + BOOT_FLAGS_TIMEOUT, b));
+                }
                 Err(code) => return fail(code),
             },
             (0 | 3 | 4 | 5, _) => return fail(completion::REQUEST_DATA_LENGTH_INVALID),
             _ => return fail(completion::PARAMETER_NOT_SUPPORTED),
         }
         ok(vec![])
+    }
+
+    /// A Chassis Control restarts the countdown of boot flags that expire.
+    fn restart_countdown(&mut self, now: Instant) {
+        if let Some((deadline, _)) = &mut self.expiry {
+            *deadline = now + BOOT_FLAGS_TIMEOUT;
+        }
+    }
+
+    /// When boot flags set here expire, if they do.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.expiry.map(|(deadline, _)| deadline)
+    }
+
+    /// Clears the boot flags set here once their time is up, unless the chassis's next boot
+    /// has changed since (the machine booted, or something else set it).
+    pub fn expire(&mut self, chassis: &dyn Chassis, now: Instant) {
+        let Some((deadline, boot)) = self.expiry else {
+            return;
+        };
+        if now < deadline {
+            return;
+        }
+        if chassis.next_boot() == Some(boot) {
+            chassis.set_next_boot(None);
+        }
+        self.expiry = None;
     }
 
     /// Get System Boot Options: parameter, set selector, block selector; answers parameter
@@ -379,7 +433,13 @@ mod tests {
         data: &[u8],
     ) -> Answer {
         let message = request(netfn, cmd, data);
-        answer(boot, chassis, privilege, &Request::parse(&message).unwrap())
+        answer(
+            boot,
+            chassis,
+            privilege,
+            &Request::parse(&message).unwrap(),
+            Instant::now(),
+        )
     }
 
     fn chassis() -> MemoryChassis {
@@ -496,5 +556,43 @@ mod tests {
         assert_eq!(usize::from(chunk[0]), MAX_FRU_READ.min(size));
         assert_eq!(ask(&c, b, ADMIN, 0x0A, 0x11, &[0, 0xFF, 0xFF, 8]).0, 0xC9);
         assert_eq!(ask(&c, b, ADMIN, 0x0A, 0x10, &[1]).0, 0xCB);
+    }
+
+    #[test]
+    fn boot_flags_expire_after_60_seconds_unless_parameter_3_keeps_them() {
+        let c = chassis();
+        let b = &mut BootOptions::default();
+        let t0 = Instant::now();
+        let set_pxe = |b: &mut BootOptions, now| {
+            let message = request(0x00, 0x08, &[0x05, 0x80, 0x04, 0, 0, 0]);
+            answer(b, &c, ADMIN, &Request::parse(&message).unwrap(), now).0
+        };
+        assert_eq!(set_pxe(b, t0), 0x00);
+        assert_eq!(b.deadline(), Some(t0 + BOOT_FLAGS_TIMEOUT));
+        b.expire(&c, t0 + BOOT_FLAGS_TIMEOUT - Duration::from_secs(1));
+        assert_eq!(c.next_boot(), Some(NextBoot::once(BootDevice::Pxe)));
+        b.expire(&c, t0 + BOOT_FLAGS_TIMEOUT);
+        assert_eq!(c.next_boot(), None, "cleared on timeout");
+        assert_eq!(b.deadline(), None);
+
+        // A Chassis Control restarts the countdown.
+        assert_eq!(set_pxe(b, t0), 0x00);
+        let control = request(0x00, 0x02, &[0x01]);
+        let later = t0 + Duration::from_secs(30);
+        assert_eq!(
+            answer(b, &c, ADMIN, &Request::parse(&control).unwrap(), later).0,
+            0x00
+        );
+        assert_eq!(b.deadline(), Some(later + BOOT_FLAGS_TIMEOUT));
+
+        // Flags changed since (the machine booted from them) are not this BMC's to clear.
+        c.set_next_boot(Some(NextBoot::once(BootDevice::Disk)));
+        b.expire(&c, later + BOOT_FLAGS_TIMEOUT);
+        assert_eq!(c.next_boot(), Some(NextBoot::once(BootDevice::Disk)));
+
+        // Parameter 3 with "don't clear on timeout": nothing expires.
+        assert_eq!(ask(&c, b, ADMIN, 0x00, 0x08, &[0x03, 0x08]).0, 0x00);
+        assert_eq!(set_pxe(b, t0), 0x00);
+        assert_eq!(b.deadline(), None);
     }
 }

@@ -11,6 +11,8 @@
 //! This file is the responder: `Bmc` turns one datagram into its answer (if any), and
 //! [`IpmiResponder`] runs it on a UDP socket. The fault planted on the chassis applies:
 //! `Timeout` answers nothing; `RefuseLogin` makes every login fail as a wrong password does.
+//! As on real BMCs, boot flags set here are cleared 60 s later (restarted by each Chassis
+//! Control) unless boot option parameter 3 says to keep them.
 
 mod commands;
 mod crypto;
@@ -56,6 +58,7 @@ impl Bmc {
     /// The answer to one datagram received at `now`, or `None`: malformed, failing its
     /// integrity check or sequence number, for no known session, or the BMC is hung.
     fn datagram(&mut self, datagram: &[u8], now: Instant) -> Option<Vec<u8>> {
+        self.boot.expire(&*self.chassis, now);
         if self.chassis.fault() == Some(BmcFault::Timeout) {
             return None;
         }
@@ -64,7 +67,7 @@ impl Bmc {
             Datagram::Ping { tag } => Some(rmcp::pong(tag)),
             Datagram::Unauthenticated15 { message } => {
                 let request = Request::parse(message)?;
-                let (code, data) = commands::answer(&mut self.boot, &*self.chassis, None, &request);
+                let (code, data) = commands::answer(&mut self.boot, &*self.chassis, None, &request, now);
                 Some(rmcp::unauthenticated_15(&request.respond(code, &data)))
             }
             Datagram::Plus(packet) => self.plus(&packet, now),
@@ -76,7 +79,7 @@ impl Bmc {
         if header.session_id != 0 {
             let (boot, chassis) = (&mut self.boot, &*self.chassis);
             return self.sessions.exchange(packet, now, |privilege, request| {
-                commands::answer(boot, chassis, Some(privilege), request)
+                commands::answer(boot, chassis, Some(privilege), request, now)
             });
         }
         // Outside a session: nothing signed or encrypted is expected.
@@ -86,7 +89,7 @@ impl Bmc {
         let (answer_type, answer) = match header.payload_type {
             rmcp::PAYLOAD_IPMI => {
                 let request = Request::parse(packet.payload)?;
-                let (code, data) = commands::answer(&mut self.boot, &*self.chassis, None, &request);
+                let (code, data) = commands::answer(&mut self.boot, &*self.chassis, None, &request, now);
                 (rmcp::PAYLOAD_IPMI, request.respond(code, &data))
             }
             rmcp::PAYLOAD_OPEN_SESSION_REQUEST => (
@@ -133,14 +136,22 @@ fn guid(identity: &super::Identity) -> [u8; 16] {
     out
 }
 
-/// Answers datagrams on `socket` for `chassis` until the task is dropped or aborted.
+/// Answers datagrams on `socket` for `chassis` until the task is dropped or aborted; clears
+/// boot flags that time out meanwhile.
 pub async fn serve(socket: UdpSocket, chassis: Arc<dyn Chassis>) {
     let mut bmc = Bmc::new(chassis);
     let mut buf = vec![0u8; MAX_DATAGRAM];
     loop {
+        let received = tokio::select! {
+            received = socket.recv_from(&mut buf) => received,
+            () = until(bmc.boot.deadline()) => {
+                bmc.boot.expire(&*bmc.chassis, Instant::now());
+                continue;
+            }
+        };
         // Errors on a UDP socket concern one datagram (an ICMP error for an earlier
         // answer): the responder goes on.
-        let (len, peer) = match socket.recv_from(&mut buf).await {
+        let (len, peer) = match received {
             Ok(received) => received,
             Err(e) => {
                 tracing::debug!(error = %e, "IPMI responder: receive failed");
@@ -152,6 +163,14 @@ pub async fn serve(socket: UdpSocket, chassis: Arc<dyn Chassis>) {
         {
             tracing::debug!(error = %e, %peer, "IPMI responder: answer not sent");
         }
+    }
+}
+
+/// Waits until `deadline`; forever without one.
+async fn until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline.into()).await,
+        None => std::future::pending().await,
     }
 }
 
