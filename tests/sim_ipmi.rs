@@ -16,6 +16,10 @@ const USER: &str = "admin";
 const PASSWORD: &str = "s3cret-pw";
 /// Hang protection only: every ipmitool run here is bounded by its own -N/-R.
 const IPMITOOL_LIMIT: Duration = Duration::from_secs(60);
+/// ipmitool's timeout (s) and tries: room for a loaded machine…
+const PATIENT: [&str; 4] = ["-N", "3", "-R", "2"];
+/// … and for a BMC that is known to answer nothing.
+const IMPATIENT: [&str; 4] = ["-N", "1", "-R", "1"];
 
 /// A BMC served on a free loopback port until dropped.
 struct Bmc {
@@ -56,10 +60,10 @@ impl Bmc {
     }
 
     fn ipmitool(&self, suite: u8, args: &[&str]) -> Run {
-        self.ipmitool_as(USER, PASSWORD, suite, args)
+        self.ipmitool_as(USER, PASSWORD, PATIENT, suite, args)
     }
 
-    fn ipmitool_as(&self, user: &str, password: &str, suite: u8, args: &[&str]) -> Run {
+    fn ipmitool_as(&self, user: &str, password: &str, timing: [&str; 4], suite: u8, args: &[&str]) -> Run {
         let port = self.responder.local_addr().port().to_string();
         let suite = suite.to_string();
         let mut command = Command::new("ipmitool");
@@ -77,7 +81,7 @@ impl Bmc {
                 "-C",
                 &suite,
             ])
-            .args(["-N", "1", "-R", "1"])
+            .args(timing)
             .args(args)
             .env("IPMI_PASSWORD", password);
         run(command)
@@ -353,13 +357,25 @@ fn a_wrong_password_an_unknown_user_and_a_refused_login_reach_nothing() {
     for suite in SUITES {
         let bmc = Bmc::start();
         let wrong = bmc
-            .ipmitool_as(USER, "not-the-password", suite, &["-v", "chassis", "power", "on"])
+            .ipmitool_as(
+                USER,
+                "not-the-password",
+                PATIENT,
+                suite,
+                &["-v", "chassis", "power", "on"],
+            )
             .failed();
         assert_contains(&wrong.stderr, "RAKP 2 HMAC is invalid");
         assert_contains(&wrong.stderr, "Unable to establish IPMI v2 / RMCP+ session");
 
         let unknown = bmc
-            .ipmitool_as("mallory", PASSWORD, suite, &["-v", "chassis", "power", "on"])
+            .ipmitool_as(
+                "mallory",
+                PASSWORD,
+                PATIENT,
+                suite,
+                &["-v", "chassis", "power", "on"],
+            )
             .failed();
         assert_contains(&unknown.stderr, "unauthorized name");
 
@@ -375,7 +391,9 @@ fn a_wrong_password_an_unknown_user_and_a_refused_login_reach_nothing() {
 fn a_hung_bmc_answers_nothing_and_ipmitool_gives_up() {
     let bmc = Bmc::start();
     bmc.set_fault(BmcFault::Timeout);
-    let hung = bmc.ipmitool(3, &["chassis", "power", "on"]).failed();
+    let hung = bmc
+        .ipmitool_as(USER, PASSWORD, IMPATIENT, 3, &["chassis", "power", "on"])
+        .failed();
     assert_contains(&hung.stderr, "Unable to establish IPMI v2 / RMCP+ session");
     assert!(bmc.requests().is_empty());
 
@@ -385,4 +403,25 @@ fn a_hung_bmc_answers_nothing_and_ipmitool_gives_up() {
         bmc.ipmitool(3, &["chassis", "power", "status"]).ok(),
         "Chassis Power is off\n"
     );
+}
+
+#[test]
+fn consoles_logged_in_at_once_each_get_their_own_session() {
+    let bmc = Bmc::start();
+    std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..8)
+            .map(|i| {
+                let bmc = &bmc;
+                scope.spawn(move || {
+                    let suite = SUITES[i % 2];
+                    bmc.ipmitool(suite, &["raw", "0x00", "0x02", "0x01"]).ok();
+                    bmc.ipmitool(suite, &["chassis", "power", "status"]).ok()
+                })
+            })
+            .collect();
+        for run in runs {
+            assert_eq!(run.join().expect("a console thread"), "Chassis Power is on\n");
+        }
+    });
+    assert_eq!(bmc.requests(), [PowerRequest::On; 8]);
 }
