@@ -2,13 +2,18 @@
 //! device ID and FRU through cipher suites 3 and 17, with the in-memory chassis's state
 //! checked as well as ipmitool's output; logins that must fail (wrong password, unknown
 //! user, a refused login, suite 0) fail and reach nothing; a hung BMC makes ipmitool give up.
+//! Drydock's own IPMI driver is run against it too, through both suites.
 
 use std::io::Read;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use drydock::oob::{BootDevice, BootPersistence, NextBoot, PowerRequest};
+use drydock::design::model::OobType;
+use drydock::oob::{
+    BootDevice, BootPersistence, NextBoot, OobErrorKind, OobSettings, PowerRequest, PowerState, Secret,
+    TlsMode,
+};
 use drydock::sim::bmc::ipmi::IpmiResponder;
 use drydock::sim::bmc::{BmcFault, Identity, MemoryChassis};
 
@@ -26,7 +31,7 @@ struct Bmc {
     chassis: Arc<MemoryChassis>,
     responder: IpmiResponder,
     // Declared last: the responder's task is aborted before its runtime goes.
-    _runtime: tokio::runtime::Runtime,
+    runtime: tokio::runtime::Runtime,
 }
 
 impl Bmc {
@@ -55,7 +60,7 @@ impl Bmc {
         Bmc {
             chassis,
             responder,
-            _runtime: runtime,
+            runtime,
         }
     }
 
@@ -85,6 +90,21 @@ impl Bmc {
             .args(args)
             .env("IPMI_PASSWORD", password);
         run(command)
+    }
+
+    /// Drydock's IPMI driver for this BMC, as the design would name it.
+    fn driver(&self, password: &str, cipher_suite: u8) -> drydock::oob::Oob {
+        let bmc = drydock::oob::Bmc {
+            node: "node01".into(),
+            protocol: OobType::Ipmi,
+            address: "10.40.0.21".into(),
+            endpoint: self.responder.local_addr().to_string(),
+            account: USER.into(),
+            credential: Secret::new(password),
+            tls: TlsMode::Verify,
+            cipher_suite,
+        };
+        drydock::oob::connect(bmc, Arc::new(OobSettings::default())).unwrap_or_else(|e| panic!("{e}"))
     }
 
     fn requests(&self) -> Vec<PowerRequest> {
@@ -424,4 +444,43 @@ fn consoles_logged_in_at_once_each_get_their_own_session() {
         }
     });
     assert_eq!(bmc.requests(), [PowerRequest::On; 8]);
+}
+
+#[test]
+fn drydocks_ipmi_driver_drives_the_simulated_bmc_through_both_suites() {
+    for suite in SUITES {
+        let bmc = Bmc::start();
+        let oob = bmc.driver(PASSWORD, suite);
+        bmc.runtime.block_on(async {
+            assert_eq!(oob.power_state().await.unwrap(), PowerState::Off);
+            let on = oob.power_on().await.unwrap();
+            assert_eq!(
+                (on.from, on.to, on.changed),
+                (PowerState::Off, PowerState::On, true)
+            );
+            let boot = NextBoot {
+                device: BootDevice::Pxe,
+                persistence: BootPersistence::Persistent,
+                uefi: true,
+            };
+            oob.set_boot(boot).await.unwrap();
+            assert_eq!(bmc.chassis.state.lock().unwrap().next_boot, Some(boot));
+            let cycle = oob.power_cycle().await.unwrap();
+            assert_eq!(cycle.to, PowerState::On);
+            let off = oob.power_off(true).await.unwrap();
+            assert_eq!(off.to, PowerState::Off);
+
+            let inventory = oob.inventory().await.unwrap();
+            assert_eq!(inventory.bmc_firmware.as_deref(), Some("1.00"));
+            assert_eq!(inventory.manufacturer.as_deref(), Some("Acme Servers"));
+            assert_eq!(inventory.serial_number.as_deref(), Some("SN-0001"));
+            oob.close().await;
+        });
+        use PowerRequest::*;
+        assert_eq!(bmc.requests(), [On, ForceOff, On, GracefulOff]);
+
+        let wrong = bmc.driver("not-the-password", suite);
+        let refused = bmc.runtime.block_on(wrong.power_state()).unwrap_err();
+        assert_eq!(refused.kind, OobErrorKind::Auth, "{refused}");
+    }
 }

@@ -2,8 +2,9 @@
 //! App (IPMI v2.0 §20, §22): Get Device ID, Get Channel Authentication Capabilities, Get
 //! Channel Cipher Suites; Chassis (§28): Get Chassis Status, Chassis Control, Set/Get System
 //! Boot Options (parameters 0, 3, 4, 5); Storage (§34): Get FRU Inventory Area Info, Read
-//! FRU Data. There are no sensors and no SDR repository. Anything else is completion code 0xC1 (invalid command); a known command above
-//! the caller's privilege (or needing a session, outside one) is 0xD4.
+//! FRU Data. There are no sensors and no SDR repository. Anything else is completion code
+//! 0xC1 (invalid command); a known command above the caller's privilege (or needing a
+//! session, outside one) is 0xD4.
 
 use std::time::{Duration, Instant};
 
