@@ -16,7 +16,7 @@
 //! This file starts and stops the servers (MAAS's and every BMC's, on one runtime),
 //! assembling MAAS's routes from those rooms, and keeps the state file saved.
 
-mod bmc;
+pub mod bmc;
 mod control;
 mod maas;
 mod physical;

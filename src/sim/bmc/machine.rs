@@ -71,6 +71,12 @@ impl Chassis for MachineChassis {
         crate::sim::region(&self.region).hosts[self.host].accepts(account, password)
     }
 
+    fn password_for(&self, account: &str) -> Option<crate::oob::Secret> {
+        let region = crate::sim::region(&self.region);
+        let bmc = region.hosts[self.host].bmc.as_ref()?;
+        (bmc.account == account).then(|| bmc.credential.clone())
+    }
+
     fn fault(&self) -> Option<BmcFault> {
         crate::sim::region(&self.region).hosts[self.host].fault
     }

@@ -14,10 +14,11 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::oob::{BootDevice, NextBoot, PowerRequest};
+use crate::oob::{BootDevice, NextBoot, PowerRequest, Secret};
 use crate::sim::maas::state::State;
 use crate::sim::physical::{BmcProtocol, PhysicalMachine};
 
+pub mod ipmi;
 pub mod machine;
 pub mod redfish;
 pub mod request_log;
@@ -193,12 +194,14 @@ pub fn serve(
 /// map is already true and an IPMI client times out as on a BMC that does not answer.
 fn start_ipmi(
     socket: tokio::net::UdpSocket,
-    _chassis: Arc<dyn Chassis>,
+    chassis: Arc<dyn Chassis>,
     mut stop: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let _ = stop.wait_for(|stopped| *stopped).await;
-        drop(socket);
+        tokio::select! {
+            () = ipmi::serve(socket, chassis) => {}
+            _ = stop.wait_for(|stopped| *stopped) => {}
+        }
     })
 }
 
@@ -217,6 +220,10 @@ pub trait Chassis: Send + Sync {
     /// The account and password the BMC accepts (the design's `oob.account` and
     /// `oob.credential`).
     fn accepts(&self, account: &str, password: &str) -> bool;
+    /// The password the BMC holds for `account`, `None` for an account it does not know.
+    /// For logins that prove the password without sending it (IPMI's RAKP keys its HMACs
+    /// with it); whether the login is then accepted is still [`Chassis::accepts`]'s to say.
+    fn password_for(&self, account: &str) -> Option<Secret>;
     /// The fault planted on this BMC, if any.
     fn fault(&self) -> Option<BmcFault>;
 }
@@ -287,6 +294,10 @@ impl Chassis for MemoryChassis {
         self.state().fault != Some(BmcFault::RefuseLogin)
             && account == self.account
             && password == self.password
+    }
+
+    fn password_for(&self, account: &str) -> Option<Secret> {
+        (account == self.account).then(|| Secret::new(self.password.clone()))
     }
 
     fn fault(&self) -> Option<BmcFault> {
