@@ -327,6 +327,21 @@ async fn a_session_is_opened_once_used_for_every_request_and_closed() {
 }
 
 #[tokio::test]
+async fn a_session_the_bmc_locates_on_another_host_is_still_deleted_at_the_endpoint() {
+    let double = Double::start().await;
+    double.with(|d| d.behaviour.absolute_location = true);
+    let oob = connect(double.bmc("n2"));
+    oob.power_state().await.unwrap();
+    double.take_log();
+    oob.close().await;
+    assert_eq!(
+        requests(&double.take_log()),
+        ["DELETE /redfish/v1/SessionService/Sessions/1 204"]
+    );
+    assert!(double.with(|d| d.sessions.is_empty()));
+}
+
+#[tokio::test]
 async fn discovery_is_done_once_per_handle_and_each_call_after_costs_one_request() {
     let double = Double::start().await;
     double.with(|d| d.machine.power = "On");

@@ -46,6 +46,8 @@ pub struct Behaviour {
     pub resets_refused: bool,
     /// The systems collection lists `/redfish/v1/Systems/1/`, which redirects (307).
     pub redirect_system: bool,
+    /// A session's `Location` is an absolute URL naming the BMC's own idea of its host.
+    pub absolute_location: bool,
 }
 
 pub struct Machine {
@@ -89,6 +91,7 @@ impl Double {
                 resets_apply: true,
                 resets_refused: false,
                 redirect_system: false,
+                absolute_location: false,
             },
             machine: Machine {
                 power: "Off",
@@ -401,9 +404,17 @@ fn login(inner: &mut Inner, body: Option<Value>) -> Response {
     let id = inner.logins;
     let token = format!("token-{id}-{:08x}", rand_ish(id));
     inner.sessions.insert(token.clone(), id);
+    let host = if inner.behaviour.absolute_location {
+        "https://bmc.internal.example"
+    } else {
+        ""
+    };
     (
         StatusCode::CREATED,
-        [("x-auth-token", token), ("location", format!("{SESSIONS}/{id}"))],
+        [
+            ("x-auth-token", token),
+            ("location", format!("{host}{SESSIONS}/{id}")),
+        ],
         axum::Json(
             json!({"@odata.id": format!("{SESSIONS}/{id}"), "Id": id.to_string(), "UserName": ACCOUNT}),
         ),
