@@ -135,6 +135,7 @@ async fn inventory_has_the_configured_macs_and_leaves_what_sushy_lacks_empty() {
     assert_eq!(inv.bios_version, None);
     assert_eq!(inv.serial_number, None);
     assert_eq!(inv.cpu_count, None);
+    assert_eq!(inv.cpu_threads, None);
     assert_eq!(inv.memory_gib, None);
     assert!(inv.drives.is_empty());
     assert_eq!(sushy.answered("/Storage HTTP"), [500]);
@@ -474,6 +475,7 @@ async fn the_inventory_reads_every_field_the_bmc_has() {
     assert_eq!(inv.bios_version.as_deref(), Some("2.4.1"));
     assert_eq!(inv.bmc_firmware.as_deref(), Some("7.10.30.00"));
     assert_eq!(inv.cpu_count, Some(2));
+    assert_eq!(inv.cpu_threads, Some(64));
     assert_eq!(inv.cpu_model.as_deref(), Some("Xeon Double"));
     assert_eq!(inv.memory_gib, Some(384.0));
     assert_eq!(inv.health.as_deref(), Some("Warning"));

@@ -262,7 +262,7 @@ fn answer(
                 "BiosVersion": "2.4.1",
                 "PowerState": m.power,
                 "Status": {"State": "Enabled", "Health": "Warning"},
-                "ProcessorSummary": {"Count": 2, "Model": "Xeon Double"},
+                "ProcessorSummary": {"Count": 2, "LogicalProcessorCount": 64, "Model": "Xeon Double"},
                 "MemorySummary": {"TotalSystemMemoryGiB": 384.0},
                 "Boot": {
                     "BootSourceOverrideTarget": m.boot_target,

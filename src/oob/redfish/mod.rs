@@ -327,6 +327,10 @@ impl OobDriver for Redfish {
             model: system.model.clone(),
             serial_number: system.serial_number.clone(),
             cpu_count: system.processor_summary.as_ref().and_then(|p| p.count),
+            cpu_threads: system
+                .processor_summary
+                .as_ref()
+                .and_then(|p| p.logical_processor_count),
             cpu_model: system.processor_summary.as_ref().and_then(|p| p.model.clone()),
             memory_gib: system.memory_summary.as_ref().and_then(|m| m.total_gib),
             health: system.status.as_ref().and_then(|s| s.health.clone()),

@@ -113,6 +113,7 @@ pub struct SystemLinks {
 #[serde(rename_all = "PascalCase")]
 pub struct ProcessorSummary {
     pub count: Option<u64>,
+    pub logical_processor_count: Option<u64>,
     pub model: Option<String>,
 }
 
