@@ -23,6 +23,7 @@ mod ipmi;
 mod maas_power;
 mod manual;
 mod power;
+mod redfish;
 mod settings;
 
 use async_trait::async_trait;
@@ -80,6 +81,7 @@ pub fn connect(bmc: Bmc, settings: std::sync::Arc<OobSettings>) -> Result<Oob, O
             let driver = ipmi::IpmiDriver::new(bmc.clone(), Box::new(transport));
             Ok(Oob::new(bmc, Box::new(driver), settings, true))
         }
-        OobType::Redfish | OobType::Libvirt => Err(missing(&bmc)),
+        OobType::Redfish => redfish::connect(bmc, settings),
+        OobType::Libvirt => Err(missing(&bmc)),
     }
 }

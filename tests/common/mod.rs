@@ -2,6 +2,8 @@
 #![allow(dead_code)]
 
 pub mod ipmi_sim;
+pub mod redfish_double;
+pub mod sushy;
 
 use std::path::{Path, PathBuf};
 
