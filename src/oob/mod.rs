@@ -20,6 +20,7 @@ mod control;
 mod error;
 mod inventory;
 mod ipmi;
+mod libvirt;
 mod maas_power;
 mod manual;
 mod power;
@@ -32,6 +33,7 @@ pub use boot::{BootDevice, BootPersistence, NextBoot};
 pub use control::{Oob, Transition};
 pub use error::{OobError, OobErrorKind};
 pub use inventory::{Drive, Inventory, Nic};
+pub use libvirt::{VirshError, VirshPool};
 pub use maas_power::{ParamValue, maas_power};
 pub use manual::{ManualSettings, confirm, inbox};
 pub use power::{PowerRequest, PowerState};
@@ -80,6 +82,7 @@ pub fn connect(bmc: Bmc, settings: std::sync::Arc<OobSettings>) -> Result<Oob, O
             let driver = ipmi::IpmiDriver::new(bmc.clone(), Box::new(transport));
             Ok(Oob::new(bmc, Box::new(driver), settings, true))
         }
-        OobType::Redfish | OobType::Libvirt => Err(missing(&bmc)),
+        OobType::Libvirt => libvirt::connect(bmc, settings),
+        OobType::Redfish => Err(missing(&bmc)),
     }
 }
