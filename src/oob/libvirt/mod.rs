@@ -334,6 +334,18 @@ mod tests {
     }
 
     #[test]
+    fn the_domain_xml_file_is_private_and_removed_after_use() {
+        use std::os::unix::fs::PermissionsExt;
+        let file = PrivateFile::write("<domain/>").unwrap();
+        let path = file.path.clone();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "<domain/>");
+        drop(file);
+        assert!(!path.exists());
+    }
+
+    #[test]
     fn listings_parse_as_virsh_prints_them() {
         let info = "Id:             -\nName:           n1\nUUID:           2a3c\nCPU(s):         3\nMax memory:     2097152 KiB\n";
         assert_eq!(field(info, "CPU(s)"), Some("3"));
