@@ -203,7 +203,7 @@ async fn inventory_reads_vcpus_memory_macs_and_disks() {
     let settings = settings(TIMEOUT);
     define(&settings, "n1", "52:54:00:AB:CD:01").await;
     let inventory = connect(&settings, "n1").inventory().await.unwrap();
-    assert_eq!(inventory.cpu_count, Some(3));
+    assert_eq!(inventory.cpu_threads, Some(3), "vCPUs are logical CPUs");
     assert_eq!(inventory.memory_gib, Some(2.0));
     let macs: Vec<_> = inventory.nics.iter().filter_map(|n| n.mac.as_deref()).collect();
     assert_eq!(macs, ["52:54:00:ab:cd:01"]);

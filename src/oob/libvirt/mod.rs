@@ -13,7 +13,7 @@
 //!   network then the disk, or the disk then the network, defined again and read back. libvirt
 //!   has no "next boot only": the order holds until changed, whatever persistence was asked;
 //!   it takes effect at the domain's next start, as a power cycle does (`reset` does not);
-//! * inventory: `dominfo` (vCPUs, memory, UUID), `domiflist` (MACs), `domblklist`
+//! * inventory: `dominfo` (vCPUs as logical CPUs, memory, UUID), `domiflist` (MACs), `domblklist`
 //!   (disks).
 //!
 //! URI schemes: Drydock allows only `qemu+ssh`; drydock also drives `qemu+tls` (encrypted
@@ -278,8 +278,9 @@ impl OobDriver for LibvirtDriver {
         let ifaces = self.run("domiflist", &[]).await?;
         let blocks = self.run("domblklist", &["--details"]).await?;
         let mut inventory = Inventory {
-            // A VM's vCPUs: each is a socket of its own unless the domain sets a topology.
-            cpu_count: field(&info, "CPU(s)").and_then(|v| v.parse().ok()),
+            // A VM's vCPUs are its logical CPUs; how they group into sockets dominfo does
+            // not tell.
+            cpu_threads: field(&info, "CPU(s)").and_then(|v| v.parse().ok()),
             memory_gib: field(&info, "Max memory").and_then(memory_gib),
             nics: nics(&ifaces),
             drives: drives(&blocks),
