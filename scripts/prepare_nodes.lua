@@ -149,19 +149,30 @@ return phases.action("prepare_nodes", {
     end,
   },
   {
-    name = "tags",
+    -- What the nodes' identity refers to must exist first: their DNS domains (PrepareSite
+    -- makes them too, but PrepareNodes may run alone) and their tags. One step each, made
+    -- once for all nodes, so no two nodes race to create the same one.
+    name = "domains_and_tags",
     run = function(ctx)
       if ctx.options.plan then return end
-      local have, wanted = {}, {}
+      local have = { domain = {}, tag = {} }
+      for _, d in ipairs(ctx.maas:domains()) do
+        have.domain[d.name] = true
+      end
       for _, t in ipairs(ctx.maas:tags()) do
-        have[t.name] = true
+        have.tag[t.name] = true
+      end
+      local function ensure(kind, name, create)
+        if name and not have[kind][name] then
+          have[kind][name] = true
+          drydock.task.step(kind .. " " .. name, create)
+        end
       end
       for _, node in ipairs(ctx.nodes) do
+        local domain = nodes.domain(ctx.design, node)
+        ensure("domain", domain, function() ctx.maas:create_domain({ name = domain }) end)
         for _, tag in ipairs(nodes.tags(node)) do
-          if not have[tag] and not wanted[tag] then
-            wanted[tag] = true
-            drydock.task.step("tag " .. tag, function() ctx.maas:create_tag({ name = tag }) end)
-          end
+          ensure("tag", tag, function() ctx.maas:create_tag({ name = tag }) end)
         end
       end
     end,

@@ -285,13 +285,13 @@ fn the_redfish_library_boots_an_unknown_machine_from_the_network_and_it_enlists(
 #[test]
 fn basic_auth_reads_and_a_wrong_password_is_refused() {
     let sim = start(true);
-    let bmc = endpoint(&sim, "ctl01");
+    let bmc = endpoint(&sim, "cmp02");
     let seen = redfish_check(&bmc, PASSWORD, "basic", &[]);
     assert_eq!(seen["login"], "basic");
     assert_eq!(seen["power"], "Off");
     assert_eq!(seen["bmc_firmware"].as_str().map(str::is_empty), Some(false));
     let macs = seen["macs"].as_array().unwrap();
-    assert_eq!(macs[0], "3c:fd:fe:a5:4d:ca", "ctl01's boot_mac first");
+    assert_eq!(macs[0], "3c:fd:fe:d6:23:7b", "cmp02's boot_mac first");
     for auth in ["basic", "session"] {
         assert_eq!(
             redfish_check(&bmc, "wrong", auth, &[])["login"],

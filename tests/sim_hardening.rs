@@ -263,7 +263,13 @@ fn a_redfish_bmc_takes_garbage_without_panicking_and_caps_bodies() {
     });
     let site = drydock::design::load(&[common::example_site()]).unwrap();
     let sim = Sim::start(SimOptions::default(), Some(&site)).unwrap();
-    let bmc = sim.bmcs()[0].endpoint.clone();
+    let bmc = sim
+        .bmcs()
+        .iter()
+        .find(|b| b.endpoint.starts_with("http://"))
+        .expect("the example site has Redfish BMCs")
+        .endpoint
+        .clone();
     let addr = bmc.trim_start_matches("http://").to_string();
     let sessions = "/redfish/v1/SessionService/Sessions";
     let big = format!(

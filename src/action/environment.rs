@@ -65,6 +65,16 @@ impl Environment {
         })
     }
 
+    /// Adds where the simulator serves its BMCs to `map`: a BMC keeps its design address, the
+    /// map says where to reach it. An address the map already has is left as given.
+    pub fn add_bmc_map(&self, map: &mut crate::oob::BmcMap) {
+        if let Some(sim) = &self.sim {
+            for (address, endpoint) in sim.bmc_map().0 {
+                map.0.entry(address).or_insert(endpoint);
+            }
+        }
+    }
+
     /// Whether MAAS is the simulator started for this environment.
     pub fn simulated(&self) -> bool {
         self.sim.is_some()

@@ -510,6 +510,7 @@ impl Prepared {
             oob.manual.inbox = Some(crate::oob::inbox(journal.path(), &task.id));
             oob.manual.task_id = Some(task.id.clone());
         }
+        env.add_bmc_map(&mut oob.bmc_map);
         rt.set_oob(Arc::new(oob));
         let unwritten = Arc::new(Mutex::new(None));
         let mut running = None;

@@ -64,7 +64,9 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
     )?;
     let runtime = &env.runtime;
     // The REPL owns the terminal's input, so a manual node cannot be confirmed here.
-    runtime.set_oob(std::sync::Arc::new(global.oob.settings(false)?));
+    let mut oob = global.oob.settings(false)?;
+    env.add_bmc_map(&mut oob.bmc_map);
+    runtime.set_oob(std::sync::Arc::new(oob));
     let lua = runtime.lua();
     say(&format!(
         "drydock {} REPL: Lua 5.4 with the drydock API. .help for help; .exit or Ctrl-D to leave.",

@@ -20,6 +20,7 @@ mod control;
 mod error;
 mod inventory;
 mod ipmi;
+mod libvirt;
 mod maas_power;
 mod manual;
 mod power;
@@ -33,6 +34,7 @@ pub use boot::{BootDevice, BootPersistence, NextBoot};
 pub use control::{Oob, Transition};
 pub use error::{OobError, OobErrorKind};
 pub use inventory::{Drive, Inventory, Nic};
+pub use libvirt::{VirshError, VirshPool};
 pub use maas_power::{ParamValue, maas_power};
 pub use manual::{ManualSettings, confirm, inbox};
 pub use power::{PowerRequest, PowerState};
@@ -63,13 +65,6 @@ pub trait OobDriver: Send + Sync {
 /// The node's BMC as [`Oob`], with the driver its protocol names.
 pub fn connect(bmc: Bmc, settings: std::sync::Arc<OobSettings>) -> Result<Oob, OobError> {
     use crate::design::model::OobType;
-    let missing = |bmc: &Bmc| {
-        OobError::new(
-            OobErrorKind::Config,
-            bmc,
-            format!("the {} driver is not built yet", bmc.protocol),
-        )
-    };
     match bmc.protocol {
         OobType::Manual => {
             let driver = manual::Manual::new(bmc.clone(), settings.clone());
@@ -82,6 +77,6 @@ pub fn connect(bmc: Bmc, settings: std::sync::Arc<OobSettings>) -> Result<Oob, O
             Ok(Oob::new(bmc, Box::new(driver), settings, true))
         }
         OobType::Redfish => redfish::connect(bmc, settings),
-        OobType::Libvirt => Err(missing(&bmc)),
+        OobType::Libvirt => libvirt::connect(bmc, settings),
     }
 }

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::BmcMap;
 use super::manual::ManualSettings;
+use super::{BmcMap, VirshPool};
 
 /// How a power transition is waited for. Drydock polls 18 times, 10 s apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,6 +133,8 @@ pub struct OobSettings {
     pub manual: ManualSettings,
     /// Power and boot changes are refused (`drydock plan`); reading state still works.
     pub read_only: bool,
+    /// The libvirt driver's virsh shells, one per URI, shared by the nodes on it.
+    pub virsh: VirshPool,
 }
 
 impl Default for OobSettings {
@@ -147,6 +149,7 @@ impl Default for OobSettings {
             bmc_map: BmcMap::default(),
             manual: ManualSettings::default(),
             read_only: false,
+            virsh: VirshPool::default(),
         }
     }
 }

@@ -67,7 +67,8 @@ function OobDriver:power_off(opts) end
 ---@return drydock.PowerTransition
 function OobDriver:power_cycle() end
 
---- Sets the device the machine boots from: the next boot only unless `persistent`.
+--- Sets the device the machine boots from: the next boot only unless `persistent`. libvirt
+--- has no next-boot-only setting: a libvirt node's boot order holds until changed.
 ---@param device "pxe"|"disk"
 ---@param opts? {persistent?: boolean, uefi?: boolean}
 function OobDriver:set_boot(device, opts) end
