@@ -282,6 +282,25 @@ impl Sim {
         plant_bmc_fault(&mut region(&self.state), node, fault)
     }
 
+    /// Makes `node`'s machine differ from its hardware profile, as a server with a failed DIMM
+    /// or a CPU the vendor swapped does: its BMC and commissioning report `cpu_count`
+    /// logical CPUs and `memory_mib` of memory from now on.
+    pub fn plant_hardware(&self, node: &str, cpu_count: u64, memory_mib: u64) -> Result<(), String> {
+        let mut region = region(&self.state);
+        let host = region
+            .hosts
+            .iter_mut()
+            .find(|h| h.name == node)
+            .ok_or_else(|| format!("no simulated machine {node}"))?;
+        let hardware = host
+            .hardware
+            .as_mut()
+            .ok_or_else(|| format!("{node} has no hardware profile to differ from"))?;
+        hardware.cpu_count = cpu_count;
+        hardware.memory = memory_mib;
+        Ok(())
+    }
+
     /// What the BMCs were asked, as `GET /_sim/bmc_requests` gives it: the newest
     /// [`BMC_REQUEST_LOG_LIMIT`], numbered by `seq`.
     pub fn bmc_requests(&self) -> Vec<BmcRequest> {

@@ -16,8 +16,6 @@ pub struct MachineChassis {
     region: Arc<Mutex<State>>,
     /// The machine's position among the region's physical machines.
     host: usize,
-    /// Fixed from the start: a BMC's idea of its hardware does not change while it runs.
-    identity: Identity,
     /// Set on every change, for the state file's saver.
     changed: Arc<AtomicBool>,
 }
@@ -25,11 +23,9 @@ pub struct MachineChassis {
 impl MachineChassis {
     /// The chassis of physical machine `host`, which must exist in `region`.
     pub fn new(region: Arc<Mutex<State>>, host: usize, changed: Arc<AtomicBool>) -> MachineChassis {
-        let identity = crate::sim::region(&region).hosts[host].identity();
         MachineChassis {
             region,
             host,
-            identity,
             changed,
         }
     }
@@ -64,7 +60,7 @@ impl Chassis for MachineChassis {
     }
 
     fn identity(&self) -> Identity {
-        self.identity.clone()
+        crate::sim::region(&self.region).hosts[self.host].identity()
     }
 
     fn accepts(&self, account: &str, password: &str) -> bool {

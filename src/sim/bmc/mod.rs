@@ -183,15 +183,87 @@ pub fn serve(
     }
     for (h, socket) in bound.ipmi {
         let socket = tokio::net::UdpSocket::from_std(socket)?;
-        let chassis = Arc::new(machine::MachineChassis::new(region.clone(), h, changed.clone()));
+        let node = crate::sim::region(region).hosts[h].name.clone();
+        let chassis = Arc::new(LoggedChassis {
+            inner: machine::MachineChassis::new(region.clone(), h, changed.clone()),
+            log: log.clone(),
+            node,
+        });
         tasks.push(start_ipmi(socket, chassis, stop.clone()));
     }
     Ok(tasks)
 }
 
-/// Where an IPMI BMC's responder starts: `tokio::spawn(ipmi::serve(socket, chassis))` once the
-/// responder (`ipmi/`) is merged. Until then the socket is held unanswered, so the published
-/// map is already true and an IPMI client times out as on a BMC that does not answer.
+/// An IPMI BMC's machine, with what its consoles change logged: the responder speaks UDP
+/// sessions, not requests, so the BMC request log gets one entry per power or boot change
+/// (as the Redfish service logs its POSTs and PATCHes), and a crash test can count them.
+struct LoggedChassis {
+    inner: machine::MachineChassis,
+    log: Arc<Mutex<request_log::BmcRequestLog>>,
+    node: String,
+}
+
+impl LoggedChassis {
+    fn log(&self, entry: request_log::BmcRequest) {
+        self.log
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(entry);
+    }
+}
+
+impl Chassis for LoggedChassis {
+    fn powered(&self) -> bool {
+        self.inner.powered()
+    }
+
+    fn request_power(&self, request: PowerRequest) {
+        let mut entry = request_log::BmcRequest::new(
+            &self.node,
+            BmcProtocol::Ipmi,
+            request_log::Requester::Client,
+            "chassis control",
+            "power",
+        );
+        entry.power = Some(request);
+        self.log(entry);
+        self.inner.request_power(request);
+    }
+
+    fn next_boot(&self) -> Option<NextBoot> {
+        self.inner.next_boot()
+    }
+
+    fn set_next_boot(&self, boot: Option<NextBoot>) {
+        let device = boot.map_or("none", |b| b.device.as_str());
+        self.log(request_log::BmcRequest::new(
+            &self.node,
+            BmcProtocol::Ipmi,
+            request_log::Requester::Client,
+            "set boot options",
+            device,
+        ));
+        self.inner.set_next_boot(boot);
+    }
+
+    fn identity(&self) -> Identity {
+        self.inner.identity()
+    }
+
+    fn accepts(&self, account: &str, password: &str) -> bool {
+        self.inner.accepts(account, password)
+    }
+
+    fn password_for(&self, account: &str) -> Option<Secret> {
+        self.inner.password_for(account)
+    }
+
+    fn fault(&self) -> Option<BmcFault> {
+        self.inner.fault()
+    }
+}
+
+/// Where an IPMI BMC's responder runs until the simulator stops.
 fn start_ipmi(
     socket: tokio::net::UdpSocket,
     chassis: Arc<dyn Chassis>,

@@ -611,7 +611,8 @@ fn mode_name(uefi: bool) -> &'static str {
 
 /// The ComputerSystem and its ETag (a digest of everything it says).
 fn computer_system(service: &Service) -> (Value, String) {
-    let id = &service.identity;
+    // Read now, not at start: hardware planted on the machine shows at once.
+    let id = &service.chassis.identity();
     let path = service.system_path();
     let boot = service.chassis.next_boot();
     let enabled = match boot.map(|b| b.persistence) {

@@ -1,0 +1,244 @@
+//! PrepareNodes and VerifyNodes on the example site against the simulator, through the
+//! runner as the CLI uses it: machines unknown to MAAS are PXE-booted through their BMCs
+//! (Redfish and IPMI), enlist, get the design's identity and power settings, commission and
+//! reach Ready; a BMC refusing logins fails its node only and a resume finishes that node
+//! alone; a hardware mismatch is reported on its node; a plan changes nothing.
+
+mod common;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use common::*;
+use drydock::action::{self, Connection, Mode, Outcome, Request, Resume, Resumed};
+use drydock::journal::{Selection, TaskResult, Work};
+use drydock::maas::{Client, ClientOptions};
+use drydock::oob::{OobSettings, PowerRequest, PowerWait};
+use drydock::runtime::bindings::MaasDefaults;
+use drydock::sim::{BmcFault, Requester, Sim, SimOptions};
+
+fn sim() -> Sim {
+    let site = drydock::design::load(&[example_site()]).unwrap();
+    let options = SimOptions {
+        speed: 200.0,
+        ..SimOptions::default()
+    };
+    Sim::start(options, Some(&site)).unwrap()
+}
+
+fn connection(sim: &Sim) -> Connection {
+    Connection::Configured(MaasDefaults {
+        url: Some(sim.url().to_string()),
+        api_key: Some(sim.key().clone()),
+        read_only: false,
+        retry_deadline: Some(Duration::from_secs(10)),
+    })
+}
+
+/// Fast polling, and the simulator's BMCs where the design's addresses are.
+fn oob(sim: &Sim) -> OobSettings {
+    OobSettings {
+        wait: PowerWait {
+            interval: Duration::from_millis(100),
+            timeout: Duration::from_secs(30),
+        },
+        bmc_map: sim.bmc_map(),
+        ..OobSettings::default()
+    }
+}
+
+fn request(sim: &Sim, action: &str, mode: Mode, journal: Option<PathBuf>) -> Request {
+    Request {
+        work: Work::Action {
+            name: action.into(),
+            options: if action == "prepare_nodes" {
+                serde_json::json!({ "poll_interval": 0.1 })
+            } else {
+                serde_json::json!({})
+            },
+        },
+        design: vec![example_site()],
+        selection: Selection::default(),
+        mode,
+        connection: connection(sim),
+        site_dir: None,
+        journal,
+        skip_validation: false,
+        oob: oob(sim),
+    }
+}
+
+fn run(request: Request) -> Outcome {
+    action::prepare(request).unwrap().run().unwrap()
+}
+
+fn maas(sim: &Sim) -> Client {
+    Client::new(sim.url(), sim.key().clone(), ClientOptions::default()).unwrap()
+}
+
+/// Every client (not MAAS) power change the BMCs accepted, by node, in order.
+fn power_requests(sim: &Sim) -> Vec<(String, PowerRequest)> {
+    sim.bmc_requests()
+        .into_iter()
+        .filter(|r| r.from == Requester::Client)
+        .filter_map(|r| Some((r.node, r.power?)))
+        .collect()
+}
+
+#[test]
+fn prepare_nodes_brings_every_node_to_ready_with_its_identity_and_power_settings() {
+    let sim = sim();
+    let site = drydock::design::load(&[example_site()]).unwrap();
+    let journal = fresh_journal();
+    let outcome = run(request(&sim, "prepare_nodes", Mode::Run, Some(journal.clone())));
+    assert_eq!(outcome.result, TaskResult::Success, "{:#}", outcome.value);
+    let rt = runtime();
+    let client = maas(&sim);
+    let machines = rt.block_on(client.machines(&[])).unwrap();
+    assert_eq!(machines.len(), site.nodes.len());
+    for node in &site.nodes {
+        let m = machines
+            .iter()
+            .find(|m| m.hostname == node.name)
+            .unwrap_or_else(|| panic!("no machine named {}", node.name));
+        assert_eq!(m.status_name, "Ready", "{}", node.name);
+        assert_eq!(m.fqdn, node.fqdn(), "{}", node.name);
+        let params = rt.block_on(client.power_parameters(&m.system_id, &[])).unwrap();
+        let bmc = drydock::oob::Bmc::of_node(node, &OobSettings::default()).unwrap();
+        assert_eq!(params["power_address"], bmc.address.as_str(), "{}", node.name);
+        assert_eq!(params["power_user"], "drydock", "{}", node.name);
+        assert_eq!(m.power_type, node.oob_type.unwrap().as_str(), "{}", node.name);
+    }
+    // Each node was cycled once through its own BMC: off, then on.
+    let requests = power_requests(&sim);
+    for node in &site.nodes {
+        let mine: Vec<PowerRequest> = requests
+            .iter()
+            .filter(|(n, _)| n == &node.name)
+            .map(|(_, p)| *p)
+            .collect();
+        assert!(
+            mine.iter().filter(|p| **p == PowerRequest::On).count() == 1,
+            "{}: {mine:?}",
+            node.name
+        );
+    }
+    // What commissioning found is kept in the journal: lshw names cmp01's PXE NIC.
+    let task = outcome.task.unwrap();
+    let steps = drydock::journal::Journal::open_existing(&journal)
+        .unwrap()
+        .steps(&task.id)
+        .unwrap();
+    let output = steps
+        .iter()
+        .find(|s| s.scope == "cmp01" && s.name == "commissioning_output")
+        .and_then(|s| s.result.clone())
+        .expect("cmp01's commissioning output step");
+    let lshw = output["lshw"].as_str().unwrap();
+    assert!(lshw.contains("3c:fd:fe:13:2c:de"), "{lshw}");
+    assert!(output["lldp"].as_str().unwrap().contains("<lldp"));
+}
+
+#[test]
+fn a_bmc_refusing_logins_fails_its_node_only_and_resume_finishes_that_node_alone() {
+    let sim = sim();
+    sim.plant_bmc_fault("cmp02", Some(BmcFault::RefuseLogin)).unwrap();
+    sim.plant_bmc_fault("ctl02", Some(BmcFault::RefuseLogin)).unwrap();
+    let journal = fresh_journal();
+    let outcome = run(request(&sim, "prepare_nodes", Mode::Run, Some(journal.clone())));
+    assert_eq!(outcome.result, TaskResult::PartialSuccess, "{:#}", outcome.value);
+    let task = outcome.task.unwrap();
+    for (node, result) in &task.node_results {
+        let refused = node == "cmp02" || node == "ctl02";
+        let expected = if refused {
+            TaskResult::Failure
+        } else {
+            TaskResult::Success
+        };
+        assert_eq!(*result, expected, "{node}");
+    }
+    let why = outcome.value["nodes"]["cmp02"]["error"].as_str().unwrap();
+    assert!(why.contains("redfish BMC 10.40.0.22"), "{why}");
+    assert!(why.contains("oob.credential"), "{why}");
+    assert!(
+        !why.contains("changeme"),
+        "the password stays out of errors: {why}"
+    );
+    let ipmi_why = outcome.value["nodes"]["ctl02"]["error"].as_str().unwrap();
+    assert!(ipmi_why.contains("ipmi BMC 10.40.0.12"), "{ipmi_why}");
+
+    // Fixed at the BMC; the resume works on the two failed nodes and on no other.
+    sim.plant_bmc_fault("cmp02", None).unwrap();
+    sim.plant_bmc_fault("ctl02", None).unwrap();
+    let before = power_requests(&sim).len();
+    let resumed = match action::resume(Resume {
+        journal,
+        task: task.id.clone(),
+        design: Vec::new(),
+        accept_design_change: false,
+        connection: connection(&sim),
+        oob: oob(&sim),
+    })
+    .unwrap()
+    {
+        Resumed::Ready(prepared) => prepared.run().unwrap(),
+        Resumed::AlreadyDone { .. } => panic!("the task had failed nodes"),
+    };
+    assert_eq!(resumed.result, TaskResult::Success, "{:#}", resumed.value);
+    let after = &power_requests(&sim)[before..];
+    let nodes: std::collections::BTreeSet<&str> = after.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(nodes, ["cmp02", "ctl02"].into_iter().collect(), "{after:?}");
+}
+
+#[test]
+fn verify_nodes_reports_a_planted_hardware_mismatch_on_that_node_only() {
+    let sim = sim();
+    // cmp03's profile (dell-r650) needs 64 logical CPUs and 384 GiB for its hugepages.
+    sim.plant_hardware("cmp03", 8, 16 * 1024).unwrap();
+    let outcome = run(request(&sim, "verify_nodes", Mode::Run, Some(fresh_journal())));
+    assert_eq!(outcome.result, TaskResult::PartialSuccess, "{:#}", outcome.value);
+    let nodes = outcome.value["nodes"].as_object().unwrap();
+    for (name, result) in nodes {
+        assert_eq!(result["ok"].as_bool(), Some(name != "cmp03"), "{name}: {result}");
+    }
+    let why = nodes["cmp03"]["error"].as_str().unwrap();
+    assert!(why.contains("need 64 logical CPUs; the BMC reports 8"), "{why}");
+    assert!(why.contains("need 384 GiB; the BMC reports 16 GiB"), "{why}");
+    // The others say what their BMC said, in Drydock's words.
+    let lines: Vec<&str> = outcome.value["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l.as_str())
+        .collect();
+    assert!(
+        lines.contains(&"cmp01: bmc      Redfish interface interrogation yielded powerstate off"),
+        "{lines:#?}"
+    );
+    assert!(
+        lines.contains(&"ctl01: bmc      IPMI interface interrogation yielded powerstate off"),
+        "{lines:#?}"
+    );
+}
+
+#[test]
+fn a_plan_of_prepare_nodes_says_what_it_would_do_and_touches_no_machine() {
+    let sim = sim();
+    let outcome = run(request(&sim, "prepare_nodes", Mode::Plan, None));
+    let changes = outcome.value["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 9, "{changes:#?}");
+    assert!(
+        changes[0].as_str().unwrap().contains(
+            "unknown to MAAS: would set ipmi BMC 10.40.0.11 to boot from the network, power-cycle it"
+        ),
+        "{changes:#?}"
+    );
+    assert!(!outcome.clean(), "a plan with changes is not clean");
+    assert!(power_requests(&sim).is_empty(), "a plan powers nothing");
+    assert!(
+        sim.bmc_requests()
+            .iter()
+            .all(|r| r.method == "GET" || r.from == Requester::Client)
+    );
+    assert_eq!(runtime().block_on(maas(&sim).machines(&[])).unwrap().len(), 0);
+}
