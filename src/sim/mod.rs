@@ -282,6 +282,15 @@ impl Sim {
         plant_bmc_fault(&mut region(&self.state), node, fault)
     }
 
+    /// `node`'s machine as it is now (its pending power change landed if due): whether it has
+    /// power and its next-boot override. What a test reads back after driving its BMC.
+    pub fn machine(&self, node: &str) -> Option<(bool, Option<crate::oob::NextBoot>)> {
+        let mut region = region(&self.state);
+        maas::lifecycle::advance(&mut region, now_ms());
+        let host = region.hosts.iter().find(|h| h.name == node)?;
+        Some((host.physical.is_on(), host.physical.next_boot))
+    }
+
     /// Makes `node`'s machine differ from its hardware profile, as a server with a failed DIMM
     /// or a CPU the vendor swapped does: its BMC and commissioning report `cpu_count`
     /// logical CPUs and `memory_mib` of memory from now on.
