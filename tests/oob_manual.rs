@@ -54,6 +54,11 @@ fn a_run_nobody_can_confirm_fails_the_node_at_once_saying_what_to_do() {
     assert!(message.contains("set the machine to boot from pxe"), "{message}");
     assert!(message.contains("not at a terminal"), "{message}");
     assert!(message.contains("--manual-timeout"), "{message}");
+    // The hint names the journal: another shell's working directory may not find it.
+    assert!(
+        message.contains("drydock confirm ") && message.contains(" controller01 --journal "),
+        "{message}"
+    );
 }
 
 /// Runs `drydock confirm` until the task waits for `node` (it refuses before), or panics.

@@ -509,6 +509,7 @@ impl Prepared {
         if let (Some(journal), Some(task)) = (&journal, &task) {
             oob.manual.inbox = Some(crate::oob::inbox(journal.path(), &task.id));
             oob.manual.task_id = Some(task.id.clone());
+            oob.manual.journal = Some(journal.path().to_path_buf());
         }
         env.add_bmc_map(&mut oob.bmc_map);
         rt.set_oob(Arc::new(oob));

@@ -26,8 +26,9 @@ pub struct ManualSettings {
     pub timeout: Option<Duration>,
     /// The task's inbox for `drydock confirm` (none outside a journaled task).
     pub inbox: Option<PathBuf>,
-    /// The task, for the hint.
+    /// The task and its journal, for the hint.
     pub task_id: Option<String>,
+    pub journal: Option<PathBuf>,
 }
 
 impl ManualSettings {
@@ -132,8 +133,10 @@ impl Manual {
         let manual = &self.settings.manual;
         let node = self.bmc.node.as_str();
         let timeout = manual.timeout();
-        let confirm_hint = match (&manual.task_id, &manual.inbox) {
-            (Some(task), Some(_)) => format!("`drydock confirm {task} {node}`"),
+        let confirm_hint = match (&manual.task_id, &manual.journal) {
+            (Some(task), Some(journal)) => {
+                format!("`drydock confirm {task} {node} --journal {}`", journal.display())
+            }
             _ => "nothing (this run has no journal to confirm through)".to_string(),
         };
         if timeout.is_zero() {
