@@ -1,6 +1,7 @@
 //! The journal's promise, proven by killing the process: a script of 50 steps over 10 nodes
 //! is SIGKILLed at 20 random moments and resumed each time; every step's side effect happens
-//! once (twice at most for a step that was running at a kill), and the task completes.
+//! once (twice at most for a step that was running at a kill), and the task completes. A run
+//! killed while it makes a new journal leaves none or a whole one.
 
 mod common;
 
@@ -287,4 +288,48 @@ fn a_task_whose_process_is_gone_shows_as_interrupted_with_its_resume_command() {
         !show.contains("Interrupted") && show.contains("status Complete"),
         "{show}"
     );
+}
+
+/// A run killed while it makes a new journal leaves none, or a whole one: never a file that
+/// every later run refuses as damaged. Kills land in a process's first milliseconds, where
+/// the journal is made.
+#[test]
+fn a_run_killed_while_it_makes_its_journal_leaves_no_damaged_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = repo().join("tests/fixtures/lua/fifty_steps.lua");
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    let mut rng = Lcg(seed);
+    let mut made = 0;
+    for i in 0..40 {
+        let journal = dir.path().join(format!("journal-{i}.redb"));
+        let mut child = Command::new(bin())
+            .arg("--journal")
+            .arg(&journal)
+            .arg("script")
+            .arg(&script)
+            .arg(dir.path().join(format!("steps-{i}.txt")))
+            .arg("0.2")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_micros(rng.next(40_000)));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let listed = Command::new(bin())
+            .args(["tasks", "list", "--journal"])
+            .arg(&journal)
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&listed.stderr);
+        assert!(
+            listed.status.success() || said.contains("no journal at"),
+            "kill {i} left a journal that cannot be read (seed {seed}): {said}"
+        );
+        made += usize::from(journal.exists());
+    }
+    eprintln!("seed {seed}: 40 kills, {made} journals made");
 }
