@@ -1,16 +1,20 @@
 //! [`Chassis`] for one of the site's physical machines in the region: what its BMC does lands
 //! on the same state MAAS's power control acts on. Every call lets the region's clock run
 //! first (power that is due lands, a machine booted from the network enlists), as a MAAS
-//! request does.
+//! request does. The IPMI responder logs nothing itself, so an IPMI BMC's chassis logs the
+//! power changes it accepts (Chassis Control is the only IPMI command that makes one); a
+//! Redfish service logs every request it answers.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use super::request_log::{BmcRequest, BmcRequestLog, Requester};
 use super::{BmcFault, Chassis, Identity};
 use crate::oob::{NextBoot, PowerRequest};
 use crate::sim::maas::lifecycle::advance;
 use crate::sim::maas::state::State;
 use crate::sim::now_ms;
+use crate::sim::physical::BmcProtocol;
 
 pub struct MachineChassis {
     region: Arc<Mutex<State>>,
@@ -20,6 +24,8 @@ pub struct MachineChassis {
     identity: Identity,
     /// Set on every change, for the state file's saver.
     changed: Arc<AtomicBool>,
+    /// Where the power changes it accepts are logged, for a BMC whose protocol does not log.
+    power_log: Option<Arc<Mutex<BmcRequestLog>>>,
 }
 
 impl MachineChassis {
@@ -31,6 +37,16 @@ impl MachineChassis {
             host,
             identity,
             changed,
+            power_log: None,
+        }
+    }
+
+    /// The same chassis, logging each power change it accepts to `log` as an IPMI
+    /// client's Chassis Control.
+    pub fn logging_power_to(self, log: Arc<Mutex<BmcRequestLog>>) -> MachineChassis {
+        MachineChassis {
+            power_log: Some(log),
+            ..self
         }
     }
 
@@ -52,6 +68,21 @@ impl Chassis for MachineChassis {
         let speed = region.speed;
         region.hosts[self.host].request_power(request, now_ms(), speed);
         self.changed.store(true, Ordering::Release);
+        drop(region);
+        if let Some(log) = &self.power_log {
+            let mut entry = BmcRequest::new(
+                &self.identity.name,
+                BmcProtocol::Ipmi,
+                Requester::Client,
+                "Chassis Control",
+                &request.to_string(),
+            );
+            entry.power = Some(request);
+            entry.status = 200;
+            log.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(entry);
+        }
     }
 
     fn next_boot(&self) -> Option<NextBoot> {

@@ -183,7 +183,9 @@ pub fn serve(
     }
     for (h, socket) in bound.ipmi {
         let socket = tokio::net::UdpSocket::from_std(socket)?;
-        let chassis = Arc::new(machine::MachineChassis::new(region.clone(), h, changed.clone()));
+        let chassis = Arc::new(
+            machine::MachineChassis::new(region.clone(), h, changed.clone()).logging_power_to(log.clone()),
+        );
         tasks.push(start_ipmi(socket, chassis, stop.clone()));
     }
     Ok(tasks)
