@@ -5,9 +5,10 @@
 --- power settings and tags, commissions it unless it was, and drydock waits for Ready and
 --- keeps what commissioning found (lshw, lldp) in the journal.
 ---
---- Every side effect is one journaled node step: a resumed task never power-cycles a node
---- again once its cycle succeeded, and checks MAAS's status before it commissions. A node's
---- failure never stops another; the task ends Success, PartialSuccess or Failure.
+--- Every side effect is one journaled node step that checks the live state before it acts:
+--- the power cycle is two steps, off then on, so a resumed task never turns a node off again
+--- once it was off, and so never cycles it twice; MAAS's status is read before commissioning.
+--- A node's failure never stops another; the task ends Success, PartialSuccess or Failure.
 --- `drydock plan prepare_nodes` says what would be done to which node, changing nothing.
 ---
 --- ctx.nodes                  the selected nodes
@@ -92,7 +93,10 @@ local function prepare(ctx, node)
   if not found.system_id then
     local bmc = drydock.oob.driver(node)
     step("set_pxe_boot", function() bmc:set_boot("pxe") end)
-    step("power_cycle", function() return bmc:power_cycle() end)
+    -- A power cycle, as two steps: run again after a crash, each finds the machine where
+    -- its first attempt left it and sends nothing (one step would turn it off again).
+    step("power_off", function() return bmc:power_off() end)
+    step("power_on", function() return bmc:power_on() end)
   end
   local machine = step("enlisted", function()
     local m = wait_enlisted(ctx, node)

@@ -202,10 +202,39 @@ fn builder() -> redb::Builder {
     builder
 }
 
+/// Makes an empty journal at `path` unless one is there: written whole beside it, then
+/// linked into place (never over another process's), so a process killed while making it
+/// leaves no half-written journal, which every later run would refuse as damaged. A process
+/// killed before the link leaves only its hidden `.NAME.ULID.new` file.
+fn create_whole(path: &Path) -> Result<(), JournalError> {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let new = path.with_file_name(format!(".{name}.{}.new", ulid::Ulid::new()));
+    let made = open_file(&new, true).and_then(|file| {
+        let backend = redb::backends::FileBackend::new(file).map_err(|e| open_error(&new, e))?;
+        builder()
+            .create_with_backend(backend)
+            .map(drop)
+            .map_err(|e| open_error(&new, e))
+    });
+    let linked = made.and_then(|()| match std::fs::hard_link(&new, path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(JournalError::Unreadable {
+            path: path.display().to_string(),
+            detail: format!("cannot create it: {e}"),
+        }),
+    });
+    let _ = std::fs::remove_file(&new);
+    linked
+}
+
 /// The file opened for writing, every page's checksum verified: a damaged file is an error,
 /// never trusted (a plain open may panic on it).
 fn open_checked(path: &Path, create: bool) -> Result<Database, JournalError> {
-    let file = open_file(path, create)?;
+    if create && std::fs::metadata(path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
+        create_whole(path)?;
+    }
+    let file = open_file(path, false)?;
     let backend = redb::backends::FileBackend::new(file).map_err(|e| open_error(path, e))?;
     let mut builder = builder();
     builder.set_check_integrity_on_open(true);

@@ -222,10 +222,11 @@ impl Chassis for LoggedChassis {
             &self.node,
             BmcProtocol::Ipmi,
             request_log::Requester::Client,
-            "chassis control",
-            "power",
+            "Chassis Control",
+            &request.to_string(),
         );
         entry.power = Some(request);
+        entry.status = 200;
         self.log(entry);
         self.inner.request_power(request);
     }
@@ -236,13 +237,15 @@ impl Chassis for LoggedChassis {
 
     fn set_next_boot(&self, boot: Option<NextBoot>) {
         let device = boot.map_or("none", |b| b.device.as_str());
-        self.log(request_log::BmcRequest::new(
+        let mut entry = request_log::BmcRequest::new(
             &self.node,
             BmcProtocol::Ipmi,
             request_log::Requester::Client,
-            "set boot options",
+            "Set System Boot Options",
             device,
-        ));
+        );
+        entry.status = 200;
+        self.log(entry);
         self.inner.set_next_boot(boot);
     }
 
