@@ -184,22 +184,21 @@ pub fn serve(
     for (h, socket) in bound.ipmi {
         let socket = tokio::net::UdpSocket::from_std(socket)?;
         let chassis = Arc::new(machine::MachineChassis::new(region.clone(), h, changed.clone()));
-        tasks.push(start_ipmi(socket, chassis, stop.clone()));
+        tasks.push(start_ipmi(socket, chassis, log.clone(), stop.clone()));
     }
     Ok(tasks)
 }
 
-/// Where an IPMI BMC's responder starts: `tokio::spawn(ipmi::serve(socket, chassis))` once the
-/// responder (`ipmi/`) is merged. Until then the socket is held unanswered, so the published
-/// map is already true and an IPMI client times out as on a BMC that does not answer.
+/// An IPMI BMC's responder on its own task, until the simulator stops.
 fn start_ipmi(
     socket: tokio::net::UdpSocket,
     chassis: Arc<dyn Chassis>,
+    log: Arc<Mutex<request_log::BmcRequestLog>>,
     mut stop: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         tokio::select! {
-            () = ipmi::serve(socket, chassis) => {}
+            () = ipmi::serve(socket, chassis, log) => {}
             _ = stop.wait_for(|stopped| *stopped) => {}
         }
     })
