@@ -76,7 +76,9 @@ end
 
 --- The node's hostname, domain and power settings, as MAAS should have them.
 local function identity(ctx, node)
-  local fields = drydock.oob.driver(node):maas_power()
+  local bmc = drydock.oob.driver(node)
+  local fields = bmc:maas_power()
+  bmc:close()
   fields.hostname = node.name
   fields.domain = nodes.domain(ctx.design, node)
   return fields
@@ -93,6 +95,8 @@ local function prepare(ctx, node)
     local bmc = drydock.oob.driver(node)
     step("set_pxe_boot", function() bmc:set_boot("pxe") end)
     step("power_cycle", function() return bmc:power_cycle() end)
+    -- Done with the BMC: its session and connection go now, not when the whole run ends.
+    bmc:close()
   end
   local machine = step("enlisted", function()
     local m = wait_enlisted(ctx, node)
