@@ -77,7 +77,9 @@ end
 
 --- The node's hostname, domain and power settings, as MAAS should have them.
 local function identity(ctx, node)
-  local fields = drydock.oob.driver(node):maas_power()
+  local bmc = drydock.oob.driver(node)
+  local fields = bmc:maas_power()
+  bmc:close()
   fields.hostname = node.name
   fields.domain = nodes.domain(ctx.design, node)
   return fields
@@ -97,6 +99,8 @@ local function prepare(ctx, node)
     -- its first attempt left it and sends nothing (one step would turn it off again).
     step("power_off", function() return bmc:power_off() end)
     step("power_on", function() return bmc:power_on() end)
+    -- Done with the BMC: its session and connection go now, not when the whole run ends.
+    bmc:close()
   end
   local machine = step("enlisted", function()
     local m = wait_enlisted(ctx, node)

@@ -1,7 +1,8 @@
 //! The simulated BMCs: a Redfish service per machine, checked with DMTF's `redfish` library
 //! (an independent client, from PyPI) and with plain HTTP, acting on the one physical state
 //! MAAS acts on too — a machine powered on from the network through its BMC enlists, MAAS's
-//! power actions reach the BMC's machine, and faults planted on a BMC fail both.
+//! power actions reach the BMC's machine, and faults planted on a BMC fail both; what they
+//! were sent is logged and counted.
 
 mod common;
 
@@ -744,4 +745,91 @@ fn every_bmc_of_a_large_site_answers() {
     });
     let silent: Vec<_> = statuses.iter().filter(|(_, status)| *status != Ok(200)).collect();
     assert!(silent.is_empty(), "{silent:?}");
+}
+
+/// `ipmitool raw` (one command, its own session) against an IPMI BMC of the simulator.
+fn ipmitool_raw(endpoint: &str, bytes: &[&str]) {
+    let (host, port) = endpoint.rsplit_once(':').unwrap();
+    let out = Command::new("ipmitool")
+        .args([
+            "-I", "lanplus", "-H", host, "-p", port, "-U", ACCOUNT, "-E", "-C", "3",
+        ])
+        .args(["-N", "3", "-R", "2", "raw"])
+        .args(bytes)
+        .env("IPMI_PASSWORD", PASSWORD)
+        .output()
+        .unwrap_or_else(|e| panic!("ipmitool did not run ({e}): install it with `apt-get install ipmitool`"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn the_counts_say_how_many_requests_maas_and_the_bmcs_were_sent() {
+    let sim = start(true);
+    let zero = sim.counts();
+    assert_eq!((zero.maas, zero.bmc), Default::default(), "nothing asked yet");
+
+    let id = maas(&sim, "machines/", &[("hostname", "cmp02")])[0]["system_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let form = format!(
+        "power_type=redfish&power_parameters_power_address=10.40.0.22\
+         &power_parameters_power_user={ACCOUNT}&power_parameters_power_pass={PASSWORD}"
+    );
+    assert_eq!(maas_send(&sim, "PUT", &format!("machines/{id}/"), &form).0, 200);
+    maas(&sim, &format!("machines/{id}/"), &[("op", "query_power_state")]);
+    let cmp01 = endpoint(&sim, "cmp01");
+    for _ in 0..2 {
+        assert_eq!(
+            redfish("GET", &format!("{cmp01}/redfish/v1/"), Login::None, None, &[]).status,
+            200
+        );
+    }
+    ipmitool_raw(&endpoint(&sim, "ctl01"), &["0x00", "0x01"]);
+
+    let counts = sim.counts();
+    assert_eq!(counts.maas, drydock::sim::MaasCounts { reads: 2, writes: 1 });
+    let ipmi_logged = sim
+        .bmc_requests()
+        .iter()
+        .filter(|r| r.node == "ctl01" && r.protocol == drydock::sim::BmcProtocol::Ipmi)
+        .count() as u64;
+    assert!(
+        ipmi_logged >= 7,
+        "a session, the command, the logout: {ipmi_logged}"
+    );
+    assert_eq!(
+        counts.bmc,
+        drydock::sim::BmcCounts {
+            client: drydock::sim::ByProtocol {
+                redfish: 2,
+                ipmi: ipmi_logged,
+            },
+            maas: drydock::sim::ByProtocol { redfish: 1, ipmi: 0 },
+        }
+    );
+
+    let (status, body) = send_signed(
+        sim.key(),
+        "GET",
+        &format!("{}/_sim/counts", base(&sim)),
+        "text/plain",
+        "",
+    );
+    assert_eq!(status, 200);
+    let served: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        served,
+        serde_json::to_value(sim.counts()).unwrap(),
+        "not an API request: not counted"
+    );
+    assert_eq!(served["bmc"]["client"]["ipmi"], ipmi_logged);
+    let (status, _) = send_signed(
+        &ApiKey::parse("aaaaaaaaaaaaaaaaaa:bbbbbbbbbbbbbbbbbb:cccccccccccccccccccccccccccccccc").unwrap(),
+        "GET",
+        &format!("{}/_sim/counts", base(&sim)),
+        "text/plain",
+        "",
+    );
+    assert_eq!(status, 401, "the counts want the admin's key");
 }

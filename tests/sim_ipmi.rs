@@ -2,7 +2,8 @@
 //! device ID and FRU through cipher suites 3 and 17, with the in-memory chassis's state
 //! checked as well as ipmitool's output; logins that must fail (wrong password, unknown
 //! user, a refused login, suite 0) fail and reach nothing; a hung BMC makes ipmitool give up.
-//! Drydock's own IPMI driver is run against it too, through both suites.
+//! Every datagram is logged by the message or command it carried. Drydock's own IPMI driver
+//! is run against it too, through both suites.
 
 use std::io::Read;
 use std::process::{Command, Stdio};
@@ -16,6 +17,7 @@ use drydock::oob::{
 };
 use drydock::sim::bmc::ipmi::IpmiResponder;
 use drydock::sim::bmc::{BmcFault, Identity, MemoryChassis};
+use drydock::sim::{BmcProtocol, Requester};
 
 const USER: &str = "admin";
 const PASSWORD: &str = "s3cret-pw";
@@ -416,6 +418,11 @@ fn a_hung_bmc_answers_nothing_and_ipmitool_gives_up() {
         .failed();
     assert_contains(&hung.stderr, "Unable to establish IPMI v2 / RMCP+ session");
     assert!(bmc.requests().is_empty());
+    let logged = bmc.responder.requests();
+    assert!(
+        !logged.is_empty() && logged.iter().all(|r| r.status == 0),
+        "every datagram logged, none answered: {logged:?}"
+    );
 
     // The same BMC answers again once the fault is gone.
     bmc.chassis.state.lock().unwrap().fault = None;
@@ -423,6 +430,47 @@ fn a_hung_bmc_answers_nothing_and_ipmitool_gives_up() {
         bmc.ipmitool(3, &["chassis", "power", "status"]).ok(),
         "Chassis Power is off\n"
     );
+}
+
+#[test]
+fn every_datagram_is_logged_by_what_it_carried_with_the_power_change_it_made() {
+    for suite in SUITES {
+        let bmc = Bmc::start();
+        bmc.ipmitool(suite, &["raw", "0x00", "0x02", "0x01"]).ok();
+        let logged = bmc.responder.requests();
+        for r in &logged {
+            assert_eq!(
+                (r.node.as_str(), r.protocol, r.from, r.method.as_str(), r.status),
+                ("node01", BmcProtocol::Ipmi, Requester::Client, "IPMI", 200),
+                "{r:?}"
+            );
+        }
+        // ipmitool's login, the command and the logout, in this order (it may ask more,
+        // such as the channel's cipher suites, around them).
+        let carried: Vec<&str> = logged.iter().map(|r| r.path.as_str()).collect();
+        let expected = [
+            "Get Channel Authentication Capabilities",
+            "Open Session",
+            "RAKP 1",
+            "RAKP 3",
+            "Set Session Privilege Level",
+            "Chassis Control",
+            "Close Session",
+        ];
+        let mut rest = carried.iter();
+        for step in expected {
+            assert!(
+                rest.any(|c| *c == step),
+                "{step} missing or out of order in {carried:?}"
+            );
+        }
+        let powered: Vec<_> = logged
+            .iter()
+            .filter_map(|r| r.power.map(|p| (r.path.as_str(), p)))
+            .collect();
+        assert_eq!(powered, [("Chassis Control", PowerRequest::On)], "suite {suite}");
+        assert_eq!(bmc.requests(), [PowerRequest::On]);
+    }
 }
 
 #[test]

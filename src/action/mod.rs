@@ -641,14 +641,17 @@ fn conclude_task(
     value: &Result<serde_json::Value, ErrorInfo>,
     verdict: Option<Result<bool, ErrorInfo>>,
 ) -> Result<TaskRecord, ErrorInfo> {
-    let steps = journal.steps(&task.id).map_err(journal_error)?;
+    // Without their results: the outcome follows from the steps' states, and a task may
+    // have journaled much (each node's commissioning output). The steps superseded are
+    // ones left Running or Failed, which hold no result.
+    let steps = journal.step_states(&task.id).map_err(journal_error)?;
     // Only a run that finished knows what it no longer needed.
     if value.is_ok() {
         for step in superseded(&steps, run_started) {
             journal.put_step_blocking(step).map_err(journal_error)?;
         }
     }
-    let steps = journal.steps(&task.id).map_err(journal_error)?;
+    let steps = journal.step_states(&task.id).map_err(journal_error)?;
     let error = match (value, &verdict) {
         (Err(e), _) | (Ok(_), Some(Err(e))) => Some(e.clone()),
         _ => None,

@@ -195,10 +195,17 @@ fn make_dir(path: &Path) -> Result<(), JournalError> {
     })
 }
 
+/// The journal's page cache. redb keeps every page a run writes cached, up to 1 GiB by
+/// default, so a run's memory grew with what it journaled (about 70 KB a node for
+/// PrepareNodes, which keeps each node's commissioning output); the pages a run reads again
+/// (the steps' keys, the task) fit in far less.
+const CACHE_BYTES: usize = 16 * 1024 * 1024;
+
 fn builder() -> redb::Builder {
     let mut builder = Database::builder();
     // SingleWriter: a second run fails, while `drydock tasks` can read alongside.
     builder.set_concurrency_mode(ConcurrencyMode::SingleWriter);
+    builder.set_cache_size(CACHE_BYTES);
     builder
 }
 
@@ -359,7 +366,14 @@ impl Journal {
     }
 
     pub fn steps(&self, task: &str) -> Result<Vec<StepRecord>, JournalError> {
-        store::read_steps(&*self.db, task).map_err(|f| f.at(&self.path))
+        store::read_steps(&*self.db, task, true).map_err(|f| f.at(&self.path))
+    }
+
+    /// The task's steps without their results: what its outcome is concluded from, read
+    /// without holding every result at once (PrepareNodes keeps each node's commissioning
+    /// output in one).
+    pub fn step_states(&self, task: &str) -> Result<Vec<StepRecord>, JournalError> {
+        store::read_steps(&*self.db, task, false).map_err(|f| f.at(&self.path))
     }
 
     fn stopped(&self) -> JournalError {
@@ -438,7 +452,7 @@ impl JournalReader {
     }
 
     pub fn steps(&self, task: &str) -> Result<Vec<StepRecord>, JournalError> {
-        store::read_steps(self.db(), task).map_err(|f| f.at(&self.path))
+        store::read_steps(self.db(), task, true).map_err(|f| f.at(&self.path))
     }
 
     /// Whether `task` is unfinished and the process that ran it is gone: the journal has
@@ -506,6 +520,33 @@ mod tests {
             (StepStatus::Succeeded, Some(serde_json::json!(42)))
         );
         assert!(matches!(r.task("nope"), Err(JournalError::NoTask { .. })));
+    }
+
+    #[test]
+    fn step_states_are_the_steps_without_their_results() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = Journal::open(&dir.path().join("journal.redb")).unwrap();
+        j.put_task_blocking(task("T1")).unwrap();
+        let output = serde_json::json!({"lshw": "<list>…</list>"});
+        let done = StepRecord::running("T1", "n1", "commissioning_output", 1).succeeded(output.clone());
+        j.put_step_blocking(done.clone()).unwrap();
+        j.put_step_blocking(StepRecord::running("T1", "n2", "ready", 2))
+            .unwrap();
+        let states = j.step_states("T1").unwrap();
+        assert_eq!(states.len(), 2);
+        assert!(states.iter().all(|s| s.result.is_none()), "{states:?}");
+        let got = states.iter().find(|s| s.scope == "n1").unwrap();
+        assert_eq!(
+            (got.status, got.attempts, &got.name),
+            (StepStatus::Succeeded, 1, &done.name)
+        );
+        let n2 = states.iter().find(|s| s.scope == "n2").unwrap();
+        assert_eq!((n2.status, n2.attempts), (StepStatus::Running, 2));
+        let full = j.steps("T1").unwrap();
+        assert_eq!(
+            full.iter().find(|s| s.scope == "n1").unwrap().result,
+            Some(output)
+        );
     }
 
     #[test]

@@ -90,7 +90,7 @@ pub fn read_tasks(db: &dyn ReadableDatabase) -> Result<Vec<TaskRecord>, Fault> {
 }
 
 /// Every step of a task, in key order (scope, then name).
-pub fn read_steps(db: &dyn ReadableDatabase, task: &str) -> Result<Vec<StepRecord>, Fault> {
+pub fn read_steps(db: &dyn ReadableDatabase, task: &str, results: bool) -> Result<Vec<StepRecord>, Fault> {
     let txn = db.begin_read().map_err(fault)?;
     let table = match txn.open_table(STEPS) {
         Ok(t) => t,
@@ -101,7 +101,11 @@ pub fn read_steps(db: &dyn ReadableDatabase, task: &str) -> Result<Vec<StepRecor
     let mut out = Vec::new();
     for entry in table.range(start.as_str()..end.as_str()).map_err(fault)? {
         let (k, v) = entry.map_err(fault)?;
-        out.push(decode(k.value(), v.value())?);
+        let mut step: StepRecord = decode(k.value(), v.value())?;
+        if !results {
+            step.result = None;
+        }
+        out.push(step);
     }
     Ok(out)
 }

@@ -121,6 +121,16 @@ impl Oob {
 
     /// Asks for `request` unless the machine is already there, then waits for it.
     async fn power(&self, request: PowerRequest) -> Result<Transition, OobError> {
+        self.power_from(request, None).await
+    }
+
+    /// [`Oob::power`] for a machine whose power state was `seen` just now (read first when
+    /// `None`), so it is not read twice in a row.
+    async fn power_from(
+        &self,
+        request: PowerRequest,
+        seen: Option<PowerState>,
+    ) -> Result<Transition, OobError> {
         self.may_change(&request.to_string())?;
         let started = Instant::now();
         let target = request.target();
@@ -141,7 +151,10 @@ impl Oob {
             self.exchange(|| self.driver.request_power(request)).await?;
             return Ok(done(PowerState::Unknown, true));
         }
-        let from = self.power_state().await?;
+        let from = match seen {
+            Some(state) => state,
+            None => self.power_state().await?,
+        };
         if from == target {
             return Ok(done(from, false));
         }
@@ -184,10 +197,13 @@ impl Oob {
             message: format!("Failed to power down during power cycle: {}", e.message),
             ..e
         })?;
-        self.power(PowerRequest::On).await.map_err(|e| OobError {
-            message: format!("Failed to power up during power cycle: {}", e.message),
-            ..e
-        })?;
+        // The power-off ended with the BMC reporting off: no need to ask again.
+        self.power_from(PowerRequest::On, Some(off.to))
+            .await
+            .map_err(|e| OobError {
+                message: format!("Failed to power up during power cycle: {}", e.message),
+                ..e
+            })?;
         Ok(Transition {
             from: off.from,
             to: PowerState::On,
@@ -223,13 +239,14 @@ mod tests {
     use crate::oob::{PowerWait, RetryPolicy, Secret, TlsMode};
 
     /// A BMC in memory: power changes land after `lag` reads; `failures` exchanges fail
-    /// first with `fail_kind`.
+    /// first with `fail_kind`. It keeps the power requests it took and counts the reads.
     struct FakeBmc {
         state: Mutex<(PowerState, Option<(PowerState, u32)>)>,
         lag: u32,
         failures: Mutex<u32>,
         fail_kind: OobErrorKind,
-        requests: Arc<Mutex<Vec<PowerRequest>>>,
+        requests: Requests,
+        reads: Reads,
         bmc: Bmc,
     }
 
@@ -248,6 +265,7 @@ mod tests {
     impl OobDriver for FakeBmc {
         async fn power_state(&self) -> Result<PowerState, OobError> {
             self.fail()?;
+            *self.reads.lock().unwrap() += 1;
             let mut s = self.state.lock().unwrap();
             if let Some((to, left)) = s.1 {
                 if left == 0 {
@@ -287,6 +305,7 @@ mod tests {
     }
 
     type Requests = Arc<Mutex<Vec<PowerRequest>>>;
+    type Reads = Arc<Mutex<u32>>;
 
     fn fake(
         initial: PowerState,
@@ -294,7 +313,7 @@ mod tests {
         failures: u32,
         fail_kind: OobErrorKind,
         timeout_ms: u64,
-    ) -> (Oob, Requests) {
+    ) -> (Oob, Requests, Reads) {
         let settings = Arc::new(OobSettings {
             wait: PowerWait {
                 interval: Duration::from_millis(1),
@@ -313,15 +332,16 @@ mod tests {
             failures: Mutex::new(failures),
             fail_kind,
             requests: Requests::default(),
+            reads: Reads::default(),
             bmc: bmc(),
         };
-        let requests = fake.requests.clone();
-        (Oob::new(bmc(), Box::new(fake), settings, true), requests)
+        let (requests, reads) = (fake.requests.clone(), fake.reads.clone());
+        (Oob::new(bmc(), Box::new(fake), settings, true), requests, reads)
     }
 
     #[tokio::test]
     async fn a_power_on_waits_until_the_bmc_reports_on() {
-        let (oob, _) = fake(PowerState::Off, 3, 0, OobErrorKind::Transient, 5_000);
+        let (oob, _, _) = fake(PowerState::Off, 3, 0, OobErrorKind::Transient, 5_000);
         let t = oob.power_on().await.unwrap();
         assert!(t.changed);
         assert_eq!((t.from, t.to), (PowerState::Off, PowerState::On));
@@ -331,7 +351,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_machine_already_on_is_not_asked_again() {
-        let (oob, requests) = fake(PowerState::On, 0, 0, OobErrorKind::Transient, 5_000);
+        let (oob, requests, _) = fake(PowerState::On, 0, 0, OobErrorKind::Transient, 5_000);
         let t = oob.power_on().await.unwrap();
         assert!(!t.changed);
         assert!(requests.lock().unwrap().is_empty());
@@ -339,7 +359,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_transition_that_never_finishes_times_out_naming_the_state_seen() {
-        let (oob, _) = fake(PowerState::Off, u32::MAX, 0, OobErrorKind::Transient, 30);
+        let (oob, _, _) = fake(PowerState::Off, u32::MAX, 0, OobErrorKind::Transient, 30);
         let e = oob.power_on().await.unwrap_err();
         assert_eq!(e.kind, OobErrorKind::Timeout);
         assert!(e.to_string().contains("still reports off"), "{e}");
@@ -349,24 +369,36 @@ mod tests {
 
     #[tokio::test]
     async fn transient_failures_are_retried_within_the_policy_and_then_reported() {
-        let (oob, _) = fake(PowerState::On, 0, 2, OobErrorKind::Transient, 5_000);
+        let (oob, _, _) = fake(PowerState::On, 0, 2, OobErrorKind::Transient, 5_000);
         assert_eq!(oob.power_state().await.unwrap(), PowerState::On);
-        let (oob, _) = fake(PowerState::On, 0, 5, OobErrorKind::Transient, 5_000);
+        let (oob, _, _) = fake(PowerState::On, 0, 5, OobErrorKind::Transient, 5_000);
         let e = oob.power_state().await.unwrap_err();
         assert!(e.message.contains("after 3 attempts"), "{e}");
     }
 
     #[tokio::test]
     async fn a_refused_login_is_not_retried() {
-        let (oob, _) = fake(PowerState::On, 0, 1, OobErrorKind::Auth, 5_000);
+        let (oob, _, _) = fake(PowerState::On, 0, 1, OobErrorKind::Auth, 5_000);
         assert_eq!(oob.power_state().await.unwrap_err().kind, OobErrorKind::Auth);
         // The one planted failure was used up by the one attempt.
         assert_eq!(oob.power_state().await.unwrap(), PowerState::On);
     }
 
     #[tokio::test]
+    async fn a_power_cycle_of_a_machine_off_asks_only_for_on_and_reads_the_power_once_before() {
+        // Changes land at the second read after them: the cycle reads off, asks for on,
+        // and reads until on, never twice in a row before asking.
+        let (oob, requests, reads) = fake(PowerState::Off, 1, 0, OobErrorKind::Transient, 5_000);
+        let t = oob.power_cycle().await.unwrap();
+        assert_eq!(*requests.lock().unwrap(), [PowerRequest::On]);
+        assert_eq!(*reads.lock().unwrap(), 3, "off, then (after asking) off and on");
+        assert_eq!((t.from, t.to), (PowerState::Off, PowerState::On));
+        assert_eq!(oob.power_state().await.unwrap(), PowerState::On);
+    }
+
+    #[tokio::test]
     async fn a_power_cycle_goes_off_then_on() {
-        let (oob, requests) = fake(PowerState::On, 1, 0, OobErrorKind::Transient, 5_000);
+        let (oob, requests, reads) = fake(PowerState::On, 1, 0, OobErrorKind::Transient, 5_000);
         let t = oob.power_cycle().await.unwrap();
         assert_eq!(
             *requests.lock().unwrap(),
@@ -374,5 +406,10 @@ mod tests {
         );
         assert_eq!((t.from, t.to), (PowerState::On, PowerState::On));
         assert_eq!(t.message, "Node power cycle complete.");
+        assert_eq!(
+            *reads.lock().unwrap(),
+            5,
+            "on; off asked, then on and off; on asked, then off and on"
+        );
     }
 }

@@ -17,6 +17,8 @@
 //!   `"timeout"`, `"stuck_power"`, `null` to clear): plants a fault on a node's BMC.
 //! * `GET /_sim/bmc_requests`: what the BMCs were asked, by their clients and by MAAS, with
 //!   the power change each accepted; no header, no password.
+//! * `GET /_sim/counts`: how many requests MAAS (reads, writes) and the BMCs (by sender and
+//!   protocol) were sent since the start, past what the logs keep.
 
 use std::sync::MutexGuard;
 use std::sync::atomic::Ordering;
@@ -175,6 +177,13 @@ pub(super) async fn bmc_requests(Extract(shared): Extract<Shared>, headers: Head
                 .entries();
             axum::Json(entries).into_response()
         }
+        Err(refused) => refused.into_response(),
+    }
+}
+
+pub(super) async fn counts(Extract(shared): Extract<Shared>, headers: HeaderMap) -> Response {
+    match as_admin(&shared, &headers) {
+        Ok(region) => axum::Json(super::Counts::of(&region)).into_response(),
         Err(refused) => refused.into_response(),
     }
 }

@@ -33,12 +33,15 @@ use axum::routing::{get, post};
 
 use crate::maas::ApiKey;
 use crate::oob::BmcMap;
-pub use bmc::request_log::{BMC_REQUEST_LOG_LIMIT, BmcRequest, Requester};
+pub use bmc::request_log::{BMC_REQUEST_LOG_LIMIT, BmcCounts, BmcRequest, ByProtocol, Requester};
 pub use bmc::{BmcFault, CONNECTIONS_PER_BMC, ServedBmc};
 pub use maas::faults::Fault;
-pub use maas::request_log::{LoggedRequest, REQUEST_LOG_LIMIT};
+// How long the simulated site's phases take at `--speed 1` (benches model clients with them).
+pub use maas::request_log::{LoggedRequest, MaasCounts, REQUEST_LOG_LIMIT};
 pub use maas::state::MAX_PLANTED_FAULTS;
+pub use maas::{COMMISSIONING_S, ENLISTING_S};
 pub use physical::BmcProtocol;
+pub use physical::POWER_LANDS_S;
 pub use serve::MAX_CONNECTIONS;
 
 use maas::state::State;
@@ -79,6 +82,28 @@ impl Default for SimOptions {
             state_file: None,
             idle_timeout: Duration::from_secs(30),
             enlisted: false,
+        }
+    }
+}
+
+/// Every request MAAS and the BMCs were sent since the simulator started, as `GET
+/// /_sim/counts` gives it: what a long run sent, where the request logs keep only the newest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    pub maas: MaasCounts,
+    pub bmc: BmcCounts,
+}
+
+impl Counts {
+    fn of(region: &State) -> Counts {
+        let bmc = region
+            .bmc_requests
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .counts();
+        Counts {
+            maas: region.requests.counts(),
+            bmc,
         }
     }
 }
@@ -180,6 +205,7 @@ impl Sim {
             .route("/_sim/bmcs", get(control::bmcs))
             .route("/_sim/bmc_faults", post(control::plant_bmc_fault))
             .route("/_sim/bmc_requests", get(control::bmc_requests))
+            .route("/_sim/counts", get(control::counts))
             .fallback(maas::http::serve_api)
             .layer(axum::middleware::from_fn_with_state(limit, serve::whole_body))
             .with_state(shared);
@@ -240,6 +266,11 @@ impl Sim {
     /// It keeps the newest [`REQUEST_LOG_LIMIT`] requests, numbered by `seq`.
     pub fn requests(&self) -> Vec<LoggedRequest> {
         region(&self.state).requests.entries()
+    }
+
+    /// Every request MAAS and the BMCs were sent so far, as `GET /_sim/counts` gives it.
+    pub fn counts(&self) -> Counts {
+        Counts::of(&region(&self.state))
     }
 
     /// Makes the next `count` API requests meet `fault` (what `POST /_sim/faults` does); at

@@ -16,7 +16,7 @@ use crate::maas::resources::machines::PowerState;
 use crate::oob::{BootPersistence, NextBoot, OobSettings, PowerRequest, Secret};
 
 /// Seconds a power change a BMC accepted takes to land, at `--speed 1` (BMCs are polled).
-const POWER_LANDS_S: f64 = 4.0;
+pub const POWER_LANDS_S: f64 = 4.0;
 
 /// Size of each disk the design names, as MAAS lists it.
 const DISK_BYTES: u64 = 500_000_000_000;

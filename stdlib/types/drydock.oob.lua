@@ -10,8 +10,8 @@ error("Cannot require a meta file")
 ---@class drydock.ooblib
 drydock.oob = {}
 
---- The node's BMC, chosen by its `oob.type`. One handle per node for the whole run (its
---- session is reused, and closed when the run ends).
+--- The node's BMC, chosen by its `oob.type`. One handle per node until it is closed (its
+--- session is reused, and closed when the run ends if the script did not close it).
 ---@param node drydock.Node|string the node's table (`ctx.nodes[i]`) or name
 ---@param design? drydock.Design the design to find it in; the action's own when nil
 ---@return drydock.OobDriver
@@ -83,5 +83,8 @@ function OobDriver:inventory() end
 ---@return {power_type: string, [string]: string|userdata}
 function OobDriver:maas_power() end
 
---- Ends the driver's session now (the run ends it anyway); a later call opens a new one.
+--- Ends the driver's session now and lets go of the handle (the run ends the sessions of
+--- the handles left open anyway): the node's next `drydock.oob.driver` is a new handle, and
+--- this one's connection goes once nothing refers to it. A later call on it opens a new
+--- session.
 function OobDriver:close() end

@@ -1,6 +1,7 @@
 //! `drydock.oob`: a node's BMC as a handle. `driver(node [, design])` resolves the node's
 //! BMC from the design (the action's own when none is given) and returns one handle per node
-//! for the whole run, so a Redfish session is opened once and closed when the run ends.
+//! until the script closes it, so a Redfish session is opened once; the run closes those
+//! left open when it ends.
 //! Every method waits for what it asked for; a failure raises an `oob` error value naming
 //! the node, the BMC and what the BMC said.
 
@@ -18,7 +19,8 @@ use crate::oob::{Bmc, BootDevice, BootPersistence, NextBoot, Oob, OobSettings};
 #[derive(Clone)]
 pub struct OobHandle(Rc<Oob>);
 
-/// The handles opened in this runtime, by node, closed together at the end of the run.
+/// The handles open in this runtime, by node (a handle closed is forgotten); those left are
+/// closed together at the end of the run.
 #[derive(Default)]
 pub struct Handles(RefCell<HashMap<String, OobHandle>>);
 
@@ -208,8 +210,16 @@ impl UserData for OobHandle {
             }
             Ok(t)
         });
-        methods.add_async_method("close", |_, h, ()| async move {
+        methods.add_async_method("close", |lua, h, ()| async move {
             h.0.close().await;
+            // Forgotten: the node's next driver() is a new handle, and this one's connection
+            // goes with the last reference to it.
+            if let Some(open) = lua.app_data_ref::<Handles>() {
+                let mut open = open.0.borrow_mut();
+                if open.get(&h.0.bmc().node).is_some_and(|o| Rc::ptr_eq(&o.0, &h.0)) {
+                    open.remove(&h.0.bmc().node);
+                }
+            }
             Ok(())
         });
         methods.add_meta_method("__tostring", |_, h, ()| {
@@ -226,4 +236,43 @@ pub fn module(lua: &Lua) -> mlua::Result<Table> {
     let t = lua.create_table()?;
     t.set("driver", lua.create_function(driver)?)?;
     Ok(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use mlua::ObjectLike;
+
+    use super::*;
+
+    fn open(lua: &Lua, node: &str) -> OobHandle {
+        driver(lua, (Value::String(lua.create_string(node).unwrap()), None)).unwrap()
+    }
+
+    async fn close(lua: &Lua, handle: &OobHandle) {
+        let handle = lua.create_userdata(handle.clone()).unwrap();
+        handle.call_async_method::<()>("close", ()).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_closed_handle_is_forgotten_so_the_node_s_next_driver_is_a_new_one() {
+        let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/base.yaml");
+        let site = crate::design::load(&[base]).unwrap();
+        let lua = Lua::new();
+        lua.set_app_data(CurrentDesign(Design(Rc::new(site))));
+        let first = open(&lua, "cmp01");
+        assert!(
+            Rc::ptr_eq(&first.0, &open(&lua, "cmp01").0),
+            "one handle per node"
+        );
+        let other = open(&lua, "ctl01");
+
+        close(&lua, &first).await;
+        let second = open(&lua, "cmp01");
+        assert!(!Rc::ptr_eq(&first.0, &second.0), "closed: forgotten");
+        assert!(Rc::ptr_eq(&second.0, &open(&lua, "cmp01").0));
+        assert!(Rc::ptr_eq(&other.0, &open(&lua, "ctl01").0), "other nodes' stay");
+        // Closing a handle already forgotten leaves the node's new one alone.
+        close(&lua, &first).await;
+        assert!(Rc::ptr_eq(&second.0, &open(&lua, "cmp01").0));
+    }
 }

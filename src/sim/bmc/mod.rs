@@ -183,98 +183,22 @@ pub fn serve(
     }
     for (h, socket) in bound.ipmi {
         let socket = tokio::net::UdpSocket::from_std(socket)?;
-        let node = crate::sim::region(region).hosts[h].name.clone();
-        let chassis = Arc::new(LoggedChassis {
-            inner: machine::MachineChassis::new(region.clone(), h, changed.clone()),
-            log: log.clone(),
-            node,
-        });
-        tasks.push(start_ipmi(socket, chassis, stop.clone()));
+        let chassis = Arc::new(machine::MachineChassis::new(region.clone(), h, changed.clone()));
+        tasks.push(start_ipmi(socket, chassis, log.clone(), stop.clone()));
     }
     Ok(tasks)
 }
 
-/// An IPMI BMC's machine, with what its consoles change logged: the responder speaks UDP
-/// sessions, not requests, so the BMC request log gets one entry per power or boot change
-/// (as the Redfish service logs its POSTs and PATCHes), and a crash test can count them.
-struct LoggedChassis {
-    inner: machine::MachineChassis,
-    log: Arc<Mutex<request_log::BmcRequestLog>>,
-    node: String,
-}
-
-impl LoggedChassis {
-    fn log(&self, entry: request_log::BmcRequest) {
-        self.log
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(entry);
-    }
-}
-
-impl Chassis for LoggedChassis {
-    fn powered(&self) -> bool {
-        self.inner.powered()
-    }
-
-    fn request_power(&self, request: PowerRequest) {
-        let mut entry = request_log::BmcRequest::new(
-            &self.node,
-            BmcProtocol::Ipmi,
-            request_log::Requester::Client,
-            "Chassis Control",
-            &request.to_string(),
-        );
-        entry.power = Some(request);
-        entry.status = 200;
-        self.log(entry);
-        self.inner.request_power(request);
-    }
-
-    fn next_boot(&self) -> Option<NextBoot> {
-        self.inner.next_boot()
-    }
-
-    fn set_next_boot(&self, boot: Option<NextBoot>) {
-        let device = boot.map_or("none", |b| b.device.as_str());
-        let mut entry = request_log::BmcRequest::new(
-            &self.node,
-            BmcProtocol::Ipmi,
-            request_log::Requester::Client,
-            "Set System Boot Options",
-            device,
-        );
-        entry.status = 200;
-        self.log(entry);
-        self.inner.set_next_boot(boot);
-    }
-
-    fn identity(&self) -> Identity {
-        self.inner.identity()
-    }
-
-    fn accepts(&self, account: &str, password: &str) -> bool {
-        self.inner.accepts(account, password)
-    }
-
-    fn password_for(&self, account: &str) -> Option<Secret> {
-        self.inner.password_for(account)
-    }
-
-    fn fault(&self) -> Option<BmcFault> {
-        self.inner.fault()
-    }
-}
-
-/// Where an IPMI BMC's responder runs until the simulator stops.
+/// An IPMI BMC's responder on its own task, until the simulator stops.
 fn start_ipmi(
     socket: tokio::net::UdpSocket,
     chassis: Arc<dyn Chassis>,
+    log: Arc<Mutex<request_log::BmcRequestLog>>,
     mut stop: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         tokio::select! {
-            () = ipmi::serve(socket, chassis) => {}
+            () = ipmi::serve(socket, chassis, log) => {}
             _ = stop.wait_for(|stopped| *stopped) => {}
         }
     })

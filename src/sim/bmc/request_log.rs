@@ -2,7 +2,9 @@
 //! [`Sim::bmc_requests`](crate::sim::Sim::bmc_requests)): the newest [`BMC_REQUEST_LOG_LIMIT`]
 //! requests of every BMC, from their own clients and from MAAS's power drivers, each with the
 //! power change it made the BMC accept. No header is kept (so no `Authorization` or
-//! `X-Auth-Token`), secrets in bodies are redacted, and bodies are bounded.
+//! `X-Auth-Token`), secrets in bodies are redacted, and bodies are bounded. Beside the log,
+//! counts of every request by sender and protocol, which the log's limit does not cut
+//! (`GET /_sim/counts`).
 
 use std::collections::VecDeque;
 
@@ -38,8 +40,10 @@ pub struct BmcRequest {
     pub node: String,
     pub protocol: BmcProtocol,
     pub from: Requester,
-    /// The HTTP method (Redfish), the command (IPMI), MAAS's power op.
+    /// The HTTP method (Redfish), `IPMI`, `MAAS`.
     pub method: String,
+    /// The resource (Redfish), the message or command (IPMI: `RAKP 1`, `Get Chassis
+    /// Status`), MAAS's power op.
     pub path: String,
     /// The JSON body, secrets redacted.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -47,7 +51,7 @@ pub struct BmcRequest {
     /// The power change the BMC accepted for this request, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub power: Option<PowerRequest>,
-    /// The HTTP status answered; 0 when nothing was.
+    /// The HTTP status answered (for IPMI, 200 for any answer); 0 when nothing was.
     pub status: u16,
 }
 
@@ -104,17 +108,40 @@ fn scrub(value: &mut Value) {
     }
 }
 
+/// Requests sent to BMCs over each protocol.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ByProtocol {
+    pub redfish: u64,
+    pub ipmi: u64,
+}
+
+/// Every request the BMCs were sent since the simulator started, by who sent it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct BmcCounts {
+    pub client: ByProtocol,
+    pub maas: ByProtocol,
+}
+
 #[derive(Default)]
 pub struct BmcRequestLog {
     entries: VecDeque<BmcRequest>,
     logged: u64,
+    counts: BmcCounts,
 }
 
 impl BmcRequestLog {
-    /// Logs a request, numbered; the oldest entry goes when the log is full.
+    /// Logs a request, numbered, and counts it; the oldest entry goes when the log is full.
     pub fn push(&mut self, mut entry: BmcRequest) {
         self.logged += 1;
         entry.seq = self.logged;
+        let by = match entry.from {
+            Requester::Client => &mut self.counts.client,
+            Requester::Maas => &mut self.counts.maas,
+        };
+        match entry.protocol {
+            BmcProtocol::Redfish => by.redfish += 1,
+            BmcProtocol::Ipmi => by.ipmi += 1,
+        }
         if self.entries.len() == BMC_REQUEST_LOG_LIMIT {
             self.entries.pop_front();
         }
@@ -123,6 +150,10 @@ impl BmcRequestLog {
 
     pub fn entries(&self) -> Vec<BmcRequest> {
         self.entries.iter().cloned().collect()
+    }
+
+    pub fn counts(&self) -> BmcCounts {
+        self.counts
     }
 }
 
@@ -144,5 +175,34 @@ mod tests {
         assert!(!text.contains("hunter2") && !text.contains("t0k"), "{text}");
         assert!(text.contains("admin") && text.contains("5000 bytes"), "{text}");
         assert_eq!(log.entries()[1].seq, 2);
+    }
+
+    #[test]
+    fn counts_go_on_past_the_log_s_limit() {
+        let mut log = BmcRequestLog::default();
+        // Three senders in turn, each more often than the log keeps all of them.
+        let each = BMC_REQUEST_LOG_LIMIT as u64 / 3 + 100;
+        for i in 0..3 * each {
+            let (from, protocol) = match i % 3 {
+                0 => (Requester::Client, BmcProtocol::Redfish),
+                1 => (Requester::Client, BmcProtocol::Ipmi),
+                _ => (Requester::Maas, BmcProtocol::Redfish),
+            };
+            log.push(BmcRequest::new("n1", protocol, from, "GET", "/redfish/v1/"));
+        }
+        assert_eq!(log.entries().len(), BMC_REQUEST_LOG_LIMIT);
+        assert_eq!(
+            log.counts(),
+            BmcCounts {
+                client: ByProtocol {
+                    redfish: each,
+                    ipmi: each,
+                },
+                maas: ByProtocol {
+                    redfish: each,
+                    ipmi: 0
+                },
+            }
+        );
     }
 }

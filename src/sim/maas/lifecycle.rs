@@ -20,7 +20,7 @@ use crate::maas::MachineStatus;
 use crate::maas::resources::machines::PowerState;
 
 /// Seconds each phase takes at `--speed 1`, close to a small real site.
-const COMMISSIONING_S: f64 = 180.0;
+pub const COMMISSIONING_S: f64 = 180.0;
 const DEPLOYING_S: f64 = 600.0;
 const RELEASING_S: f64 = 20.0;
 

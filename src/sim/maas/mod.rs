@@ -66,3 +66,6 @@ mod tags;
 mod users;
 mod vlans;
 mod volume_groups;
+
+pub use enlistment::ENLISTING_S;
+pub use lifecycle::COMMISSIONING_S;

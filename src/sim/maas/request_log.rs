@@ -30,10 +30,20 @@ pub struct LoggedRequest {
     pub status: u16,
 }
 
+/// Every API request since the simulator started, which the log's limit does not cut.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct MaasCounts {
+    /// GET (and HEAD) requests.
+    pub reads: u64,
+    /// Every other method.
+    pub writes: u64,
+}
+
 #[derive(Default)]
 pub struct RequestLog {
     entries: VecDeque<LoggedRequest>,
     logged: u64,
+    counts: MaasCounts,
 }
 
 impl RequestLog {
@@ -48,6 +58,11 @@ impl RequestLog {
         status: u16,
     ) {
         self.logged += 1;
+        if matches!(method, "GET" | "HEAD") {
+            self.counts.reads += 1;
+        } else {
+            self.counts.writes += 1;
+        }
         let mut budget = ENTRY_BUDGET;
         let path = cut(path, &mut budget);
         let op = op.map(|op| cut(op, &mut budget));
@@ -79,6 +94,10 @@ impl RequestLog {
 
     pub fn entries(&self) -> Vec<LoggedRequest> {
         self.entries.iter().cloned().collect()
+    }
+
+    pub fn counts(&self) -> MaasCounts {
+        self.counts
     }
 }
 
@@ -170,6 +189,23 @@ mod tests {
         assert_eq!(entries.len(), REQUEST_LOG_LIMIT);
         assert_eq!(entries[0].params, vec![("i".to_string(), "10".to_string())]);
         assert_eq!(entries[0].seq, 11, "numbered from 1 in the order they came");
+    }
+
+    #[test]
+    fn counts_go_on_past_the_log_s_limit() {
+        let mut log = RequestLog::default();
+        for _ in 0..REQUEST_LOG_LIMIT + 10 {
+            get(&mut log, &[]);
+        }
+        log.push("POST", "/MAAS/api/2.0/tags/", None, &[], 200);
+        log.push("PUT", "/MAAS/api/2.0/machines/abc/", None, &[], 400);
+        assert_eq!(
+            log.counts(),
+            MaasCounts {
+                reads: REQUEST_LOG_LIMIT as u64 + 10,
+                writes: 2,
+            }
+        );
     }
 
     #[test]

@@ -96,6 +96,23 @@ impl Command {
         })
     }
 
+    /// The command's name in the specification.
+    fn name(self) -> &'static str {
+        match self {
+            Command::GetDeviceId => "Get Device ID",
+            Command::GetChannelAuthCapabilities => "Get Channel Authentication Capabilities",
+            Command::SetSessionPrivilege => "Set Session Privilege Level",
+            Command::CloseSession => "Close Session",
+            Command::GetChannelCipherSuites => "Get Channel Cipher Suites",
+            Command::GetChassisStatus => "Get Chassis Status",
+            Command::ChassisControl => "Chassis Control",
+            Command::SetBootOptions => "Set System Boot Options",
+            Command::GetBootOptions => "Get System Boot Options",
+            Command::GetFruInventoryAreaInfo => "Get FRU Inventory Area Info",
+            Command::ReadFruData => "Read FRU Data",
+        }
+    }
+
     /// The privilege the command needs (IPMI v2.0 appendix G); `None`: it is answered outside
     /// a session too.
     fn needs(self) -> Option<Privilege> {
@@ -167,6 +184,23 @@ pub fn answer(
     }
 }
 
+/// The command's name, for the request log; an unknown one by its numbers.
+pub fn name(netfn: u8, cmd: u8) -> String {
+    match Command::of(netfn, cmd) {
+        Some(command) => command.name().to_string(),
+        None => format!("NetFn 0x{netfn:02X} Cmd 0x{cmd:02X}"),
+    }
+}
+
+/// The power change `request` made the machine accept, given the completion `code` it was
+/// answered with: a Chassis Control answered OK.
+pub fn power_accepted(request: &Request, code: u8) -> Option<PowerRequest> {
+    match (Command::of(request.netfn, request.cmd), request.data) {
+        (Some(Command::ChassisControl), &[control]) if code == completion::OK => control_request(control),
+        _ => None,
+    }
+}
+
 fn ok(data: Vec<u8>) -> Answer {
     (completion::OK, data)
 }
@@ -233,18 +267,27 @@ fn chassis_control(chassis: &dyn Chassis, data: &[u8]) -> Answer {
     let [control] = *data else {
         return fail(completion::REQUEST_DATA_LENGTH_INVALID);
     };
-    let request = match control & 0x0F {
+    let Some(request) = control_request(control) else {
+        return fail(completion::INVALID_DATA_FIELD);
+    };
+    if request == PowerRequest::Cycle && !chassis.powered() {
+        return fail(completion::NOT_IN_PRESENT_STATE);
+    }
+    chassis.request_power(request);
+    ok(vec![])
+}
+
+/// What a Chassis Control byte asks of the machine's power.
+fn control_request(control: u8) -> Option<PowerRequest> {
+    Some(match control & 0x0F {
         0x00 => PowerRequest::ForceOff,
         0x01 => PowerRequest::On,
-        0x02 | 0x03 if !chassis.powered() => return fail(completion::NOT_IN_PRESENT_STATE),
         // A hard reset restarts the machine without its power going off for long: to the
         // chassis it is a cycle.
         0x02 | 0x03 => PowerRequest::Cycle,
         0x05 => PowerRequest::GracefulOff,
-        _ => return fail(completion::INVALID_DATA_FIELD),
-    };
-    chassis.request_power(request);
-    ok(vec![])
+        _ => return None,
+    })
 }
 
 impl BootOptions {

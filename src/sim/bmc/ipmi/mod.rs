@@ -9,7 +9,8 @@
 //! * `fru.rs`: the FRU inventory image.
 //!
 //! This file is the responder: `Bmc` turns one datagram into its answer (if any), and
-//! [`IpmiResponder`] runs it on a UDP socket. The fault planted on the chassis applies:
+//! [`IpmiResponder`] runs it on a UDP socket, logging every datagram (by the message or
+//! command it carried) as a BMC request. The fault planted on the chassis applies:
 //! `Timeout` answers nothing; `RefuseLogin` makes every login fail as a wrong password does.
 //! As on real BMCs, boot flags set here are cleared 60 s later (restarted by each Chassis
 //! Control) unless boot option parameter 3 says to keep them.
@@ -22,16 +23,19 @@ mod session;
 
 use std::io;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use tokio::net::UdpSocket;
 use tokio::task::JoinHandle;
 
+use super::request_log::{BmcRequest, BmcRequestLog, Requester};
 use super::{BmcFault, Chassis};
+use crate::oob::PowerRequest;
+use crate::sim::BmcProtocol;
 use commands::BootOptions;
 use rmcp::{Datagram, PlusPacket, Request, SessionHeader};
-use session::Sessions;
+use session::{Answer, Privilege, Sessions};
 
 pub use session::{IDLE_TIMEOUT, MAX_SESSIONS};
 
@@ -56,31 +60,55 @@ impl Bmc {
     }
 
     /// The answer to one datagram received at `now`, or `None`: malformed, failing its
-    /// integrity check or sequence number, for no known session, or the BMC is hung.
-    fn datagram(&mut self, datagram: &[u8], now: Instant) -> Option<Vec<u8>> {
+    /// integrity check or sequence number, for no known session, or the BMC is hung. What
+    /// the datagram asked, as far as it was read, goes to `asked`.
+    fn handle(&mut self, datagram: &[u8], now: Instant, asked: &mut Asked) -> Option<Vec<u8>> {
         self.boot.expire(&*self.chassis, now);
         if self.chassis.fault() == Some(BmcFault::Timeout) {
             return None;
         }
         self.sessions.expire(now);
         match rmcp::parse(datagram)? {
-            Datagram::Ping { tag } => Some(rmcp::pong(tag)),
+            Datagram::Ping { tag } => {
+                asked.what = "ASF Ping".into();
+                Some(rmcp::pong(tag))
+            }
             Datagram::Unauthenticated15 { message } => {
                 let request = Request::parse(message)?;
-                let (code, data) = commands::answer(&mut self.boot, &*self.chassis, None, &request, now);
+                let (code, data) = self.command(&request, None, now, asked);
                 Some(rmcp::unauthenticated_15(&request.respond(code, &data)))
             }
-            Datagram::Plus(packet) => self.plus(&packet, now),
+            Datagram::Plus(packet) => self.plus(&packet, now, asked),
         }
     }
 
-    fn plus(&mut self, packet: &PlusPacket, now: Instant) -> Option<Vec<u8>> {
+    /// Answers an IPMI command from a caller at `privilege` (`None`: outside a session).
+    fn command(
+        &mut self,
+        request: &Request,
+        privilege: Option<Privilege>,
+        now: Instant,
+        asked: &mut Asked,
+    ) -> Answer {
+        let answer = commands::answer(&mut self.boot, &*self.chassis, privilege, request, now);
+        asked.what = commands::name(request.netfn, request.cmd);
+        asked.power = commands::power_accepted(request, answer.0);
+        answer
+    }
+
+    fn plus(&mut self, packet: &PlusPacket, now: Instant, asked: &mut Asked) -> Option<Vec<u8>> {
         let header = packet.header;
         if header.session_id != 0 {
             let (boot, chassis) = (&mut self.boot, &*self.chassis);
-            return self.sessions.exchange(packet, now, |privilege, request| {
-                commands::answer(boot, chassis, Some(privilege), request, now)
-            });
+            let mut power = None;
+            let (reply, netfn, cmd) = self.sessions.exchange(packet, now, |privilege, request| {
+                let answer = commands::answer(boot, chassis, Some(privilege), request, now);
+                power = commands::power_accepted(request, answer.0);
+                answer
+            })?;
+            asked.what = commands::name(netfn, cmd);
+            asked.power = power;
+            return Some(reply);
         }
         // Outside a session: nothing signed or encrypted is expected.
         if header.authenticated || header.encrypted {
@@ -89,18 +117,27 @@ impl Bmc {
         let (answer_type, answer) = match header.payload_type {
             rmcp::PAYLOAD_IPMI => {
                 let request = Request::parse(packet.payload)?;
-                let (code, data) = commands::answer(&mut self.boot, &*self.chassis, None, &request, now);
+                let (code, data) = self.command(&request, None, now, asked);
                 (rmcp::PAYLOAD_IPMI, request.respond(code, &data))
             }
-            rmcp::PAYLOAD_OPEN_SESSION_REQUEST => (
-                rmcp::PAYLOAD_OPEN_SESSION_RESPONSE,
-                self.sessions.open(packet.payload, now)?,
-            ),
-            rmcp::PAYLOAD_RAKP_1 => (
-                rmcp::PAYLOAD_RAKP_2,
-                self.sessions.rakp1(packet.payload, &*self.chassis, now)?,
-            ),
-            rmcp::PAYLOAD_RAKP_3 => (rmcp::PAYLOAD_RAKP_4, self.sessions.rakp3(packet.payload, now)?),
+            rmcp::PAYLOAD_OPEN_SESSION_REQUEST => {
+                asked.what = "Open Session".into();
+                (
+                    rmcp::PAYLOAD_OPEN_SESSION_RESPONSE,
+                    self.sessions.open(packet.payload, now)?,
+                )
+            }
+            rmcp::PAYLOAD_RAKP_1 => {
+                asked.what = "RAKP 1".into();
+                (
+                    rmcp::PAYLOAD_RAKP_2,
+                    self.sessions.rakp1(packet.payload, &*self.chassis, now)?,
+                )
+            }
+            rmcp::PAYLOAD_RAKP_3 => {
+                asked.what = "RAKP 3".into();
+                (rmcp::PAYLOAD_RAKP_4, self.sessions.rakp3(packet.payload, now)?)
+            }
             _ => return None,
         };
         let header = SessionHeader {
@@ -111,6 +148,23 @@ impl Bmc {
             sequence: 0,
         };
         Some(rmcp::plus(&header, &answer))
+    }
+}
+
+/// What one datagram asked, for the BMC request log.
+struct Asked {
+    /// The RMCP+ message or IPMI command (`RAKP 1`, `Get Chassis Status`).
+    what: String,
+    /// The power change it made the machine accept.
+    power: Option<PowerRequest>,
+}
+
+impl Default for Asked {
+    fn default() -> Asked {
+        Asked {
+            what: "datagram".into(),
+            power: None,
+        }
     }
 }
 
@@ -136,9 +190,10 @@ fn guid(identity: &super::Identity) -> [u8; 16] {
     out
 }
 
-/// Answers datagrams on `socket` for `chassis` until the task is dropped or aborted; clears
-/// boot flags that time out meanwhile.
-pub async fn serve(socket: UdpSocket, chassis: Arc<dyn Chassis>) {
+/// Answers datagrams on `socket` for `chassis` until the task is dropped or aborted, logging
+/// each to `log`; clears boot flags that time out meanwhile.
+pub async fn serve(socket: UdpSocket, chassis: Arc<dyn Chassis>, log: Arc<Mutex<BmcRequestLog>>) {
+    let node = chassis.identity().name;
     let mut bmc = Bmc::new(chassis);
     let mut buf = vec![0u8; MAX_DATAGRAM];
     loop {
@@ -158,7 +213,13 @@ pub async fn serve(socket: UdpSocket, chassis: Arc<dyn Chassis>) {
                 continue;
             }
         };
-        if let Some(answer) = bmc.datagram(&buf[..len], Instant::now())
+        let mut asked = Asked::default();
+        let answer = bmc.handle(&buf[..len], Instant::now(), &mut asked);
+        let mut entry = BmcRequest::new(&node, BmcProtocol::Ipmi, Requester::Client, "IPMI", &asked.what);
+        entry.power = asked.power;
+        entry.status = if answer.is_some() { 200 } else { 0 };
+        log.lock().unwrap_or_else(PoisonError::into_inner).push(entry);
+        if let Some(answer) = answer
             && let Err(e) = socket.send_to(&answer, peer).await
         {
             tracing::debug!(error = %e, %peer, "IPMI responder: answer not sent");
@@ -178,6 +239,7 @@ async fn until(deadline: Option<Instant>) {
 pub struct IpmiResponder {
     address: SocketAddr,
     task: JoinHandle<()>,
+    log: Arc<Mutex<BmcRequestLog>>,
 }
 
 impl IpmiResponder {
@@ -185,12 +247,18 @@ impl IpmiResponder {
     /// Tokio runtime.
     pub fn start(socket: UdpSocket, chassis: Arc<dyn Chassis>) -> io::Result<IpmiResponder> {
         let address = socket.local_addr()?;
-        let task = tokio::spawn(serve(socket, chassis));
-        Ok(IpmiResponder { address, task })
+        let log = Arc::<Mutex<BmcRequestLog>>::default();
+        let task = tokio::spawn(serve(socket, chassis, log.clone()));
+        Ok(IpmiResponder { address, task, log })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.address
+    }
+
+    /// What the responder was sent, one entry per datagram, as the BMC request log has it.
+    pub fn requests(&self) -> Vec<BmcRequest> {
+        self.log.lock().unwrap_or_else(PoisonError::into_inner).entries()
     }
 
     /// Stops answering, as dropping it does.
@@ -218,6 +286,12 @@ mod tests {
     use super::*;
     use crate::oob::PowerRequest;
     use crate::sim::bmc::{Identity, MemoryChassis};
+
+    impl Bmc {
+        fn datagram(&mut self, datagram: &[u8], now: Instant) -> Option<Vec<u8>> {
+            self.handle(datagram, now, &mut Asked::default())
+        }
+    }
 
     const USER: &str = "admin";
     const PASSWORD: &str = "correct horse";

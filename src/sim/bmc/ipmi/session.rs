@@ -373,14 +373,15 @@ impl Sessions {
     }
 
     /// Answers an IPMI request inside an active session: `answer` is given the session's
-    /// privilege; the session commands are answered here. `None` when the packet does not
-    /// belong to an active session or fails its checks (it is dropped unanswered).
+    /// privilege; the session commands are answered here. The sealed reply and the request's
+    /// network function and command, or `None` when the packet does not belong to an active
+    /// session or fails its checks (it is dropped unanswered).
     pub fn exchange(
         &mut self,
         packet: &PlusPacket,
         now: Instant,
         answer: impl FnOnce(Privilege, &Request) -> Answer,
-    ) -> Option<Vec<u8>> {
+    ) -> Option<(Vec<u8>, u8, u8)> {
         let bmc_id = packet.header.session_id;
         let session = self.by_id.get_mut(&bmc_id)?;
         let Stage::Active(active) = &mut session.stage else {
@@ -410,7 +411,7 @@ impl Sessions {
             tracing::debug!(session = closed, "IPMI session closed");
             self.by_id.remove(&closed);
         }
-        Some(reply)
+        Some((reply, request.netfn, request.cmd))
     }
 
     /// Close Session: the caller's own session, or (for an administrator) another one.
