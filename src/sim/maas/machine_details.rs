@@ -3,6 +3,8 @@
 //! machine's record (its hardware profile, NICs and disks), so region tag definitions
 //! (lshw XPath) have something real to match. A machine never commissioned has neither.
 
+use quick_xml::escape::escape;
+
 use super::records::machines::Machine;
 use super::reply::Reply;
 
@@ -23,22 +25,6 @@ pub fn details(machine: &Machine) -> Reply {
     put(bson::cstr!("lshw"), commissioned.then(|| lshw(machine)));
     put(bson::cstr!("lldp"), commissioned.then(|| lldp(machine)));
     Reply::bson(200, doc.into_bytes())
-}
-
-/// Text for XML: `&`, `<`, `>` and quotes escaped.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn lshw(m: &Machine) -> String {
