@@ -22,6 +22,24 @@ fn python() -> String {
     python
 }
 
+/// Runs `tests/python/SCRIPT URL KEY ARGS...` against `sim`; its stdout, once it succeeded.
+fn run_script(python: &str, script: &str, sim: &Sim, args: &[&str]) -> String {
+    let out = Command::new(python)
+        .arg(repo().join("tests/python").join(script))
+        .arg(sim.url())
+        .arg(sim.key().expose())
+        .args(args)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
 #[test]
 fn python_libmaas_reads_the_simulated_region() {
     let python = python();
@@ -34,18 +52,7 @@ fn python_libmaas_reads_the_simulated_region() {
         Some(&site),
     )
     .unwrap();
-    let out = Command::new(python)
-        .arg(repo().join("tests/python/libmaas_check.py"))
-        .arg(sim.url())
-        .arg(sim.key().expose())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = run_script(&python, "libmaas_check.py", &sim, &[]);
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
         lines,
@@ -77,18 +84,11 @@ fn python_libmaas_sees_the_domain_kept_and_the_commissioning_details() {
         ..SimOptions::default()
     };
     let sim = Sim::start(options, Some(&site)).unwrap();
-    let out = Command::new(python)
-        .arg(repo().join("tests/python/libmaas_details.py"))
-        .arg(sim.url())
-        .arg(sim.key().expose())
-        .args(["cmp01", "site.example.com"])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+    let stdout = run_script(
+        &python,
+        "libmaas_details.py",
+        &sim,
+        &["cmp01", "site.example.com"],
     );
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
