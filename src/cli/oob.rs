@@ -35,6 +35,10 @@ pub struct OobArgs {
     /// say its own with oob.cipher_suite
     #[arg(long, global = true, value_name = "SUITE", default_value_t = 3, value_parser = cipher_suite)]
     pub ipmi_cipher_suite: u8,
+    /// Close an IPMI session unused this long (BMCs drop idle sessions after their
+    /// inactivity timeout, 60 s by default); the next request opens a new one
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30.0)]
+    pub ipmi_session_idle: f64,
     /// How long a manual (no-BMC) node waits for the operator's confirmation (default: an
     /// hour at a terminal; otherwise it fails at once)
     #[arg(long, global = true, value_name = "SECONDS")]
@@ -83,6 +87,7 @@ impl OobArgs {
             limits: Limits::new(self.oob_concurrency, self.oob_per_bmc),
             tls,
             cipher_suite: self.ipmi_cipher_suite,
+            ipmi_idle: seconds("--ipmi-session-idle", self.ipmi_session_idle)?,
             bmc_map,
             manual: ManualSettings {
                 interactive,

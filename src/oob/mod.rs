@@ -71,7 +71,7 @@ pub fn connect(bmc: Bmc, settings: std::sync::Arc<OobSettings>) -> Result<Oob, O
             Ok(Oob::new(bmc, Box::new(driver), settings, false))
         }
         OobType::Ipmi => {
-            let transport = ipmi::Ipmitool::new(&bmc, settings.request_timeout)
+            let transport = ipmi::Ipmitool::new(&bmc, settings.request_timeout, settings.ipmi_idle)
                 .map_err(|e| OobError::new(e.kind, &bmc, e.message))?;
             let driver = ipmi::IpmiDriver::new(bmc.clone(), Box::new(transport));
             Ok(Oob::new(bmc, Box::new(driver), settings, true))

@@ -127,6 +127,9 @@ pub struct OobSettings {
     /// IPMI cipher suite unless a node says otherwise: 3 (HMAC-SHA1, AES-128) or 17
     /// (HMAC-SHA256, AES-128). Never 0, which authenticates nobody.
     pub cipher_suite: u8,
+    /// How long an IPMI session may sit unused before drydock closes it (see
+    /// `ipmi/ipmitool.rs`); a later request opens a new one.
+    pub ipmi_idle: Duration,
     /// Where BMCs are served when not at their design address (the simulator's map).
     pub bmc_map: BmcMap,
     /// How manual (no-BMC) nodes are confirmed.
@@ -146,6 +149,7 @@ impl Default for OobSettings {
             request_timeout: Duration::from_secs(20),
             tls: TlsMode::Verify,
             cipher_suite: 3,
+            ipmi_idle: Duration::from_secs(30),
             bmc_map: BmcMap::default(),
             manual: ManualSettings::default(),
             read_only: false,

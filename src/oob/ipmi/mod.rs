@@ -1,5 +1,5 @@
 //! The IPMI v2.0 (RMCP+, "lanplus") driver: Drydock's IPMI operations as raw IPMI commands
-//! (`commands.rs`) over an [`IpmiTransport`] (`ipmitool.rs` by default). Every completion
+//! (`commands.rs`) over an [`IpmiTransport`] (`ipmitool.rs` by default: one ipmitool shell and RMCP+ session per BMC, `shell.rs`). Every completion
 //! code is checked: a BMC that says no fails the request even where ipmitool's own
 //! high-level commands would report success.
 
@@ -7,6 +7,7 @@ mod commands;
 mod completion;
 mod fru;
 mod ipmitool;
+mod shell;
 mod transport;
 
 use async_trait::async_trait;
@@ -236,6 +237,10 @@ impl OobDriver for IpmiDriver {
             }
         }
         Ok(inventory)
+    }
+
+    async fn close(&self) {
+        self.transport.close().await;
     }
 }
 

@@ -52,4 +52,7 @@ pub struct TransportError {
 #[async_trait]
 pub trait IpmiTransport: Send + Sync {
     async fn send(&self, request: &Request) -> Result<Response, TransportError>;
+
+    /// Ends the session the transport keeps open, if any.
+    async fn close(&self) {}
 }
