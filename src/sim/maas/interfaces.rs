@@ -343,7 +343,10 @@ pub fn item(req: &Request, state: &mut State, system_id: &str, id: &str) -> Repl
         }
         ("POST", Some("link_subnet")) => link_subnet(req, state, m, i),
         ("POST", Some("unlink_subnet")) => unlink_subnet(req, state, m, i),
-        ("POST", Some("set_default_gateway")) => Reply::json(200, &one_json(state, m, iface_id)),
+        ("POST", Some("set_default_gateway")) => match super::gateways::set(req, state, m, iface_id) {
+            Ok(()) => Reply::json(200, &one_json(state, m, iface_id)),
+            Err(reply) => reply,
+        },
         (_, Some(op)) => req.unrecognised(op),
         _ => Reply::method_not_allowed("DELETE, POST, GET, PUT"),
     }
@@ -408,12 +411,33 @@ fn link_subnet(req: &Request, state: &mut State, m: usize, i: usize) -> Reply {
         },
         _ => None,
     };
+    let default_gateway = req
+        .param("default_gateway")
+        .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "on" | "yes"));
+    if default_gateway {
+        if !matches!(mode, LinkMode::Auto | LinkMode::Static) {
+            return Reply::invalid(
+                "default_gateway",
+                &format!("Cannot use in mode '{}'.", mode.as_str()),
+            );
+        }
+        if subnet.gateway_ip.is_none() {
+            return Reply::invalid(
+                "default_gateway",
+                &format!(
+                    "Cannot set as default gateway because subnet {} doesn't provide a gateway IP address.",
+                    subnet.cidr
+                ),
+            );
+        }
+    }
     let link = Link {
         id: state.next_ip_id(),
         mode,
         subnet_id: Some(subnet.id),
         ip_address,
     };
+    let link_id = link.id;
     let links = &mut state.machines[m].interfaces[i].links;
     if mode == LinkMode::LinkUp {
         // Up on the subnet without an address: it replaces every other link.
@@ -423,6 +447,9 @@ fn link_subnet(req: &Request, state: &mut State, m: usize, i: usize) -> Reply {
         links.retain(|l| !(l.mode == LinkMode::LinkUp && l.subnet_id.is_none()));
     }
     links.push(link);
+    if default_gateway {
+        super::gateways::choose(state, m, link_id);
+    }
     Reply::json(200, &one_json(state, m, iface.id))
 }
 

@@ -104,6 +104,40 @@ fn start(state: &State, to: MachineStatus, seconds: f64, now_ms: u64) -> Pending
     }
 }
 
+/// Ubuntu's release numbers, by series.
+const SERIES: [(&str, &str); 4] = [
+    ("bionic", "18.04"),
+    ("focal", "20.04"),
+    ("jammy", "22.04"),
+    ("noble", "24.04"),
+];
+
+/// The kernel a deployment of `series` gets: the one asked for when the region has it (the
+/// series' GA kernel, its HWE kernel, or their `-edge`/`-lowlatency` flavours), else the GA
+/// kernel. MAAS refuses any other, naming it.
+fn kernel_for(series: &str, asked: Option<&str>) -> Result<String, Reply> {
+    let version = SERIES.iter().find(|(s, _)| *s == series).map(|(_, v)| *v);
+    let Some(asked) = asked.filter(|k| !k.is_empty()) else {
+        return Ok(format!("ga-{}", version.unwrap_or("22.04")));
+    };
+    let known = version.is_some_and(|v| {
+        ["ga-", "hwe-"].iter().any(|kind| {
+            asked
+                .strip_prefix(kind)
+                .and_then(|rest| rest.strip_prefix(v))
+                .is_some_and(|flavour| matches!(flavour, "" | "-edge" | "-lowlatency" | "-lowlatency-edge"))
+        })
+    });
+    if known {
+        Ok(asked.to_string())
+    } else {
+        Err(Reply::invalid(
+            "hwe_kernel",
+            &format!("{asked} is not available for ubuntu/{series} on amd64/generic."),
+        ))
+    }
+}
+
 /// `POST machines/?op=allocate`.
 pub fn allocate(req: &Request, state: &mut State, now_ms: u64) -> Reply {
     let wanted_tags: Vec<&str> = req
@@ -210,6 +244,15 @@ pub fn op(req: &Request, state: &mut State, i: usize, op: &str, now_ms: u64) -> 
                 .param("distro_series")
                 .map(|s| s.trim_start_matches("ubuntu/").to_string())
                 .unwrap_or_else(|| "jammy".into());
+            let series = if series == "22.04" {
+                "jammy".to_string()
+            } else {
+                series
+            };
+            let kernel = match kernel_for(&series, req.param("hwe_kernel")) {
+                Ok(kernel) => kernel,
+                Err(reply) => return Some(reply),
+            };
             let pending = start(state, MachineStatus::Deployed, DEPLOYING_S, now_ms);
             let owner = state.caller_name().to_string();
             state.machines[i].owner.get_or_insert(owner);
@@ -217,9 +260,8 @@ pub fn op(req: &Request, state: &mut State, i: usize, op: &str, now_ms: u64) -> 
             let m = &mut state.machines[i];
             change_status(&mut state.events, m, MachineStatus::Deploying, now_ms);
             m.pending = Some(pending);
-            state
-                .physical_mut(i)
-                .install("ubuntu", if series == "22.04" { "jammy".into() } else { series });
+            m.hwe_kernel = Some(kernel);
+            state.physical_mut(i).install("ubuntu", series);
             boot(state, i, MachineStatus::FailedDeployment, now_ms);
             reply_machine(state)
         }
@@ -253,6 +295,7 @@ pub fn op(req: &Request, state: &mut State, i: usize, op: &str, now_ms: u64) -> 
             let m = &mut state.machines[i];
             m.owner = None;
             m.workload_annotations.clear();
+            m.hwe_kernel = None;
             state.physical_mut(i).wipe();
             let m = &mut state.machines[i];
             let to = if pending.is_some() {
@@ -443,6 +486,49 @@ mod tests {
         advance(&mut state, t0 + 16_000);
         assert_eq!(state.machines[i].status, MachineStatus::Ready);
         assert_eq!(state.machines[i].owner, None);
+    }
+
+    /// The regression issue 13 names: the simulator dropped the kernel given at deploy.
+    #[test]
+    fn the_kernel_given_at_deploy_reads_back_until_release() {
+        let (mut state, i) = region();
+        let t0 = 1_000_000;
+        let send = |state: &mut State, op: &str, body: &str, now: u64| {
+            super::op(&post(op, body), state, i, op, now).unwrap()
+        };
+        assert_eq!(send(&mut state, "commission", "", t0).status, 200);
+        advance(&mut state, t0 + 3_000);
+        let refused = send(
+            &mut state,
+            "deploy",
+            "distro_series=jammy&hwe_kernel=ga-16.04",
+            t0 + 3_100,
+        );
+        assert_eq!(refused.status, 400);
+        assert_eq!(
+            refused.body_text(),
+            r#"{"hwe_kernel":["ga-16.04 is not available for ubuntu/jammy on amd64/generic."]}"#
+        );
+        assert_eq!(state.machines[i].status, MachineStatus::Ready, "nothing started");
+        let reply = send(
+            &mut state,
+            "deploy",
+            "distro_series=jammy&hwe_kernel=hwe-22.04",
+            t0 + 3_200,
+        );
+        assert_eq!(reply.status, 200, "{}", reply.body_text());
+        assert_eq!(state.machines[i].json(&state)["hwe_kernel"], "hwe-22.04");
+        advance(&mut state, t0 + 14_000);
+        assert_eq!(state.machines[i].json(&state)["hwe_kernel"], "hwe-22.04");
+        assert_eq!(send(&mut state, "release", "", t0 + 15_000).status, 200);
+        assert_eq!(state.machines[i].json(&state)["hwe_kernel"], Value::Null);
+        advance(&mut state, t0 + 16_000);
+        // No kernel asked for: the series' GA kernel.
+        assert_eq!(
+            send(&mut state, "deploy", "distro_series=ubuntu/jammy", t0 + 17_000).status,
+            200
+        );
+        assert_eq!(state.machines[i].json(&state)["hwe_kernel"], "ga-22.04");
     }
 
     /// `(type, description)` of every logged event, oldest first.

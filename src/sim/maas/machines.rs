@@ -71,6 +71,8 @@ impl Machine {
         m["power_state"] = json!(self.power_state(&state.hosts));
         m["osystem"] = json!(physical.osystem);
         m["distro_series"] = json!(physical.distro_series);
+        m["hwe_kernel"] = json!(self.hwe_kernel);
+        m["default_gateways"] = super::gateways::json(state, self);
         m["workload_annotations"] = Value::Object(self.workload_annotations.clone());
         m["owner_data"] = Value::Object(self.workload_annotations.clone());
         m["tag_names"] = json!(

@@ -41,6 +41,7 @@ mod enlistment;
 mod events;
 mod fabrics;
 pub(super) mod faults;
+mod gateways;
 pub(super) mod http;
 mod interfaces;
 mod ip_ranges;

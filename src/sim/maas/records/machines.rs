@@ -48,6 +48,14 @@ pub struct Machine {
     pub before_commissioning: MachineStatus,
     /// What commissioning will find (design nodes with a hardware profile).
     pub hardware: Option<Hardware>,
+    /// The kernel of the current deployment (`hwe_kernel`); none once released.
+    #[serde(default)]
+    pub hwe_kernel: Option<String>,
+    /// The links chosen as default gateways (`set_default_gateway`), per family.
+    #[serde(default)]
+    pub gateway_link_ipv4: Option<u64>,
+    #[serde(default)]
+    pub gateway_link_ipv6: Option<u64>,
 }
 
 /// Six lowercase letters and digits derived from the name, like MAAS's system ids.
@@ -88,6 +96,9 @@ impl Machine {
             commissioned_ms: None,
             before_commissioning: MachineStatus::New,
             hardware: None,
+            hwe_kernel: None,
+            gateway_link_ipv4: None,
+            gateway_link_ipv6: None,
         }
     }
 
