@@ -8,6 +8,7 @@ pub mod rules;
 pub mod schema;
 pub mod select;
 pub mod site;
+pub mod sizes;
 mod suggest;
 pub mod validation;
 pub mod yaml;

@@ -43,6 +43,16 @@ function drydock.design.report(design, rule) end
 ---@param spec drydock.SiteRule|fun(design: drydock.Design, report: drydock.Report)
 function drydock.design.register_rule(id, spec) end
 
+--- The bytes a partition or logical volume size stands for, as Drydock's MAAS driver computes
+--- them: `[>]<n><unit>` with units m, g, t (10^6…) and mi, gi, ti (2^20…), each also with a
+--- `b`; `<n>%` of the context's size; `>` for what the context has left less 4 MiB for the
+--- partition table. Errors on a malformed size, on `%` or `>` without a context, and on more
+--- than the context has available.
+---@param size string
+---@param context? drydock.SizeContext the device or volume group the size is taken from
+---@return integer
+function drydock.design.bytes(size, context) end
+
 --- The site's rules: each `<site-dir>/rules/<id>.lua` (by id, with `id` and `file` set), then the registered ones.
 ---@return drydock.SiteRule[]
 function drydock.design.site_rules() end
@@ -152,6 +162,11 @@ function Report:finish() end
 ---@alias drydock.Level "Error"|"Warning"|"Info"
 
 --- Options of `drydock.design.validate`.
+---@class drydock.SizeContext
+---@field name? string for messages
+---@field size integer the whole device or volume group, in bytes
+---@field available? integer bytes not yet used (default: `size`)
+
 ---@class drydock.ValidateOptions
 ---@field rules? string[] ids of the built-in rules to run (nil = all)
 

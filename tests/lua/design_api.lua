@@ -70,6 +70,17 @@ site_rules[1].check(design, r)
 assert(r:finish()[1].message == "one-rack: a single rack")
 assert(not pcall(drydock.design.register_rule, "bad", { name = "x" }), "a rule needs a check")
 
+-- Sizes as the storage phase computes them.
+assert(drydock.design.bytes("15GiB") == 15 * 2 ^ 30)
+assert(drydock.design.bytes("20%", { name = "vg0", size = 20000000 }) == 4000000)
+assert(drydock.design.bytes(">1g", { size = 20000000, available = 15000000 }) == 15000000 - 4194304)
+ok, err = pcall(drydock.design.bytes, "30g", { name = "sda", size = 20000000000 })
+assert(not ok and tostring(err):find("sda has only 20000000000 bytes available", 1, true), err)
+ok, err = pcall(drydock.design.bytes, "20%")
+assert(not ok and tostring(err):find("context", 1, true), err)
+ok, err = pcall(drydock.design.bytes, "1g", { name = "sda" })
+assert(not ok and tostring(err):find("size =", 1, true), err)
+
 -- Writes the linter refuses too; trying them is the point.
 -- selene: allow(incorrect_standard_library_use)
 assert(not pcall(function() drydock.design = nil end), "modules are read-only")

@@ -12,6 +12,7 @@ use crate::design::model::{DocRef, Entity, NodeFilterSet, Source};
 use crate::design::rules::{self, Context};
 use crate::design::select;
 use crate::design::site::Site;
+use crate::design::sizes::{self, SizeContext};
 use crate::design::validation::{Level, RuleInfo, RuleReport};
 
 use super::plain;
@@ -214,6 +215,15 @@ fn design_arg(ud: &AnyUserData) -> mlua::Result<Rc<Site>> {
     Ok(ud.borrow::<Design>()?.0.clone())
 }
 
+/// The device or volume group of `drydock.design.bytes`.
+#[derive(Deserialize)]
+struct SizeArg {
+    #[serde(default)]
+    name: String,
+    size: u64,
+    available: Option<u64>,
+}
+
 #[derive(Deserialize, Default)]
 struct ValidateOptions {
     rules: Option<Vec<String>>,
@@ -280,5 +290,26 @@ pub fn module(lua: &Lua) -> mlua::Result<Table> {
         lua.create_function(|lua, (id, spec): (String, Value)| site_rules::register(lua, id, spec))?,
     )?;
     t.set("site_rules", lua.create_function(|lua, ()| site_rules::all(lua))?)?;
+    t.set(
+        "bytes",
+        lua.create_function(|lua, (size, context): (String, Option<Value>)| {
+            let context: Option<SizeContext> = match context {
+                None | Some(Value::Nil) => None,
+                Some(v) => {
+                    let c: SizeArg = lua.from_value(v).map_err(|e| {
+                        mlua::Error::runtime(format!(
+                            "bytes: the context is {{name =, size =, available =}} in bytes: {e}"
+                        ))
+                    })?;
+                    Some(SizeContext {
+                        name: c.name,
+                        available: c.available.unwrap_or(c.size),
+                        size: c.size,
+                    })
+                }
+            };
+            sizes::bytes(&size, context.as_ref()).map_err(|e| mlua::Error::runtime(e.to_string()))
+        })?,
+    )?;
     Ok(t)
 }
