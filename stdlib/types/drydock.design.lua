@@ -66,6 +66,14 @@ function drydock.design.site_rules() end
 ---@class drydock.Design
 local Design = {}
 
+--- The name the machine's OS gives each device alias of `node`'s hardware profile, from the
+--- `lshw` XML its commissioning collected (`maas:details(id).lshw`): alias -> name. An alias
+--- lshw does not name is absent and keeps its own name, as in Drydock.
+---@param node string the node's name
+---@param lshw string
+---@return table<string, string>
+function Design:logical_names(node, lshw) end
+
 --- The nodes `filter` selects (every node when nil), in design order, after inheritance.
 ---@param filter? drydock.NodeFilter|drydock.DrydockNodeFilter
 ---@return drydock.Node[]

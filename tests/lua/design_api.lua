@@ -70,6 +70,16 @@ site_rules[1].check(design, r)
 assert(r:finish()[1].message == "one-rack: a single rack")
 assert(not pcall(drydock.design.register_rule, "bad", { name = "x" }), "a rule needs a check")
 
+-- Logical names from commissioning's lshw: what the OS calls each device alias.
+local lshw = [[<list><node class="system">
+  <node class="network"><businfo>pci@0000:3b:00.0</businfo><logicalname>eno1</logicalname></node>
+  <node class="disk"><businfo>scsi@0:2.0.0</businfo><logicalname>/dev/sda</logicalname></node>
+</node></list>]]
+local names = design:logical_names("cmp01", lshw)
+assert(names.nic_pxe == "eno1" and names.bootdisk == "sda" and names.nic_a == nil)
+assert(next(design:logical_names("cmp01", "")) == nil)
+assert(not pcall(design.logical_names, design, "nope", lshw))
+
 -- Sizes as the storage phase computes them.
 assert(drydock.design.bytes("15GiB") == 15 * 2 ^ 30)
 assert(drydock.design.bytes("20%", { name = "vg0", size = 20000000 }) == 4000000)

@@ -8,6 +8,7 @@ use std::rc::Rc;
 use mlua::{AnyUserData, Lua, LuaSerdeExt, Table, UserData, UserDataMethods, Value};
 use serde::Deserialize;
 
+use crate::design::logical_names::logical_names;
 use crate::design::model::{DocRef, Entity, NodeFilterSet, Source};
 use crate::design::rules::{self, Context};
 use crate::design::select;
@@ -113,6 +114,20 @@ impl UserData for Design {
             entities(lua, this.0.bootactions.iter())
         });
         m.add_method("region", |lua, this, ()| maybe(lua, this.0.region.as_ref()));
+        m.add_method("logical_names", |lua, this, (node, lshw): (String, String)| {
+            let site = &this.0;
+            let node = site.node(&node).ok_or_else(|| {
+                mlua::Error::runtime(format!("logical_names: no node {node} in the design"))
+            })?;
+            let names = node
+                .config
+                .hardware_profile
+                .as_deref()
+                .and_then(|p| site.hardware_profile(p))
+                .map(|profile| logical_names(profile, &lshw))
+                .unwrap_or_default();
+            lua.create_table_from(names)
+        });
         m.add_meta_method("__tostring", |_, this, ()| {
             let s = &this.0;
             Ok(format!(
