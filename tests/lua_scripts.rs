@@ -12,7 +12,8 @@
 //! * `exit`: the exit code expected (default 0: the script's task succeeded);
 //! * `stdout`: text the output must contain (the script's result, printed as JSON); repeatable;
 //! * `sim`: a design to start a MAAS simulator on; the script reaches it through
-//!   `drydock.maas.connect()`.
+//!   `drydock.maas.connect()`;
+//! * `sim_speed`: how much faster than real its machines commission and deploy (default 1).
 //!
 //! Also here: how `drydock script` reports failures, and proof that the runner fails a failing
 //! script and finds every file.
@@ -78,6 +79,7 @@ struct Spec {
     exit: i32,
     stdout: Vec<String>,
     sim: Option<String>,
+    sim_speed: Option<f64>,
 }
 
 /// Reads the `-- test:` lines of the leading comment; an unknown key or a bad value is an
@@ -100,9 +102,16 @@ fn spec(text: &str) -> Result<Spec, String> {
                 }
                 "stdout" => spec.stdout.push(value.to_string()),
                 "sim" => spec.sim = Some(value.to_string()),
+                "sim_speed" => {
+                    spec.sim_speed = Some(
+                        value
+                            .parse()
+                            .map_err(|_| format!("`-- test: sim_speed = {value}`: not a number"))?,
+                    )
+                }
                 _ => {
                     return Err(format!(
-                        "`-- test: {key} = …`: unknown key (args, exit, stdout, sim)"
+                        "`-- test: {key} = …`: unknown key (args, exit, stdout, sim, sim_speed)"
                     ));
                 }
             }
@@ -125,9 +134,11 @@ fn run_script(path: &Path) -> Result<(), Failed> {
             let site = drydock::design::load(&[from_repo(design)])
                 .map_err(|e| format!("{shown}: sim design {design}: {e}"))?;
             // The scripts work on a region whose machines have enlisted already.
+            let defaults = SimOptions::default();
             let options = SimOptions {
                 enlisted: true,
-                ..SimOptions::default()
+                speed: spec.sim_speed.unwrap_or(defaults.speed),
+                ..defaults
             };
             let sim = Sim::start(options, Some(&site))
                 .map_err(|e| format!("{shown}: cannot start the simulator: {e}"))?;

@@ -57,6 +57,7 @@ pub fn apply(req: &Request, machine: &mut Machine, ids: (u64, u64, u64)) -> Resu
         ));
     }
     let root_size = size_param(req, "root_size")?;
+    let boot_size = size_param(req, "boot_size")?;
     let lv_size = size_param(req, "lv_size")?;
     // Every layout starts from bare disks.
     machine.volume_groups.clear();
@@ -84,6 +85,24 @@ pub fn apply(req: &Request, machine: &mut Machine, ids: (u64, u64, u64)) -> Resu
     let (partition_id, lv_id, vg_id) = ids;
     let seed = format!("{}/layout/{partition_id}", machine.system_id);
     let disk = &mut machine.disks[root];
+    // A separate /boot first when asked for (MAAS: `boot_size`), then the root partition.
+    if let Some(boot) = boot_size.filter(|b| *b > 0) {
+        let size = BlockDevice::aligned(boot).min(disk.available_size());
+        disk.partitions.push(Partition {
+            id: partition_id + 1,
+            uuid: uuid(&format!("{seed}/boot")),
+            size,
+            bootable: false,
+            filesystem: Some(Filesystem {
+                fstype: "ext4".into(),
+                label: Some("boot".into()),
+                uuid: uuid(&format!("{seed}/bootfs")),
+                mount_point: Some("/boot".into()),
+                mount_options: None,
+                volume_group: None,
+            }),
+        });
+    }
     let available = disk.available_size();
     let size = match (layout, root_size) {
         ("flat", Some(size)) => BlockDevice::aligned(size).min(available),
@@ -97,12 +116,13 @@ pub fn apply(req: &Request, machine: &mut Machine, ids: (u64, u64, u64)) -> Resu
         bootable: false,
         filesystem: None,
     });
+    let root_part = disk.partitions.len() - 1;
     if layout == "flat" {
-        disk.partitions[0].filesystem = Some(root_filesystem(&format!("{seed}/fs")));
+        disk.partitions[root_part].filesystem = Some(root_filesystem(&format!("{seed}/fs")));
         return Ok(());
     }
     let vg_name = req.param("vg_name").unwrap_or("vgroot").to_string();
-    disk.partitions[0].filesystem = Some(Filesystem::lvm_pv(&vg_name, &format!("{seed}/pv")));
+    disk.partitions[root_part].filesystem = Some(Filesystem::lvm_pv(&vg_name, &format!("{seed}/pv")));
     let vg = VolumeGroup {
         id: vg_id,
         name: vg_name.clone(),
