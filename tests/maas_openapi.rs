@@ -29,17 +29,21 @@ fn every_client_call_is_in_maas_openapi() {
             continue;
         };
         // 3.4 declares parameters as a JSON request body, path arguments as `parameters`.
-        let body_props = operation
+        let schema = operation
             .get("requestBody")
             .and_then(|b| b.get("content"))
             .and_then(|c| c.get("application/json"))
-            .and_then(|j| j.get("schema"))
+            .and_then(|j| j.get("schema"));
+        let body_props = schema
             .and_then(|s| s.get("properties"))
             .and_then(Node::as_map)
             .unwrap_or(&[]);
+        // `*` alone: any key, where the spec takes any (`additionalProperties`).
+        let open = schema.is_some_and(|s| s.get("additionalProperties").is_some());
         for param in call.params {
             // `power_parameters_*` stands for the spec's `power_parameters_{param}`.
             let found = match param.strip_suffix('*') {
+                Some("") => open,
                 Some(prefix) => body_props.iter().any(|(k, _)| {
                     k.key_str()
                         .strip_prefix(prefix)

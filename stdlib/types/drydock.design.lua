@@ -66,6 +66,13 @@ function drydock.design.site_rules() end
 ---@class drydock.Design
 local Design = {}
 
+--- The kernel command line of `node` as MAAS gets it (a `<node>_kp` tag's kernel_opts):
+--- `hugepagesz` and `hugepages` first, then the other `platform.kernel_params` in design
+--- order, a bare `key` for `true`. Errors when `hugepagesz` comes without `hugepages`.
+---@param node string the node's name
+---@return string
+function Design:kernel_params(node) end
+
 --- The name the machine's OS gives each device alias of `node`'s hardware profile, from the
 --- `lshw` XML its commissioning collected (`maas:details(id).lshw`): alias -> name. An alias
 --- lshw does not name is absent and keeps its own name, as in Drydock.

@@ -194,6 +194,13 @@ function MaasClient:power_off(system_id, params) end
 ---@return drydock.maas.PowerStateAnswer
 function MaasClient:query_power_state(system_id) end
 
+--- Sets the workload annotations (owner data) of a machine allocated to the caller: any `key = value`; an empty value removes the key.
+--- `POST machines/{system_id}/ op=set_workload_annotations`
+---@param system_id string|integer
+---@param params? {[string]: drydock.maas.Param} also any <name>
+---@return drydock.maas.Machine
+function MaasClient:set_workload_annotations(system_id, params) end
+
 --- Replaces the storage configuration with a layout (`flat`, `lvm`, `blank`…).
 --- `POST machines/{system_id}/ op=set_storage_layout`
 ---@param system_id string|integer

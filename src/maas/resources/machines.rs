@@ -136,6 +136,10 @@ calls! {
     /// Asks the BMC for the power state now.
     QUERY_POWER_STATE query_power_state(system_id) Get "machines/{system_id}/" op "query_power_state"
         -> PowerStateAnswer;
+    /// Sets the workload annotations (owner data) of a machine allocated to the caller: any
+    /// `key = value`; an empty value removes the key.
+    SET_WORKLOAD_ANNOTATIONS set_workload_annotations(system_id) Post "machines/{system_id}/"
+        op "set_workload_annotations" -> Machine ["*"];
     /// Replaces the storage configuration with a layout (`flat`, `lvm`, `blank`…).
     SET_STORAGE_LAYOUT set_storage_layout(system_id) Post "machines/{system_id}/" op "set_storage_layout"
         -> Machine

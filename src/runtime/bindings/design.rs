@@ -8,6 +8,7 @@ use std::rc::Rc;
 use mlua::{AnyUserData, Lua, LuaSerdeExt, Table, UserData, UserDataMethods, Value};
 use serde::Deserialize;
 
+use crate::design::kernel_params::kernel_param_string;
 use crate::design::logical_names::logical_names;
 use crate::design::model::{DocRef, Entity, NodeFilterSet, Source};
 use crate::design::rules::{self, Context};
@@ -114,6 +115,13 @@ impl UserData for Design {
             entities(lua, this.0.bootactions.iter())
         });
         m.add_method("region", |lua, this, ()| maybe(lua, this.0.region.as_ref()));
+        m.add_method("kernel_params", |_, this, node: String| {
+            let node = this.0.node(&node).ok_or_else(|| {
+                mlua::Error::runtime(format!("kernel_params: no node {node} in the design"))
+            })?;
+            kernel_param_string(&node.config.kernel_params)
+                .map_err(|e| mlua::Error::runtime(format!("node {}: {e}", node.name)))
+        });
         m.add_method("logical_names", |lua, this, (node, lshw): (String, String)| {
             let site = &this.0;
             let node = site.node(&node).ok_or_else(|| {
