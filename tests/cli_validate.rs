@@ -257,11 +257,11 @@ fn run_validate_design_accepts_drydock_action_names() {
             .stdout(predicate::str::contains("\"status\": \"Success\""));
     }
     drydock()
-        .args(["run", "deploy_nodes", "-d"])
+        .args(["run", "relabel_nodes", "-d"])
         .arg(example_site())
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("no action 'deploy_nodes'"));
+        .stderr(predicate::str::contains("no action 'relabel_nodes'"));
 }
 
 #[test]

@@ -242,3 +242,113 @@ fn a_plan_of_prepare_nodes_says_what_it_would_do_and_touches_no_machine() {
     );
     assert_eq!(runtime().block_on(maas(&sim).machines(&[])).unwrap().len(), 0);
 }
+
+/// Writes (not reads) the simulated region has answered so far.
+fn maas_writes(sim: &Sim) -> Vec<String> {
+    sim.requests()
+        .into_iter()
+        .filter(|r| r.method != "GET")
+        .map(|r| format!("{} {} {}", r.method, r.path, r.op.unwrap_or_default()))
+        .collect()
+}
+
+#[test]
+fn deploy_nodes_deploys_every_prepared_node_as_the_design_says_and_a_second_run_writes_nothing() {
+    let sim = sim();
+    let site = drydock::design::load(&[example_site()]).unwrap();
+    for action in ["prepare_site", "prepare_nodes"] {
+        let outcome = run(request(&sim, action, Mode::Run, None));
+        assert_eq!(
+            outcome.result,
+            TaskResult::Success,
+            "{action}: {:#}",
+            outcome.value
+        );
+    }
+    let outcome = run(request(&sim, "deploy_nodes", Mode::Run, None));
+    assert_eq!(outcome.result, TaskResult::Success, "{:#}", outcome.value);
+
+    // Read back through the API, not drydock's memory.
+    let rt = runtime();
+    let client = maas(&sim);
+    let machines = rt.block_on(client.machines(&[])).unwrap();
+    for node in &site.nodes {
+        let m = machines.iter().find(|m| m.hostname == node.name).unwrap();
+        let id = m.system_id.as_str();
+        assert_eq!(m.status_name, "Deployed", "{}", node.name);
+        let json = serde_json::to_value(m).unwrap();
+        assert_eq!(json["hwe_kernel"], "ga-22.04", "{}", node.name);
+        assert_eq!(json["distro_series"], "jammy", "{}", node.name);
+        assert!(
+            m.tag_names.contains(&format!("{}_kp", node.name)),
+            "{}: {:?}",
+            node.name,
+            m.tag_names
+        );
+        let kp = rt
+            .block_on(client.tag(&format!("{}_kp", node.name), &[]))
+            .unwrap();
+        assert!(
+            kp.kernel_opts
+                .as_deref()
+                .unwrap_or_default()
+                .contains("console=ttyS1,115200n8"),
+            "{kp:?}"
+        );
+        let interfaces = rt.block_on(client.interfaces(id, &[])).unwrap();
+        let bond = interfaces.iter().find(|i| i.name == "bond0").expect("bond0");
+        assert_eq!(bond.effective_mtu, 9000, "{}", node.name);
+        let mgmt = node
+            .addressing
+            .iter()
+            .find(|a| a.network == "mgmt")
+            .and_then(|a| a.address.clone())
+            .unwrap();
+        assert!(
+            bond.links
+                .iter()
+                .any(|l| l.ip_address.as_deref() == Some(mgmt.as_str())),
+            "{}: {:?}",
+            node.name,
+            bond.links
+        );
+        let gateway = &json["default_gateways"]["ipv4"];
+        assert_eq!(gateway["gateway_ip"], "10.40.10.1", "{}", node.name);
+        let devices = rt.block_on(client.block_devices(id, &[])).unwrap();
+        let mut mounts: Vec<String> = devices
+            .iter()
+            .flat_map(|d| {
+                d.partitions
+                    .iter()
+                    .filter_map(|p| p.filesystem.as_ref())
+                    .chain(d.filesystem.as_ref())
+                    .filter_map(|f| f.mount_point.clone())
+            })
+            .collect();
+        mounts.sort();
+        assert_eq!(
+            mounts,
+            [
+                "/",
+                "/boot",
+                "/var",
+                "/var/lib/containerd",
+                "/var/lib/openstack-helm",
+                "/var/log"
+            ],
+            "{}",
+            node.name
+        );
+        let workload = &json["workload_annotations"];
+        assert_eq!(workload["site"], "dc1", "{}: {workload}", node.name);
+    }
+
+    // A second run finds everything deployed and writes nothing; a plan says nothing to do.
+    let before = maas_writes(&sim).len();
+    let again = run(request(&sim, "deploy_nodes", Mode::Run, None));
+    assert_eq!(again.result, TaskResult::Success, "{:#}", again.value);
+    let writes = maas_writes(&sim);
+    assert_eq!(writes[before..], [] as [String; 0], "a second run wrote");
+    let plan = run(request(&sim, "deploy_nodes", Mode::Plan, None));
+    assert!(plan.clean(), "{:#}", plan.value);
+}
