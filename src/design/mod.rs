@@ -1,5 +1,6 @@
 //! The site design: YAML files -> typed documents -> effective design -> validation.
 
+pub mod bootactions;
 pub mod ingest;
 pub mod kernel_params;
 pub mod logical_names;
