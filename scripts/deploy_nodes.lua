@@ -4,7 +4,8 @@
 ---   networking  interfaces, bonds, VLAN interfaces and subnet links as the design says
 ---   storage     the flat layout for / and /boot, partitions, volume groups, logical volumes
 ---   platform    the kernel command line tag and the static tags
----   deploy      allocate, owner data, deploy the image and kernel, wait for Deployed
+---   deploy      allocate, owner data, deploy the image and kernel with the node's boot
+---               actions in the user data (files, units, packages), wait for Deployed
 ---
 --- Each phase works on the nodes the phase before succeeded on. MAAS is read first and only
 --- what differs is written, each change one journaled node step that checks MAAS before it
@@ -210,10 +211,17 @@ return phases.action("deploy_nodes", {
         local id = st.machine.system_id
         local platform = node.platform or {}
         local owner_data = (node.metadata or {}).owner_data or {}
+        -- The boot actions ride in the user data; one that does not render fails the node
+        -- before anything is allocated.
+        local task = drydock.task.current()
+        local user_data = ctx.design:user_data(node.name, {
+          design_ref = task and ("drydock task " .. task.id) or "",
+        })
         if ctx.options.plan then
-          st.plan[#st.plan + 1] = ("deploy %s%s"):format(
+          st.plan[#st.plan + 1] = ("deploy %s%s%s"):format(
             platform.image or "the default image",
-            platform.kernel and (" with kernel " .. platform.kernel) or ""
+            platform.kernel and (" with kernel " .. platform.kernel) or "",
+            user_data and ", delivering its boot actions" or ""
           )
           return
         end
@@ -233,7 +241,11 @@ return phases.action("deploy_nodes", {
         drydock.task.node_step(node, "deploy", function()
           local status = ctx.maas:machine(id).status_name
           if DEPLOYED[status] then return end
-          ctx.maas:deploy(id, { distro_series = platform.image, hwe_kernel = platform.kernel })
+          ctx.maas:deploy(id, {
+            distro_series = platform.image,
+            hwe_kernel = platform.kernel,
+            user_data = user_data and user_data.base64,
+          })
         end)
         local m = drydock.task.node_step(node, "deployed", function()
           local deployed = wait_status(ctx, node, id, "Deployed", "^Failed", DEPLOY_TIMEOUT)

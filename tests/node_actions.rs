@@ -341,6 +341,29 @@ fn deploy_nodes_deploys_every_prepared_node_as_the_design_says_and_a_second_run_
         );
         let workload = &json["workload_annotations"];
         assert_eq!(workload["site"], "dc1", "{}: {workload}", node.name);
+
+        // Its boot actions, delivered in the user data, ran at first boot.
+        let boot = sim.first_boot(&node.name).expect("booted after deployment");
+        assert!(boot.errors.is_empty(), "{}: {:?}", node.name, boot.errors);
+        let env = &boot.files["/etc/dc1/node.env"];
+        assert_eq!(env.permissions, "0444");
+        let text = String::from_utf8_lossy(&env.content);
+        assert!(text.contains(&format!("NODE_MGMT_IP={mgmt}\n")), "{text}");
+        assert!(
+            boot.packages.contains(&"lldpd=1.0.13-1".to_string()),
+            "{:?}",
+            boot.packages
+        );
+        let tuned = boot
+            .enabled_units
+            .contains(&"dc1-compute-tuning.service".to_string());
+        assert_eq!(
+            tuned,
+            node.name.starts_with("cmp"),
+            "{}: {:?}",
+            node.name,
+            boot.enabled_units
+        );
     }
 
     // A second run finds everything deployed and writes nothing; a plan says nothing to do.

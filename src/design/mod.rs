@@ -1,6 +1,7 @@
 //! The site design: YAML files -> typed documents -> effective design -> validation.
 
 pub mod bootactions;
+pub mod cloud_init;
 pub mod ingest;
 pub mod kernel_params;
 pub mod logical_names;

@@ -17,6 +17,7 @@
 //! assembling MAAS's routes from those rooms, and keeps the state file saved.
 
 pub mod bmc;
+mod cloud_init;
 mod control;
 mod maas;
 mod physical;
@@ -35,6 +36,7 @@ use crate::maas::ApiKey;
 use crate::oob::BmcMap;
 pub use bmc::request_log::{BMC_REQUEST_LOG_LIMIT, BmcCounts, BmcRequest, ByProtocol, Requester};
 pub use bmc::{BmcFault, CONNECTIONS_PER_BMC, ServedBmc};
+pub use cloud_init::{FirstBoot, WrittenFile};
 pub use maas::faults::Fault;
 // How long the simulated site's phases take at `--speed 1` (benches model clients with them).
 pub use maas::request_log::{LoggedRequest, MaasCounts, REQUEST_LOG_LIMIT};
@@ -320,6 +322,15 @@ impl Sim {
         maas::lifecycle::advance(&mut region, now_ms());
         let host = region.hosts.iter().find(|h| h.name == node)?;
         Some((host.physical.is_on(), host.physical.next_boot))
+    }
+
+    /// What `node`'s machine's first boot after deployment left (files, packages, units),
+    /// once it has booted; `None` before.
+    pub fn first_boot(&self, node: &str) -> Option<FirstBoot> {
+        let mut region = region(&self.state);
+        maas::lifecycle::advance(&mut region, now_ms());
+        let host = region.hosts.iter().find(|h| h.name == node)?;
+        host.physical.first_boot.as_deref().cloned()
     }
 
     /// Makes `node`'s machine differ from its hardware profile, as a server with a failed DIMM

@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::bmc::{BmcFault, Identity, boots_from_network};
+use super::cloud_init::FirstBoot;
 use super::maas::records::hardware::Hardware;
 use super::maas::records::machines::system_id;
 use super::maas::records::storage::uuid;
@@ -38,6 +39,12 @@ pub struct Physical {
     /// stays on from that boot: what MAAS's DHCP and TFTP see of it, and enlist.
     #[serde(default)]
     pub netbooted_ms: Option<u64>,
+    /// The user data it was deployed with, which its first boot runs.
+    #[serde(default)]
+    pub user_data: Option<String>,
+    /// What that first boot left (files written, packages, units), once it has booted.
+    #[serde(default)]
+    pub first_boot: Option<Box<FirstBoot>>,
 }
 
 impl Physical {
@@ -49,6 +56,8 @@ impl Physical {
             distro_series: String::new(),
             next_boot: None,
             netbooted_ms: None,
+            user_data: None,
+            first_boot: None,
         }
     }
 
@@ -81,15 +90,25 @@ impl Physical {
     }
 
     /// Writes an OS to the disks, replacing whatever was there.
-    pub fn install(&mut self, osystem: &str, distro_series: String) {
+    pub fn install(&mut self, osystem: &str, distro_series: String, user_data: Option<String>) {
         self.osystem = osystem.to_string();
         self.distro_series = distro_series;
+        self.user_data = user_data;
+        self.first_boot = None;
+    }
+
+    /// The installed OS boots for the first time and runs its user data.
+    pub fn first_boot(&mut self) {
+        let ran = super::cloud_init::run(self.user_data.as_deref().unwrap_or_default());
+        self.first_boot = Some(Box::new(ran));
     }
 
     /// Erases the installed OS.
     pub fn wipe(&mut self) {
         self.osystem.clear();
         self.distro_series.clear();
+        self.user_data = None;
+        self.first_boot = None;
     }
 }
 
@@ -399,7 +418,7 @@ mod tests {
     #[test]
     fn a_once_override_is_used_up_by_the_boot() {
         let mut p = Physical::unknown();
-        p.install("ubuntu", "jammy".into());
+        p.install("ubuntu", "jammy".into(), None);
         p.next_boot = Some(NextBoot::once(BootDevice::Pxe));
         p.power(true, 5);
         assert_eq!((p.next_boot, p.netbooted_ms), (None, Some(5)));

@@ -66,6 +66,15 @@ function drydock.design.site_rules() end
 ---@class drydock.Design
 local Design = {}
 
+--- The cloud-init user data that delivers `node`'s boot actions (the BootActions whose node
+--- filter selects it): their files and units rendered for the node (data pipelines, Jinja
+--- templates with `node.*` and `action.*`), units enabled, `pkg_list` packages installed.
+--- nil when they deliver nothing. Errors name the boot action and asset that failed.
+---@param node string the node's name
+---@param opts? {design_ref?: string, report_url?: string} what templates see as `action.design_ref`, `action.report_url`
+---@return drydock.UserData?
+function Design:user_data(node, opts) end
+
 --- The kernel command line of `node` as MAAS gets it (a `<node>_kp` tag's kernel_opts):
 --- `hugepagesz` and `hugepages` first, then the other `platform.kernel_params` in design
 --- order, a bare `key` for `true`. Errors when `hugepagesz` comes without `hugepages`.
@@ -177,6 +186,10 @@ function Report:finish() end
 ---@alias drydock.Level "Error"|"Warning"|"Info"
 
 --- Options of `drydock.design.validate`.
+---@class drydock.UserData
+---@field text string the cloud-config, to read
+---@field base64 string the same, base64-encoded: what MAAS's deploy takes as `user_data`
+
 ---@class drydock.SizeContext
 ---@field name? string for messages
 ---@field size integer the whole device or volume group, in bytes

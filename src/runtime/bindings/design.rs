@@ -5,9 +5,12 @@ use std::cell::RefCell;
 use std::path::PathBuf;
 use std::rc::Rc;
 
+use base64::Engine;
 use mlua::{AnyUserData, Lua, LuaSerdeExt, Table, UserData, UserDataMethods, Value};
 use serde::Deserialize;
 
+use crate::design::bootactions::{self, ActionContext};
+use crate::design::cloud_init;
 use crate::design::kernel_params::kernel_param_string;
 use crate::design::logical_names::logical_names;
 use crate::design::model::{DocRef, Entity, NodeFilterSet, Source};
@@ -115,6 +118,39 @@ impl UserData for Design {
             entities(lua, this.0.bootactions.iter())
         });
         m.add_method("region", |lua, this, ()| maybe(lua, this.0.region.as_ref()));
+        m.add_method("user_data", |lua, this, (node, opts): (String, Option<Value>)| {
+            let site = &this.0;
+            let node = site
+                .node(&node)
+                .ok_or_else(|| mlua::Error::runtime(format!("user_data: no node {node} in the design")))?;
+            let opts: UserDataArg = match opts {
+                None | Some(Value::Nil) => UserDataArg::default(),
+                Some(v) => lua.from_value(v)?,
+            };
+            let mut rendered = Vec::new();
+            for action in bootactions::targets(site, &node.name) {
+                let ctx = ActionContext {
+                    action_id: ulid::Ulid::new().to_string(),
+                    action_key: String::new(),
+                    report_url: opts.report_url.clone(),
+                    design_ref: opts.design_ref.clone(),
+                };
+                rendered.push(
+                    bootactions::render(site, node, action, &ctx)
+                        .map_err(|e| mlua::Error::runtime(format!("node {}: {e}", node.name)))?,
+                );
+            }
+            // MAAS takes user data base64-encoded; people read the text.
+            match cloud_init::user_data(&rendered) {
+                None => Ok(Value::Nil),
+                Some(text) => {
+                    let t = lua.create_table()?;
+                    t.set("base64", base64::engine::general_purpose::STANDARD.encode(&text))?;
+                    t.set("text", text)?;
+                    Ok(Value::Table(t))
+                }
+            }
+        });
         m.add_method("kernel_params", |_, this, node: String| {
             let node = this.0.node(&node).ok_or_else(|| {
                 mlua::Error::runtime(format!("kernel_params: no node {node} in the design"))
@@ -236,6 +272,15 @@ fn messages(lua: &Lua, msgs: Vec<crate::design::validation::Message>) -> mlua::R
 
 fn design_arg(ud: &AnyUserData) -> mlua::Result<Rc<Site>> {
     Ok(ud.borrow::<Design>()?.0.clone())
+}
+
+/// The options of `design:user_data`.
+#[derive(Deserialize, Default)]
+struct UserDataArg {
+    #[serde(default)]
+    design_ref: String,
+    #[serde(default)]
+    report_url: String,
 }
 
 /// The device or volume group of `drydock.design.bytes`.

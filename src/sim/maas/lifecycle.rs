@@ -8,6 +8,7 @@
 //!
 //! Each action and each status change goes into the region's event log.
 
+use base64::Engine;
 use serde_json::{Value, json};
 
 use super::power::{self, Action};
@@ -54,7 +55,9 @@ pub fn advance(state: &mut State, now_ms: u64) {
         state.machines[i].pending = None;
         // The machine does this itself: it boots its new OS, or shuts down after commissioning.
         if p.to == MachineStatus::Deployed {
-            state.physical_mut(i).power(true, p.due_ms);
+            let physical = state.physical_mut(i);
+            physical.power(true, p.due_ms);
+            physical.first_boot();
         }
         if p.to == MachineStatus::Ready && state.machines[i].power_type != "manual" {
             state.physical_mut(i).power(false, p.due_ms);
@@ -253,6 +256,18 @@ pub fn op(req: &Request, state: &mut State, i: usize, op: &str, now_ms: u64) -> 
                 Ok(kernel) => kernel,
                 Err(reply) => return Some(reply),
             };
+            let user_data = match req.param("user_data").filter(|u| !u.is_empty()) {
+                None => None,
+                Some(encoded) => match base64::engine::general_purpose::STANDARD.decode(encoded) {
+                    Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+                    Err(_) => {
+                        return Some(Reply::invalid(
+                            "user_data",
+                            "Invalid base64 data. user_data must be base64-encoded.",
+                        ));
+                    }
+                },
+            };
             let pending = start(state, MachineStatus::Deployed, DEPLOYING_S, now_ms);
             let owner = state.caller_name().to_string();
             state.machines[i].owner.get_or_insert(owner);
@@ -261,7 +276,7 @@ pub fn op(req: &Request, state: &mut State, i: usize, op: &str, now_ms: u64) -> 
             change_status(&mut state.events, m, MachineStatus::Deploying, now_ms);
             m.pending = Some(pending);
             m.hwe_kernel = Some(kernel);
-            state.physical_mut(i).install("ubuntu", series);
+            state.physical_mut(i).install("ubuntu", series, user_data);
             boot(state, i, MachineStatus::FailedDeployment, now_ms);
             reply_machine(state)
         }
