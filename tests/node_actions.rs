@@ -253,7 +253,8 @@ fn maas_writes(sim: &Sim) -> Vec<String> {
 }
 
 #[test]
-fn deploy_nodes_deploys_every_prepared_node_as_the_design_says_and_a_second_run_writes_nothing() {
+fn deploy_nodes_deploys_every_prepared_node_as_the_design_says_a_second_run_writes_nothing_and_destroy_nodes_takes_them_back()
+ {
     let sim = sim();
     let site = drydock::design::load(&[example_site()]).unwrap();
     for action in ["prepare_site", "prepare_nodes"] {
@@ -373,5 +374,40 @@ fn deploy_nodes_deploys_every_prepared_node_as_the_design_says_and_a_second_run_
     let writes = maas_writes(&sim);
     assert_eq!(writes[before..], [] as [String; 0], "a second run wrote");
     let plan = run(request(&sim, "deploy_nodes", Mode::Plan, None));
+    assert!(plan.clean(), "{:#}", plan.value);
+
+    // DestroyNodes takes every node back to Ready, powered off, its disks wiped, erasing
+    // them as the region is set to.
+    for name in ["enable_disk_erasing_on_release", "disk_erase_with_quick_erase"] {
+        let params = [
+            ("name".to_string(), name.to_string()),
+            ("value".into(), "true".into()),
+        ];
+        rt.block_on(client.set_config(&params)).unwrap();
+    }
+    let destroyed = run(request(&sim, "destroy_nodes", Mode::Run, None));
+    assert_eq!(destroyed.result, TaskResult::Success, "{:#}", destroyed.value);
+    let machines = rt.block_on(client.machines(&[])).unwrap();
+    for node in &site.nodes {
+        let m = machines.iter().find(|m| m.hostname == node.name).unwrap();
+        assert_eq!(m.status_name, "Ready", "{}", node.name);
+        assert!(!sim.machine(&node.name).unwrap().0, "{} is off", node.name);
+        assert!(sim.first_boot(&node.name).is_none(), "{}'s OS is gone", node.name);
+    }
+    let releases: Vec<_> = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.op.as_deref() == Some("release"))
+        .collect();
+    assert_eq!(releases.len(), site.nodes.len(), "one release per node");
+    for r in &releases {
+        let has = |k: &str| r.params.iter().any(|(name, v)| name == k && v == "true");
+        assert!(
+            has("erase") && has("quick_erase") && !has("secure_erase"),
+            "{:?}",
+            r.params
+        );
+    }
+    let plan = run(request(&sim, "destroy_nodes", Mode::Plan, None));
     assert!(plan.clean(), "{:#}", plan.value);
 }
