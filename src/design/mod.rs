@@ -13,6 +13,7 @@ pub mod schema;
 pub mod select;
 pub mod site;
 pub mod sizes;
+pub mod strategy;
 mod suggest;
 pub mod validation;
 pub mod yaml;

@@ -75,6 +75,14 @@ local Design = {}
 ---@return drydock.UserData?
 function Design:user_data(node, opts) end
 
+--- Shipyard's deployment strategy (`shipyard/DeploymentStrategy/v1`) from the file at `path`,
+--- its groups in the order they run (each after the groups it depends on) with the nodes of
+--- this design each selects; without a path, the default: one critical group of every node,
+--- all of which must succeed. Errors list every problem of the document with its line.
+---@param path? string
+---@return drydock.Strategy
+function Design:strategy(path) end
+
 --- The kernel command line of `node` as MAAS gets it (a `<node>_kp` tag's kernel_opts):
 --- `hugepagesz` and `hugepages` first, then the other `platform.kernel_params` in design
 --- order, a bare `key` for `true`. Errors when `hugepagesz` comes without `hugepages`.
@@ -186,6 +194,22 @@ function Report:finish() end
 ---@alias drydock.Level "Error"|"Warning"|"Info"
 
 --- Options of `drydock.design.validate`.
+---@class drydock.Strategy
+---@field name string
+---@field groups drydock.StrategyGroup[] in the order they run
+
+---@class drydock.StrategyGroup
+---@field name string
+---@field critical boolean a failure ends the run after this group's deployment
+---@field depends_on string[] groups that must have succeeded first
+---@field nodes string[] the nodes its selectors pick, in design order
+---@field success_criteria? drydock.SuccessCriteria none: the group never fails on counts
+
+---@class drydock.SuccessCriteria
+---@field percent_successful_nodes? integer
+---@field minimum_successful_nodes? integer
+---@field maximum_failed_nodes? integer
+
 ---@class drydock.UserData
 ---@field text string the cloud-config, to read
 ---@field base64 string the same, base64-encoded: what MAAS's deploy takes as `user_data`

@@ -18,6 +18,7 @@ use crate::design::rules::{self, Context};
 use crate::design::select;
 use crate::design::site::Site;
 use crate::design::sizes::{self, SizeContext};
+use crate::design::strategy::{self, Strategy};
 use crate::design::validation::{Level, RuleInfo, RuleReport};
 
 use super::plain;
@@ -150,6 +151,41 @@ impl UserData for Design {
                     Ok(Value::Table(t))
                 }
             }
+        });
+        m.add_method("strategy", |lua, this, path: Option<String>| {
+            let strategy = match &path {
+                None => Strategy::default_strategy(),
+                Some(path) => {
+                    let text = std::fs::read_to_string(path)
+                        .map_err(|e| mlua::Error::runtime(format!("strategy {path}: {e}")))?;
+                    strategy::parse(path, &text)
+                        .map_err(|problems| mlua::Error::runtime(problems.join("\n")))?
+                }
+            };
+            let groups = lua.create_table()?;
+            for i in strategy.order() {
+                let g = &strategy.groups[i];
+                let t = lua.create_table()?;
+                t.set("name", g.name.as_str())?;
+                t.set("critical", g.critical)?;
+                t.set(
+                    "depends_on",
+                    lua.create_sequence_from(g.depends_on.iter().map(String::as_str))?,
+                )?;
+                t.set("nodes", lua.create_sequence_from(g.nodes(&this.0))?)?;
+                if let Some(c) = &g.success_criteria {
+                    let criteria = lua.create_table()?;
+                    criteria.set("percent_successful_nodes", c.percent_successful_nodes)?;
+                    criteria.set("minimum_successful_nodes", c.minimum_successful_nodes)?;
+                    criteria.set("maximum_failed_nodes", c.maximum_failed_nodes)?;
+                    t.set("success_criteria", criteria)?;
+                }
+                groups.raw_push(t)?;
+            }
+            let out = lua.create_table()?;
+            out.set("name", strategy.name)?;
+            out.set("groups", groups)?;
+            Ok(out)
         });
         m.add_method("kernel_params", |_, this, node: String| {
             let node = this.0.node(&node).ok_or_else(|| {
