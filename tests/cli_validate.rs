@@ -432,3 +432,22 @@ fn design_show_counts_errors_as_validate_does() {
             "the design has {errors} errors;"
         )));
 }
+
+#[test]
+fn a_strategy_file_that_is_not_there_is_refused_before_anything_runs() {
+    drydock()
+        .args([
+            "run",
+            "deploy_site",
+            "--sim",
+            "--strategy",
+            "no-such-strategy.yaml",
+            "-d",
+        ])
+        .arg(example_site())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--strategy no-such-strategy.yaml: No such file",
+        ));
+}

@@ -266,7 +266,8 @@ fn deploy_nodes_deploys_every_prepared_node_as_the_design_says_a_second_run_writ
             outcome.value
         );
     }
-    let outcome = run(request(&sim, "deploy_nodes", Mode::Run, None));
+    let journal = fresh_journal();
+    let outcome = run(request(&sim, "deploy_nodes", Mode::Run, Some(journal.clone())));
     assert_eq!(outcome.result, TaskResult::Success, "{:#}", outcome.value);
 
     // Read back through the API, not drydock's memory.
@@ -369,7 +370,7 @@ fn deploy_nodes_deploys_every_prepared_node_as_the_design_says_a_second_run_writ
 
     // A second run finds everything deployed and writes nothing; a plan says nothing to do.
     let before = maas_writes(&sim).len();
-    let again = run(request(&sim, "deploy_nodes", Mode::Run, None));
+    let again = run(request(&sim, "deploy_nodes", Mode::Run, Some(journal.clone())));
     assert_eq!(again.result, TaskResult::Success, "{:#}", again.value);
     let writes = maas_writes(&sim);
     assert_eq!(writes[before..], [] as [String; 0], "a second run wrote");
@@ -385,7 +386,7 @@ fn deploy_nodes_deploys_every_prepared_node_as_the_design_says_a_second_run_writ
         ];
         rt.block_on(client.set_config(&params)).unwrap();
     }
-    let destroyed = run(request(&sim, "destroy_nodes", Mode::Run, None));
+    let destroyed = run(request(&sim, "destroy_nodes", Mode::Run, Some(journal)));
     assert_eq!(destroyed.result, TaskResult::Success, "{:#}", destroyed.value);
     let machines = rt.block_on(client.machines(&[])).unwrap();
     for node in &site.nodes {
@@ -410,4 +411,91 @@ fn deploy_nodes_deploys_every_prepared_node_as_the_design_says_a_second_run_writ
     }
     let plan = run(request(&sim, "destroy_nodes", Mode::Plan, None));
     assert!(plan.clean(), "{:#}", plan.value);
+}
+
+fn deploy_site(sim: &Sim, strategy: &std::path::Path) -> Outcome {
+    let mut req = request(sim, "deploy_site", Mode::Run, Some(fresh_journal()));
+    req.work = Work::Action {
+        name: "deploy_site".into(),
+        options: serde_json::json!({
+            "poll_interval": 0.1,
+            "strategy": strategy.display().to_string(),
+        }),
+    };
+    run(req)
+}
+
+fn statuses(sim: &Sim) -> std::collections::BTreeMap<String, String> {
+    runtime()
+        .block_on(maas(sim).machines(&[]))
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.hostname, m.status_name))
+        .collect()
+}
+
+/// The deployment-group check, on Shipyard's documented example strategy with its
+/// independent group given a node: all groups deploy; then with the first critical group's
+/// node unable to boot, its dependents are not attempted and the run fails, while the
+/// independent group still deploys.
+#[test]
+fn deploy_site_deploys_the_site_group_by_group_and_a_critical_failure_stops_only_its_dependents() {
+    let example = std::fs::read_to_string(fixture("strategy/example.yaml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let strategy = dir.path().join("strategy.yaml");
+    std::fs::write(
+        &strategy,
+        example.replace("node_tags: [monitoring]", "node_names: [cmp04]"),
+    )
+    .unwrap();
+
+    let sim = sim();
+    let outcome = deploy_site(&sim, &strategy);
+    assert_eq!(outcome.result, TaskResult::Success, "{:#}", outcome.value);
+    let groups = outcome.value["groups"].as_array().unwrap();
+    assert!(groups.iter().all(|g| g["status"] == "succeeded"), "{groups:#?}");
+    assert!(
+        statuses(&sim).values().all(|s| s == "Deployed"),
+        "{:?}",
+        statuses(&sim)
+    );
+
+    let sim = sim_with_fault("ctl01");
+    let outcome = deploy_site(&sim, &strategy);
+    assert_ne!(outcome.result, TaskResult::Success, "{:#}", outcome.value);
+    let status_of = |name: &str| {
+        outcome.value["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["name"] == name)
+            .map(|g| g["status"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    assert_eq!(status_of("ntp-node"), "failed");
+    for dependent in ["control-nodes", "compute-nodes-1", "compute-nodes-2"] {
+        assert_eq!(status_of(dependent), "not attempted", "{dependent}");
+    }
+    assert_eq!(status_of("monitoring-nodes"), "succeeded");
+    let now = statuses(&sim);
+    assert_eq!(now.get("cmp04").map(String::as_str), Some("Deployed"), "{now:?}");
+    assert!(
+        now.iter().all(|(n, s)| n == "cmp04" || s != "Deployed"),
+        "only the independent group deployed: {now:?}"
+    );
+    assert!(
+        outcome.value["summary"]
+            .as_str()
+            .unwrap()
+            .contains("critical group(s) ntp-node, control-nodes failed"),
+        "{:#}",
+        outcome.value
+    );
+}
+
+/// A site whose `node` BMC refuses drydock's logins, so the node cannot be booted.
+fn sim_with_fault(node: &str) -> Sim {
+    let sim = sim();
+    sim.plant_bmc_fault(node, Some(BmcFault::RefuseLogin)).unwrap();
+    sim
 }

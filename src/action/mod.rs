@@ -363,13 +363,24 @@ fn make_ready(
         .map(|f| crate::design::load_texts(f).map_err(design_error))
         .transpose()?
         .map(Rc::new);
+    // A simulated site runs `speed` times faster than a real one: so do its waits.
+    let sim_speed = match &connection {
+        Connection::Simulator { speed, .. } => Some(*speed),
+        Connection::Configured(_) => None,
+    };
     let env = Environment::new(site_dir, connection, site.as_deref(), mode == Mode::Plan)?;
     let job = match work {
         Work::Script { file, source, args } => Job::Script { file, source, args },
-        Work::Action { name, options } => {
+        Work::Action { name, mut options } => {
             let table = env.runtime.load_action(&name)?;
             let about = about_of(&env, &name, &table)?;
             check_fits(&about, mode, &options, selection)?;
+            if let (Some(speed), serde_json::Value::Object(given)) = (sim_speed, &mut options)
+                && about.options.iter().any(|o| o == "poll_interval")
+                && !given.contains_key("poll_interval")
+            {
+                given.insert("poll_interval".into(), (DEFAULT_POLL_S / speed).into());
+            }
             let site = site.ok_or_else(|| usage(format!("{name} needs a design: give -d PATH")))?;
             if about.changes && !skip_validation {
                 validate_first(&env, &name, &site)?;
@@ -415,6 +426,10 @@ fn about_of(env: &Environment, name: &str, table: &Table) -> Result<About, Error
     }
     About::read(name, table)
 }
+
+/// Seconds between an action's MAAS status checks at a real site's pace (Drydock's
+/// `poll_interval`); the actions' own default.
+const DEFAULT_POLL_S: f64 = 10.0;
 
 /// Refuses what the action does not take, before anything runs.
 fn check_fits(

@@ -13,9 +13,9 @@ pub struct OobArgs {
     /// address -> endpoint, as `drydock sim` writes it (--sim passes its own)
     #[arg(long, global = true, value_name = "FILE")]
     pub bmc_map: Option<PathBuf>,
-    /// How often a power transition is checked
-    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 10.0)]
-    pub oob_poll_interval: f64,
+    /// How often a power transition is checked [default: 10; with --sim, 10 / --sim-speed]
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub oob_poll_interval: Option<f64>,
     /// How long a power transition may take before the node fails
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 180.0)]
     pub oob_power_timeout: f64,
@@ -81,7 +81,7 @@ impl OobArgs {
         };
         Ok(OobSettings {
             wait: PowerWait {
-                interval: seconds("--oob-poll-interval", self.oob_poll_interval)?,
+                interval: seconds("--oob-poll-interval", self.oob_poll_interval.unwrap_or(10.0))?,
                 timeout: seconds("--oob-power-timeout", self.oob_power_timeout)?,
             },
             limits: Limits::new(self.oob_concurrency, self.oob_per_bmc),

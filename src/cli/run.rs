@@ -26,6 +26,10 @@ pub struct Args {
     pub skip_validation: bool,
     #[command(flatten)]
     pub pace: PaceArgs,
+    /// Shipyard's deployment strategy (a shipyard/DeploymentStrategy/v1 document): the
+    /// groups deploy_site deploys one at a time (default: every node in one group)
+    #[arg(long, value_name = "FILE")]
+    pub strategy: Option<std::path::PathBuf>,
 }
 
 /// A simulated site started in this process instead of a MAAS.
@@ -34,8 +38,9 @@ pub struct SimArgs {
     /// Run against a simulated MAAS and BMCs started in this process on the design
     #[arg(long)]
     pub sim: bool,
-    /// How much faster than a real site the simulated machines commission and deploy
-    #[arg(long, value_name = "X", default_value_t = 1.0, requires = "sim")]
+    /// How much faster than a real site the simulated machines power on, commission and
+    /// deploy (1: a real site's pace); drydock's waits between checks shrink as much
+    #[arg(long, value_name = "X", default_value_t = 100.0, requires = "sim")]
     pub sim_speed: f64,
     /// With --sim: the design's machines start enlisted in MAAS rather than unknown to it
     #[arg(long, requires = "sim")]
@@ -118,6 +123,29 @@ pub fn options(rules: &[String], pace: &PaceArgs) -> anyhow::Result<serde_json::
     Ok(serde_json::Value::Object(options))
 }
 
+/// Power transitions on a simulated site land `--sim-speed` times sooner: they are checked as
+/// much more often, unless `--oob-poll-interval` says otherwise.
+fn sim_paced(mut oob: crate::oob::OobSettings, sim: &SimArgs, global: &Global) -> crate::oob::OobSettings {
+    if sim.sim && global.oob.oob_poll_interval.is_none() && sim.sim_speed.is_finite() && sim.sim_speed > 0.0 {
+        oob.wait.interval = std::time::Duration::from_secs_f64(10.0 / sim.sim_speed);
+    }
+    oob
+}
+
+/// `ctx.options.strategy`: the strategy file's absolute path, so a resumed task finds it from
+/// any directory.
+fn with_strategy(
+    mut options: serde_json::Value,
+    strategy: Option<&std::path::Path>,
+) -> anyhow::Result<serde_json::Value> {
+    if let (Some(path), serde_json::Value::Object(map)) = (strategy, &mut options) {
+        let absolute =
+            std::fs::canonicalize(path).map_err(|e| anyhow::anyhow!("--strategy {}: {e}", path.display()))?;
+        map.insert("strategy".into(), absolute.display().to_string().into());
+    }
+    Ok(options)
+}
+
 pub fn connection(sim: &SimArgs, global: &Global) -> anyhow::Result<Connection> {
     Ok(if sim.sim {
         anyhow::ensure!(
@@ -139,7 +167,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
     let request = Request {
         work: Work::Action {
             name: action::action_name(&args.action),
-            options: options(&args.rules, &args.pace)?,
+            options: with_strategy(options(&args.rules, &args.pace)?, args.strategy.as_deref())?,
         },
         design: args.design.paths.clone(),
         selection: args.selection.selection()?,
@@ -148,7 +176,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
         site_dir: global.site_dir.clone(),
         journal: Some(action::journal_path(global.journal.as_deref(), first)),
         skip_validation: args.skip_validation,
-        oob: global.oob.settings(super::attended())?,
+        oob: sim_paced(global.oob.settings(super::attended())?, &args.sim, global),
     };
     let prepared = action::prepare(request)?;
     announce(&prepared, "", global.format == Some(Format::Json))?;

@@ -31,6 +31,12 @@ function drydock.array(t) end
 ---@return drydock.Action
 function drydock.stock(name) end
 
+--- Evaluates action `name` as `drydock run` would run it (the site directory's, else the
+--- shipped one) and returns it, for an action made of others: `drydock.action("prepare_nodes"):run(ctx)`.
+---@param name string action name, e.g. "prepare_nodes"
+---@return drydock.Action
+function drydock.action(name) end
+
 --- Waits `seconds` without blocking other coroutines (`drydock.task.parallel` items).
 ---@param seconds number
 function drydock.sleep(seconds) end

@@ -91,6 +91,7 @@ pub fn install(lua: &Lua) -> mlua::Result<()> {
         dd.set(name, module)?;
     }
     dd.set("stock", stock::function(lua)?)?;
+    dd.set("action", stock::action_function(lua)?)?;
     dd.set(
         "sleep",
         lua.create_async_function(|_, seconds: f64| async move {
