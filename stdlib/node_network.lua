@@ -299,7 +299,8 @@ function M.diff(want, have, gateway_link)
         if not keep then
           local what = l.subnet and l.subnet.cidr or l.mode
           change(changes, {
-            step = ("network: unlink %s %s"):format(i.name, what),
+            -- The link's id keeps two stale links to one subnet two steps.
+            step = ("network: unlink %s %s (link %s)"):format(i.name, what, tostring(l.id)),
             line = ("unlink %s from %s (%s)"):format(i.name, what, l.mode),
             op = "unlink",
             name = i.name,
