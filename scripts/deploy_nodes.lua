@@ -18,6 +18,7 @@
 --- ctx.options.poll_interval   seconds between MAAS status checks (default 10)
 --- ctx.result                  { summary, lines, nodes = { [name] = {...} } } (plan: changes)
 local phases = require("phases")
+local retry = require("retry")
 local poll = require("poll")
 local node_network = require("node_network")
 local node_storage = require("node_storage")
@@ -97,7 +98,8 @@ return phases.action("deploy_nodes", {
   {
     name = "connect",
     run = function(ctx)
-      ctx.maas = drydock.maas.connect()
+      -- MAAS failing a call (a 5xx) changed nothing: it is sent again.
+      ctx.maas = retry.client(drydock.maas.connect())
       ctx.poll_interval = ctx.options.poll_interval or 10
       ctx.network = node_network.read_site(ctx.maas)
       ctx.tags = {}

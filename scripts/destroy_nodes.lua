@@ -11,6 +11,7 @@
 --- ctx.options.poll_interval   seconds between MAAS status checks (default 10)
 --- ctx.result                  { summary, lines, nodes = { [name] = {...} } } (plan: changes)
 local phases = require("phases")
+local retry = require("retry")
 local poll = require("poll")
 
 -- Drydock's destroy_node timeout: 30 minutes.
@@ -96,7 +97,8 @@ return phases.action("destroy_nodes", {
   {
     name = "connect",
     run = function(ctx)
-      ctx.maas = drydock.maas.connect()
+      -- MAAS failing a call (a 5xx) changed nothing: it is sent again.
+      ctx.maas = retry.client(drydock.maas.connect())
       ctx.poll_interval = ctx.options.poll_interval or 10
       ctx.erase = erase_settings(ctx.maas)
       local names = {}

@@ -8,6 +8,7 @@
 --- ctx.options.concurrency   nodes checked at once (default 64)
 --- ctx.result                { summary, lines, nodes = { [name] = { checks = {...} } } }
 local phases = require("phases")
+local retry = require("retry")
 local nodes = require("nodes")
 
 local PROTOCOL = { redfish = "Redfish", ipmi = "IPMI", libvirt = "libvirt", manual = "Manual" }
@@ -126,7 +127,8 @@ return phases.action("verify_nodes", {
   {
     name = "connect",
     run = function(ctx)
-      ctx.maas = drydock.maas.connect()
+      -- MAAS failing a call (a 5xx) changed nothing: it is sent again.
+      ctx.maas = retry.client(drydock.maas.connect())
       ctx.power = ctx.maas:power_parameters_all()
     end,
   },

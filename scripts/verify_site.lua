@@ -6,6 +6,7 @@
 --- ctx.design   the effective design
 --- ctx.result   { summary, lines, checks = { { check, ok, message } } }
 local phases = require("phases")
+local retry = require("retry")
 local maas_site = require("maas_site")
 
 --- Runs `probe` as journaled check `name`; a failing check is a failed step, so the task
@@ -37,7 +38,8 @@ return phases.action("verify_site", {
     name = "connect",
     run = function(ctx)
       ctx.checks = {}
-      ctx.maas = drydock.maas.connect()
+      -- MAAS failing a call (a 5xx) changed nothing: it is sent again.
+      ctx.maas = retry.client(drydock.maas.connect())
     end,
   },
   {

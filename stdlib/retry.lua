@@ -50,5 +50,36 @@ function M.call(opts, fn)
   end
 end
 
+--- `maas` with every call tried again (up to `times` in all) when MAAS answered with a 5xx:
+--- MAAS makes each request in one transaction, so a call it failed changed nothing and is
+--- safe to send again, write or read. (No answer at all is the client's to retry.)
+---
+---   ctx.maas = retry.client(drydock.maas.connect())
+---@param maas drydock.maas.Client
+---@param opts? { times?: integer, backoff?: number }
+---@return drydock.maas.Client
+function M.client(maas, opts)
+  local options = {
+    times = opts and opts.times or 5,
+    backoff = opts and opts.backoff,
+    when = M.answered_with_server_error,
+  }
+  local proxy = {}
+  return setmetatable(proxy, {
+    __index = function(_, name)
+      local method = maas[name]
+      if type(method) ~= "function" then return method end
+      local function retrying(self, ...)
+        local args = table.pack(...)
+        local target = self == proxy and maas or self
+        return M.call(options, function() return method(target, table.unpack(args, 1, args.n)) end)
+      end
+      rawset(proxy, name, retrying)
+      return retrying
+    end,
+    __tostring = function() return tostring(maas) end,
+  })
+end
+
 --- `retry{ times =, backoff =, when =, fn = }`: `M.call` with the function among the options.
 return setmetatable(M, { __call = function(_, opts) return M.call(opts, opts.fn) end })

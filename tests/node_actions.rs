@@ -499,3 +499,46 @@ fn sim_with_fault(node: &str) -> Sim {
     sim.plant_bmc_fault(node, Some(BmcFault::RefuseLogin)).unwrap();
     sim
 }
+
+/// The flaky-MAAS check: deploy_site completes when one MAAS request in ten fails
+/// (5xx answers, dropped connections), and no machine is deployed twice.
+#[test]
+fn deploy_site_completes_when_one_maas_request_in_ten_fails_and_deploys_each_machine_once() {
+    let site = drydock::design::load(&[example_site()]).unwrap();
+    let options = SimOptions {
+        speed: 200.0,
+        fault_rate: 0.1,
+        ..SimOptions::default()
+    };
+    let sim = Sim::start(options, Some(&site)).unwrap();
+    let mut req = request(&sim, "deploy_site", Mode::Run, Some(fresh_journal()));
+    req.work = Work::Action {
+        name: "deploy_site".into(),
+        options: serde_json::json!({ "poll_interval": 0.1 }),
+    };
+    let outcome = run(req);
+    assert_eq!(outcome.result, TaskResult::Success, "{:#}", outcome.value);
+    assert!(
+        statuses(&sim).values().all(|s| s == "Deployed"),
+        "{:?}",
+        statuses(&sim)
+    );
+    let requests = sim.requests();
+    let faults = requests
+        .iter()
+        .filter(|r| r.status >= 500 || r.status == 0)
+        .count();
+    assert!(faults >= 20, "only {faults} faults were met");
+    let mut deployed = std::collections::BTreeMap::<String, usize>::new();
+    for r in requests
+        .iter()
+        .filter(|r| r.op.as_deref() == Some("deploy") && r.status == 200)
+    {
+        *deployed.entry(r.path.clone()).or_default() += 1;
+    }
+    assert_eq!(deployed.len(), site.nodes.len(), "{deployed:?}");
+    assert!(
+        deployed.values().all(|n| *n == 1),
+        "a machine deployed twice: {deployed:?}"
+    );
+}
