@@ -169,3 +169,24 @@ fn a_state_file_that_is_not_one_is_refused_with_what_to_do() {
         .stderr(predicates::str::contains("not a simulator state file"))
         .stderr(predicates::str::contains("move it away"));
 }
+
+/// `--sim-fault-rate` rehearses a flaky region from the command line: the whole site still
+/// deploys with one MAAS request in ten failing; a share outside 0..1 is refused.
+#[test]
+fn deploy_site_rehearses_a_flaky_region_from_the_command_line() {
+    drydock()
+        .args(["run", "deploy_site", "--sim", "--sim-fault-rate", "0.1", "-d"])
+        .arg(example_site())
+        .timeout(std::time::Duration::from_secs(300))
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains("deploy_nodes: 9 of 9 node(s) deployed"));
+    drydock()
+        .args(["run", "deploy_site", "--sim", "--sim-fault-rate", "2", "-d"])
+        .arg(example_site())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "--sim-fault-rate 2: give a share from 0 to 1",
+        ));
+}

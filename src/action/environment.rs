@@ -18,7 +18,12 @@ pub enum Connection {
     /// A simulator started in this process, whose machines are the design's nodes: unknown
     /// to MAAS until they enlist, or already `enlisted`; its lifecycle `speed` times a real
     /// region's.
-    Simulator { enlisted: bool, speed: f64 },
+    /// `fault_rate`: the share of MAAS requests the simulator fails (5xx, dropped).
+    Simulator {
+        enlisted: bool,
+        speed: f64,
+        fault_rate: f64,
+    },
 }
 
 pub struct Environment {
@@ -41,7 +46,11 @@ impl Environment {
         let runtime = Runtime::new(site_dir)?;
         let (defaults, sim) = match connection {
             Connection::Configured(defaults) => (defaults, None),
-            Connection::Simulator { enlisted, speed } => {
+            Connection::Simulator {
+                enlisted,
+                speed,
+                fault_rate,
+            } => {
                 let site = site.ok_or_else(|| {
                     ErrorInfo::of_kind(
                         ErrorKind::Usage,
@@ -49,7 +58,7 @@ impl Environment {
                          directory, e.g. -d examples/site in a drydock checkout)",
                     )
                 })?;
-                let (sim, defaults) = start_simulator(site, enlisted, speed)?;
+                let (sim, defaults) = start_simulator(site, enlisted, speed, fault_rate)?;
                 (defaults, Some(sim))
             }
         };
@@ -84,10 +93,16 @@ impl Environment {
 /// Starts a simulator whose machines are the nodes of `site` on a free loopback port, with
 /// the simulator's default options (a rack controller, lifecycle at a real region's pace,
 /// state in memory only), and the MAAS defaults pointing at it (its URL and admin key).
-fn start_simulator(site: &Site, enlisted: bool, speed: f64) -> Result<(Sim, MaasDefaults), ErrorInfo> {
+fn start_simulator(
+    site: &Site,
+    enlisted: bool,
+    speed: f64,
+    fault_rate: f64,
+) -> Result<(Sim, MaasDefaults), ErrorInfo> {
     let options = SimOptions {
         enlisted,
         speed,
+        fault_rate,
         ..SimOptions::default()
     };
     let sim = Sim::start(options, Some(site))

@@ -45,6 +45,10 @@ pub struct SimArgs {
     /// With --sim: the design's machines start enlisted in MAAS rather than unknown to it
     #[arg(long, requires = "sim")]
     pub enlisted: bool,
+    /// With --sim: the share of MAAS requests the simulator fails (5xx answers, dropped
+    /// connections), to rehearse a flaky region
+    #[arg(long, value_name = "P", default_value_t = 0.0, requires = "sim")]
+    pub sim_fault_rate: f64,
 }
 
 /// How fast an action on nodes goes (for actions that take these options).
@@ -153,9 +157,15 @@ pub fn connection(sim: &SimArgs, global: &Global) -> anyhow::Result<Connection> 
             "--sim-speed {}: give a factor above 0 (1 is a real site's pace)",
             sim.sim_speed
         );
+        anyhow::ensure!(
+            (0.0..=1.0).contains(&sim.sim_fault_rate),
+            "--sim-fault-rate {}: give a share from 0 to 1 (0.1: one request in ten fails)",
+            sim.sim_fault_rate
+        );
         Connection::Simulator {
             enlisted: sim.enlisted,
             speed: sim.sim_speed,
+            fault_rate: sim.sim_fault_rate,
         }
     } else {
         Connection::Configured(super::maas_defaults(global)?)
