@@ -12,6 +12,7 @@
 --- ctx.result                  { summary, lines, nodes = { [name] = {...} } } (plan: changes)
 local phases = require("phases")
 local retry = require("retry")
+local nodes = require("nodes")
 local poll = require("poll")
 
 -- Drydock's destroy_node timeout: 30 minutes.
@@ -125,31 +126,12 @@ return phases.action("destroy_nodes", {
   {
     name = "report",
     run = function(ctx)
-      local lines, results, changes, failed = {}, {}, {}, 0
-      for i, outcome in ipairs(ctx.outcomes) do
-        local name = ctx.nodes[i].name
-        if not outcome.ok then
-          failed = failed + 1
-          lines[#lines + 1] = ("%s: failed: %s"):format(name, outcome.error.message)
-          results[name] = { ok = false, error = outcome.error.message }
-        elseif ctx.options.plan then
-          if outcome.value then
-            changes[#changes + 1] = outcome.value
-            lines[#lines + 1] = outcome.value
-          end
-        else
-          lines[#lines + 1] = ("%s: %s"):format(name, outcome.value)
-          results[name] = { ok = true, message = outcome.value }
-        end
-      end
-      local summary
-      if ctx.options.plan then
-        summary = #changes == 0 and "destroy_nodes would change nothing"
-          or ("destroy_nodes would release %d node(s)"):format(#changes)
-      else
-        summary = ("%d of %d node(s) released"):format(#ctx.nodes - failed, #ctx.nodes)
-      end
-      ctx.result = { summary = summary, lines = lines, nodes = results, changes = changes }
+      ctx.result = nodes.report(ctx, ctx.outcomes, {
+        done = function(_, message) return message, { ok = true, message = message } end,
+        nothing = "destroy_nodes would change nothing",
+        would = "destroy_nodes would release %d node(s)",
+        made = "%d of %d node(s) released",
+      })
     end,
   },
 }, { scope = "nodes", plan = true, changes = true, options = { "concurrency", "poll_interval" } })

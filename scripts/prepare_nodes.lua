@@ -201,31 +201,15 @@ return phases.action("prepare_nodes", {
   {
     name = "report",
     run = function(ctx)
-      local lines, results, changes, failed = {}, {}, {}, 0
-      for i, outcome in ipairs(ctx.outcomes) do
-        local name = ctx.nodes[i].name
-        if not outcome.ok then
-          failed = failed + 1
-          lines[#lines + 1] = ("%s: failed: %s"):format(name, outcome.error.message)
-          results[name] = { ok = false, error = outcome.error.message }
-        elseif ctx.options.plan then
-          if outcome.value then
-            changes[#changes + 1] = outcome.value
-            lines[#lines + 1] = outcome.value
-          end
-        else
-          lines[#lines + 1] = ("%s: Ready (machine %s)"):format(name, outcome.value.system_id)
-          results[name] = { ok = true, system_id = outcome.value.system_id }
-        end
-      end
-      local summary
-      if ctx.options.plan then
-        summary = #changes == 0 and "prepare_nodes would change nothing"
-          or ("prepare_nodes would prepare %d node(s)"):format(#changes)
-      else
-        summary = ("%d of %d node(s) Ready"):format(#ctx.nodes - failed, #ctx.nodes)
-      end
-      ctx.result = { summary = summary, lines = lines, nodes = results, changes = changes }
+      ctx.result = nodes.report(ctx, ctx.outcomes, {
+        done = function(name, value)
+          return ("%s: Ready (machine %s)"):format(name, value.system_id),
+            { ok = true, system_id = value.system_id }
+        end,
+        nothing = "prepare_nodes would change nothing",
+        would = "prepare_nodes would prepare %d node(s)",
+        made = "%d of %d node(s) Ready",
+      })
     end,
   },
 }, { scope = "nodes", plan = true, changes = true, options = { "concurrency", "poll_interval" } })

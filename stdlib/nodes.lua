@@ -89,4 +89,45 @@ function M.hardware_needs(design, node)
   }
 end
 
+---@class drydock.NodeReportWords
+---@field done fun(name: string, value: any): string, table the line and result of a node that succeeded
+---@field nothing string the summary of a plan with nothing to do
+---@field would string the summary of a plan, with `%d` for the nodes it would change
+---@field made string the summary of a run, with `%d of %d` for the nodes that succeeded
+
+--- `ctx.result` of an action that worked on each of `ctx.nodes` through `task.parallel`:
+--- a line per node (a plan: per node it would change, each also a change), failures with
+--- their error, and the summary `words` give.
+---@param ctx table
+---@param outcomes table[] the parallel outcomes, in `ctx.nodes` order
+---@param words drydock.NodeReportWords
+---@return { summary: string, lines: string[], nodes: table, changes: string[] }
+function M.report(ctx, outcomes, words)
+  local lines, results, changes, failed = {}, {}, {}, 0
+  for i, outcome in ipairs(outcomes) do
+    local name = ctx.nodes[i].name
+    if not outcome.ok then
+      failed = failed + 1
+      lines[#lines + 1] = ("%s: failed: %s"):format(name, outcome.error.message)
+      results[name] = { ok = false, error = outcome.error.message }
+    elseif ctx.options.plan then
+      if outcome.value then
+        changes[#changes + 1] = outcome.value
+        lines[#lines + 1] = outcome.value
+      end
+    else
+      local line, result = words.done(name, outcome.value)
+      lines[#lines + 1] = line
+      results[name] = result
+    end
+  end
+  local summary
+  if ctx.options.plan then
+    summary = #changes == 0 and words.nothing or words.would:format(#changes)
+  else
+    summary = words.made:format(#ctx.nodes - failed, #ctx.nodes)
+  end
+  return { summary = summary, lines = lines, nodes = results, changes = changes }
+end
+
 return M
