@@ -57,6 +57,28 @@ pub fn targets<'a>(site: &'a Site, node: &str) -> Vec<&'a BootAction> {
         .collect()
 }
 
+/// Every boot action targeting `node`, rendered; each gets its own action id. `design_ref`
+/// and `report_url` are what templates see as `action.design_ref` and `action.report_url`.
+pub fn render_all(
+    site: &Site,
+    node: &Node,
+    design_ref: &str,
+    report_url: &str,
+) -> Result<Vec<Rendered>, String> {
+    targets(site, &node.name)
+        .into_iter()
+        .map(|action| {
+            let ctx = ActionContext {
+                action_id: ulid::Ulid::new().to_string(),
+                action_key: String::new(),
+                report_url: report_url.to_string(),
+                design_ref: design_ref.to_string(),
+            };
+            render(site, node, action, &ctx).map_err(|e| format!("node {}: {e}", node.name))
+        })
+        .collect()
+}
+
 /// What a template sees of `node`.
 pub fn node_context(site: &Site, node: &Node) -> J {
     let mut networks = Map::new();

@@ -9,7 +9,7 @@ use base64::Engine;
 use mlua::{AnyUserData, Lua, LuaSerdeExt, Table, UserData, UserDataMethods, Value};
 use serde::Deserialize;
 
-use crate::design::bootactions::{self, ActionContext};
+use crate::design::bootactions;
 use crate::design::cloud_init;
 use crate::design::kernel_params::kernel_param_string;
 use crate::design::logical_names::logical_names;
@@ -128,19 +128,8 @@ impl UserData for Design {
                 None | Some(Value::Nil) => UserDataArg::default(),
                 Some(v) => lua.from_value(v)?,
             };
-            let mut rendered = Vec::new();
-            for action in bootactions::targets(site, &node.name) {
-                let ctx = ActionContext {
-                    action_id: ulid::Ulid::new().to_string(),
-                    action_key: String::new(),
-                    report_url: opts.report_url.clone(),
-                    design_ref: opts.design_ref.clone(),
-                };
-                rendered.push(
-                    bootactions::render(site, node, action, &ctx)
-                        .map_err(|e| mlua::Error::runtime(format!("node {}: {e}", node.name)))?,
-                );
-            }
+            let rendered = bootactions::render_all(site, node, &opts.design_ref, &opts.report_url)
+                .map_err(mlua::Error::runtime)?;
             // MAAS takes user data base64-encoded; people read the text.
             match cloud_init::user_data(&rendered) {
                 None => Ok(Value::Nil),
