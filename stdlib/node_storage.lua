@@ -248,7 +248,8 @@ function M.changes(want)
   return out
 end
 
---- What MAAS has, read when first needed and again after each write: `live.devices`.
+--- What MAAS has, read when first needed and again after each write: `live.devices`,
+--- `live.groups`.
 local function devices(maas, system_id, live)
   live.devices = live.devices or maas:block_devices(system_id)
   return live.devices
@@ -292,8 +293,9 @@ local function lv_device(maas, system_id, live, vg, lv)
   return nil
 end
 
-local function group_named(maas, system_id, name)
-  for _, g in ipairs(maas:volume_groups(system_id)) do
+local function group_named(maas, system_id, live, name)
+  live.groups = live.groups or maas:volume_groups(system_id)
+  for _, g in ipairs(live.groups) do
     if g.name == name then return g end
   end
   return nil
@@ -309,7 +311,7 @@ end
 function M.apply(maas, system_id, want, c, live)
   local bytes = drydock.design.bytes
   local function write(fn, ...)
-    live.devices = nil
+    live.devices, live.groups = nil, nil
     return fn(maas, system_id, ...)
   end
   if c.op == "layout" then
@@ -351,7 +353,7 @@ function M.apply(maas, system_id, want, c, live)
       )
     end
   elseif c.op == "vg" then
-    if group_named(maas, system_id, c.vg.name) then return end
+    if group_named(maas, system_id, live, c.vg.name) then return end
     local block_devices, partitions = {}, {}
     for _, m in ipairs(c.vg.members) do
       if m.partition then
@@ -374,8 +376,10 @@ function M.apply(maas, system_id, want, c, live)
     })
   elseif c.op == "lv" then
     if lv_device(maas, system_id, live, c.vg, c.lv) then return end
-    local g =
-      assert(group_named(maas, system_id, c.vg.name), "volume group " .. c.vg.name .. " missing")
+    local g = assert(
+      group_named(maas, system_id, live, c.vg.name),
+      "volume group " .. c.vg.name .. " missing"
+    )
     local size = bytes(c.lv.size, { name = g.name, size = g.size, available = g.available_size })
     write(maas.create_logical_volume, g.id, { name = c.lv.name, size = size, uuid = c.lv.lv_uuid })
   elseif c.op == "format_lv" or c.op == "mount_lv" then
