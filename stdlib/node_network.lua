@@ -245,6 +245,16 @@ end
 
 local function change(list, c) list[#list + 1] = c end
 
+--- The keys of `t`, sorted.
+local function sorted_keys(t)
+  local out = {}
+  for k in pairs(t) do
+    out[#out + 1] = k
+  end
+  table.sort(out)
+  return out
+end
+
 --- The changes that take the machine's interfaces (`have`, as MAAS lists them) to `want`,
 --- in the order MAAS needs them: stale interfaces and links go first, so parents are free
 --- and names unused; then settings, new bonds and VLAN interfaces, links, the gateway.
@@ -337,7 +347,7 @@ function M.diff(want, have, gateway_link)
           if params then
             change(changes, {
               step = "network: set " .. w.name,
-              line = ("set %s on %s"):format(table.concat(M.keys(params), ", "), w.name),
+              line = ("set %s on %s"):format(table.concat(sorted_keys(params), ", "), w.name),
               op = "update",
               name = w.name,
               params = params,
@@ -382,16 +392,6 @@ function M.diff(want, have, gateway_link)
     end
   end
   return changes, problems
-end
-
---- The keys of `t`, sorted.
-function M.keys(t)
-  local out = {}
-  for k in pairs(t) do
-    out[#out + 1] = k
-  end
-  table.sort(out)
-  return out
 end
 
 --- Makes `c` on machine `system_id`. `interfaces` holds the machine's interfaces by name
