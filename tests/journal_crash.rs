@@ -11,19 +11,6 @@ use std::time::Duration;
 
 use common::*;
 
-/// A small deterministic generator, so a failing run can be repeated from its seed.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, below: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % below
-    }
-}
-
 fn bin() -> std::path::PathBuf {
     assert_cmd::cargo::cargo_bin("drydock")
 }
@@ -76,10 +63,7 @@ fn killed_twenty_times_every_step_runs_once() {
     let journal = dir.path().join("journal.redb");
     let out = dir.path().join("steps.txt");
     let script = repo().join("tests/fixtures/lua/fifty_steps.lua");
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64;
+    let seed = clock_seed();
     let mut rng = Lcg(seed);
 
     let start = |ids: &[String]| {
@@ -333,10 +317,7 @@ fn a_task_whose_process_is_gone_shows_as_interrupted_with_its_resume_command() {
 fn a_run_killed_while_it_makes_its_journal_leaves_no_damaged_journal() {
     let dir = tempfile::tempdir().unwrap();
     let script = repo().join("tests/fixtures/lua/fifty_steps.lua");
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64;
+    let seed = clock_seed();
     let mut rng = Lcg(seed);
     let mut made = 0;
     for i in 0..40 {

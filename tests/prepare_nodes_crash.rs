@@ -31,19 +31,6 @@ const POLL: &str = "0.2";
 /// many times what each takes on a loaded machine.
 const PATIENCE: Duration = Duration::from_secs(30);
 
-/// A small deterministic generator, so a failing run can be repeated from its seed.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, below: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % below
-    }
-}
-
 fn bin() -> PathBuf {
     assert_cmd::cargo::cargo_bin("drydock")
 }
@@ -325,10 +312,7 @@ fn prepare_nodes_killed_ten_times_cycles_and_commissions_each_node_once() {
     let began = Instant::now();
     let site = Site::start(SPEED);
     let sim = &site.sim;
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64;
+    let seed = clock_seed();
     // Shown with any failure, a helper's too.
     eprintln!("seed {seed}");
     let mut rng = Lcg(seed);
