@@ -5,7 +5,8 @@
 ---   storage     the flat layout for / and /boot, partitions, volume groups, logical volumes
 ---   platform    the kernel command line tag and the static tags
 ---   deploy      allocate, owner data, deploy the image and kernel with the node's boot
----               actions in the user data (files, units, packages), wait for Deployed
+---               actions in the user data (files, units, packages), wait for Deployed,
+---               then for each signaling boot action's report
 ---
 --- Each phase works on the nodes the phase before succeeded on. MAAS is read first and only
 --- what differs is written, each change one journaled node step that checks MAAS before it
@@ -16,6 +17,8 @@
 --- ctx.nodes                   the selected nodes
 --- ctx.options.concurrency     nodes worked on at once (default 64)
 --- ctx.options.poll_interval   seconds between MAAS status checks (default 10)
+--- ctx.options.report_url      where signaling boot actions report (drydock listens there
+---                             while it deploys); needed when a node has one
 --- ctx.result                  { summary, lines, nodes = { [name] = {...} } } (plan: changes)
 local phases = require("phases")
 local retry = require("retry")
@@ -76,6 +79,27 @@ local function recent_events(ctx, hostname)
   return #lines > 0 and (" MAAS events, newest first: " .. table.concat(lines, " | ")) or ""
 end
 
+--- Fails the node unless every signaling boot action reported success, in Drydock's words.
+local function report_outcome(node, reports)
+  local bad = {}
+  for _, r in ipairs(reports) do
+    if r.status == "timed out" then
+      bad[#bad + 1] = ("Boot action %s timed out."):format(r.name)
+    elseif r.status == "failure" then
+      local said = {}
+      for _, d in ipairs(r.details) do
+        said[#said + 1] = d.message
+      end
+      bad[#bad + 1] = ("Boot action %s completed with status failure%s"):format(
+        r.name,
+        #said > 0 and (": " .. table.concat(said, "; ")) or "."
+      )
+    end
+  end
+  if #bad > 0 then error(("%s: %s"):format(node.name, table.concat(bad, " ")), 0) end
+  return reports
+end
+
 local function wait_status(ctx, node, id, wanted, failed_prefix, timeout)
   return poll.wait({
     every = ctx.poll_interval,
@@ -101,6 +125,11 @@ return phases.action("deploy_nodes", {
       -- MAAS failing a call (a 5xx) changed nothing: it is sent again.
       ctx.maas = retry.client(drydock.maas.connect())
       ctx.poll_interval = ctx.options.poll_interval or 10
+      -- Drydock's bootaction_final_status: 15 minutes, 90 polls at its default pace.
+      ctx.report_timeout = 90 * ctx.poll_interval
+      if ctx.options.report_url and not ctx.options.plan then
+        drydock.bootactions.listen(ctx.options.report_url)
+      end
       ctx.network = node_network.read_site(ctx.maas)
       ctx.tags = {}
       for _, t in ipairs(ctx.maas:tags()) do
@@ -218,7 +247,19 @@ return phases.action("deploy_nodes", {
         local task = drydock.task.current()
         local user_data = ctx.design:user_data(node.name, {
           design_ref = task and ("drydock task " .. task.id) or "",
+          report_url = ctx.options.report_url,
         })
+        local signaling = user_data and user_data.signaling or {}
+        if #signaling > 0 and not ctx.options.report_url then
+          error(
+            (
+              "%s: boot action %s reports its result and drydock has nowhere to receive it: give "
+              .. "--report-url http://ADDRESS:PORT/api/v1.0/bootactions/ with an address of this "
+              .. "host the node can reach (drydock listens there while it deploys)"
+            ):format(node.name, signaling[1].name),
+            0
+          )
+        end
         if ctx.options.plan then
           st.plan[#st.plan + 1] = ("deploy %s%s%s"):format(
             platform.image or "the default image",
@@ -249,11 +290,25 @@ return phases.action("deploy_nodes", {
             user_data = user_data and user_data.base64,
           })
         end)
-        local m = drydock.task.node_step(node, "deployed", function()
+        if #signaling > 0 then drydock.bootactions.expect(node.name, signaling) end
+        st.deployed = drydock.task.node_step(node, "deployed", function()
           local deployed = wait_status(ctx, node, id, "Deployed", "^Failed", DEPLOY_TIMEOUT)
           return { status = deployed.status_name, distro_series = deployed.distro_series }
         end)
-        st.deployed = m
+        if #signaling > 0 then
+          drydock.task.node_step(
+            node,
+            "boot actions reported",
+            function()
+              return report_outcome(
+                node,
+                drydock.bootactions.wait(node.name, {
+                  timeout = ctx.report_timeout,
+                })
+              )
+            end
+          )
+        end
       end)
     end,
   },
@@ -309,4 +364,9 @@ return phases.action("deploy_nodes", {
       ctx.result = { summary = summary, lines = lines, nodes = results, changes = changes }
     end,
   },
-}, { scope = "nodes", plan = true, changes = true, options = { "concurrency", "poll_interval" } })
+}, {
+  scope = "nodes",
+  plan = true,
+  changes = true,
+  options = { "concurrency", "poll_interval", "report_url" },
+})

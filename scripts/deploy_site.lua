@@ -17,14 +17,18 @@
 --- ctx.options.strategy        the strategy file (absolute path), or nil
 --- ctx.options.concurrency     nodes worked on at once, passed on (default 64)
 --- ctx.options.poll_interval   seconds between MAAS status checks, passed on (default 10)
+--- ctx.options.report_url      where signaling boot actions report, passed on to deploy_nodes
 --- ctx.result                  { summary, lines, groups, parts }
 local phases = require("phases")
 local strategy = require("strategy")
 
 --- Runs action `name` on `nodes` (nil: a site action) within this task; its result.
 local function part(ctx, name, nodes)
-  local options =
-    { concurrency = ctx.options.concurrency, poll_interval = ctx.options.poll_interval }
+  local options = {
+    concurrency = ctx.options.concurrency,
+    poll_interval = ctx.options.poll_interval,
+    report_url = ctx.options.report_url,
+  }
   local result = drydock.action(name):run({
     action = name,
     design = ctx.design,
@@ -161,5 +165,5 @@ return phases.action("deploy_site", {
 }, {
   scope = "nodes",
   changes = true,
-  options = { "concurrency", "poll_interval", "strategy" },
+  options = { "concurrency", "poll_interval", "report_url", "strategy" },
 })

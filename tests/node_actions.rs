@@ -51,10 +51,10 @@ fn request(sim: &Sim, action: &str, mode: Mode, journal: Option<PathBuf>) -> Req
     Request {
         work: Work::Action {
             name: action.into(),
-            options: if action == "prepare_nodes" {
-                serde_json::json!({ "poll_interval": 0.1 })
-            } else {
-                serde_json::json!({})
+            options: match action {
+                "prepare_nodes" => serde_json::json!({ "poll_interval": 0.1 }),
+                "deploy_nodes" if mode == Mode::Run => serde_json::json!({ "report_url": report_url() }),
+                _ => serde_json::json!({}),
             },
         },
         design: vec![example_site()],
@@ -368,6 +368,35 @@ fn deploy_nodes_deploys_every_prepared_node_as_the_design_says_a_second_run_writ
         );
     }
 
+    // Each compute node's signaling action reported success, was taken, and is journaled.
+    let sent = sim.reports_sent();
+    let computes: Vec<&str> = site
+        .nodes
+        .iter()
+        .map(|n| n.name.as_str())
+        .filter(|n| n.starts_with("cmp"))
+        .collect();
+    assert_eq!(sent.len(), computes.len(), "{sent:?}");
+    for r in &sent {
+        assert_eq!(
+            (r.action.as_str(), r.status.as_str(), r.answer),
+            ("compute-tuning", "success", 201),
+            "{r:?}"
+        );
+        assert!(computes.contains(&r.node.as_str()), "{r:?}");
+    }
+    let reported = {
+        let reader = drydock::journal::JournalReader::open(&journal).unwrap();
+        let task = &reader.tasks().unwrap()[0];
+        reader
+            .steps(&task.id)
+            .unwrap()
+            .into_iter()
+            .filter(|s| s.name == "boot action compute-tuning report")
+            .count()
+    };
+    assert_eq!(reported, computes.len());
+
     // A second run finds everything deployed and writes nothing; a plan says nothing to do.
     let before = maas_writes(&sim).len();
     let again = run(request(&sim, "deploy_nodes", Mode::Run, Some(journal.clone())));
@@ -420,6 +449,7 @@ fn deploy_site(sim: &Sim, strategy: &std::path::Path) -> Outcome {
         options: serde_json::json!({
             "poll_interval": 0.1,
             "strategy": strategy.display().to_string(),
+            "report_url": report_url(),
         }),
     };
     run(req)
@@ -514,7 +544,7 @@ fn deploy_site_completes_when_one_maas_request_in_ten_fails_and_deploys_each_mac
     let mut req = request(&sim, "deploy_site", Mode::Run, Some(fresh_journal()));
     req.work = Work::Action {
         name: "deploy_site".into(),
-        options: serde_json::json!({ "poll_interval": 0.1 }),
+        options: serde_json::json!({ "poll_interval": 0.1, "report_url": report_url() }),
     };
     let outcome = run(req);
     assert_eq!(outcome.result, TaskResult::Success, "{:#}", outcome.value);
@@ -540,5 +570,48 @@ fn deploy_site_completes_when_one_maas_request_in_ten_fails_and_deploys_each_mac
     assert!(
         deployed.values().all(|n| *n == 1),
         "a machine deployed twice: {deployed:?}"
+    );
+}
+
+/// Drydock's BootactionReport: a signaling boot action that reports failure fails its node
+/// with what the node said, one that never reports fails it as timed out, and the other
+/// nodes deploy.
+#[test]
+fn a_boot_action_reporting_failure_or_nothing_fails_its_node_in_drydock_s_words() {
+    use drydock::sim::bootaction_reports::BootActionFault;
+    let sim = sim();
+    sim.plant_bootaction_fault("cmp01", "compute-tuning", Some(BootActionFault::Fail))
+        .unwrap();
+    sim.plant_bootaction_fault("cmp02", "compute-tuning", Some(BootActionFault::Silent))
+        .unwrap();
+    let three = Selection {
+        nodes: vec!["cmp01".into(), "cmp02".into(), "cmp03".into()],
+        ..Selection::default()
+    };
+    let mut site = request(&sim, "prepare_site", Mode::Run, None);
+    site.selection = Selection::default();
+    assert_eq!(run(site).result, TaskResult::Success);
+    let mut prepare = request(&sim, "prepare_nodes", Mode::Run, None);
+    prepare.selection = three.clone();
+    assert_eq!(run(prepare).result, TaskResult::Success);
+    let mut deploy = request(&sim, "deploy_nodes", Mode::Run, Some(fresh_journal()));
+    deploy.selection = three;
+    // 90 polls of 0.05 s: the silent action is given 4.5 s.
+    deploy.work = Work::Action {
+        name: "deploy_nodes".into(),
+        options: serde_json::json!({ "poll_interval": 0.05, "report_url": report_url() }),
+    };
+    let outcome = run(deploy);
+    assert_ne!(outcome.result, TaskResult::Success, "{:#}", outcome.value);
+    let nodes = &outcome.value["nodes"];
+    assert_eq!(nodes["cmp03"]["ok"], true, "{:#}", outcome.value);
+    assert_eq!(
+        nodes["cmp01"]["error"],
+        "cmp01: Boot action compute-tuning completed with status failure: \
+         compute-tuning: the simulated machine was told to fail it"
+    );
+    assert_eq!(
+        nodes["cmp02"]["error"],
+        "cmp02: Boot action compute-tuning timed out."
     );
 }

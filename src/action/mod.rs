@@ -381,6 +381,13 @@ fn make_ready(
             {
                 given.insert("poll_interval".into(), (DEFAULT_POLL_S / speed).into());
             }
+            // The simulated machines report their boot actions to this host.
+            if let (Some(_), serde_json::Value::Object(given)) = (sim_speed, &mut options)
+                && about.options.iter().any(|o| o == "report_url")
+                && !given.contains_key("report_url")
+            {
+                given.insert("report_url".into(), loopback_report_url()?.into());
+            }
             let site = site.ok_or_else(|| usage(format!("{name} needs a design: give -d PATH")))?;
             if about.changes && !skip_validation {
                 validate_first(&env, &name, &site)?;
@@ -425,6 +432,16 @@ fn about_of(env: &Environment, name: &str, table: &Table) -> Result<About, Error
         return About::read(name, &stock);
     }
     About::read(name, table)
+}
+
+/// A report URL on a free loopback port. It is kept with the task's options, so a resumed
+/// task listens where the machines were told to report.
+fn loopback_report_url() -> Result<String, ErrorInfo> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| ErrorInfo::new(format!("cannot find a free port for boot action reports: {e}")))?
+        .port();
+    Ok(format!("http://127.0.0.1:{port}/api/v1.0/bootactions/"))
 }
 
 /// Seconds between an action's MAAS status checks at a real site's pace (Drydock's

@@ -30,6 +30,11 @@ pub struct Args {
     /// groups deploy_site deploys one at a time (default: every node in one group)
     #[arg(long, value_name = "FILE")]
     pub strategy: Option<std::path::PathBuf>,
+    /// Where signaling boot actions report, an address of this host the nodes reach
+    /// (http://ADDRESS:PORT/api/v1.0/bootactions/): drydock listens there while it deploys.
+    /// With --sim, a free loopback port
+    #[arg(long, value_name = "URL")]
+    pub report_url: Option<String>,
 }
 
 /// A simulated site started in this process instead of a MAAS.
@@ -150,6 +155,14 @@ fn with_strategy(
     Ok(options)
 }
 
+/// `ctx.options.report_url`, when given.
+fn with_report_url(mut options: serde_json::Value, url: Option<&str>) -> serde_json::Value {
+    if let (Some(url), serde_json::Value::Object(map)) = (url, &mut options) {
+        map.insert("report_url".into(), url.into());
+    }
+    options
+}
+
 pub fn connection(sim: &SimArgs, global: &Global) -> anyhow::Result<Connection> {
     Ok(if sim.sim {
         anyhow::ensure!(
@@ -177,7 +190,10 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
     let request = Request {
         work: Work::Action {
             name: action::action_name(&args.action),
-            options: with_strategy(options(&args.rules, &args.pace)?, args.strategy.as_deref())?,
+            options: with_report_url(
+                with_strategy(options(&args.rules, &args.pace)?, args.strategy.as_deref())?,
+                args.report_url.as_deref(),
+            ),
         },
         design: args.design.paths.clone(),
         selection: args.selection.selection()?,

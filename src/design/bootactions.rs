@@ -42,6 +42,7 @@ pub struct RenderedFile {
 #[derive(Debug, Clone)]
 pub struct Rendered {
     pub name: String,
+    pub action_id: String,
     pub signaling: bool,
     pub files: Vec<RenderedFile>,
     /// From `pkg_list` assets: package -> version (`None`: any).
@@ -57,22 +58,26 @@ pub fn targets<'a>(site: &'a Site, node: &str) -> Vec<&'a BootAction> {
         .collect()
 }
 
-/// Every boot action targeting `node`, rendered; each gets its own action id. `design_ref`
-/// and `report_url` are what templates see as `action.design_ref` and `action.report_url`.
-pub fn render_all(
-    site: &Site,
-    node: &Node,
-    design_ref: &str,
-    report_url: &str,
-) -> Result<Vec<Rendered>, String> {
+/// What a deployment tells every boot action of a node: `design_ref` and `report_url` as
+/// templates see them (`action.design_ref`, `action.report_url`), the node's report key
+/// (`action.action_key`), and each action's id (`action.action_id`) by action name.
+pub struct Delivery<'a> {
+    pub design_ref: &'a str,
+    pub report_url: &'a str,
+    pub action_key: &'a str,
+    pub action_id: &'a dyn Fn(&str) -> String,
+}
+
+/// Every boot action targeting `node`, rendered.
+pub fn render_all(site: &Site, node: &Node, delivery: &Delivery<'_>) -> Result<Vec<Rendered>, String> {
     targets(site, &node.name)
         .into_iter()
         .map(|action| {
             let ctx = ActionContext {
-                action_id: ulid::Ulid::new().to_string(),
-                action_key: String::new(),
-                report_url: report_url.to_string(),
-                design_ref: design_ref.to_string(),
+                action_id: (delivery.action_id)(&action.name),
+                action_key: delivery.action_key.to_string(),
+                report_url: delivery.report_url.to_string(),
+                design_ref: delivery.design_ref.to_string(),
             };
             render(site, node, action, &ctx).map_err(|e| format!("node {}: {e}", node.name))
         })
@@ -177,6 +182,7 @@ pub fn render(
     });
     let mut out = Rendered {
         name: action.name.clone(),
+        action_id: ctx.action_id.clone(),
         signaling: action.signaling,
         files: Vec::new(),
         packages: IndexMap::new(),

@@ -3,6 +3,7 @@
 //! that do I/O can be awaited from scripts as plain calls.
 
 pub mod bindings;
+pub mod bootaction_reports;
 mod env;
 pub mod errors;
 pub mod loader;

@@ -17,6 +17,9 @@
 //!   `"timeout"`, `"stuck_power"`, `null` to clear): plants a fault on a node's BMC.
 //! * `GET /_sim/bmc_requests`: what the BMCs were asked, by their clients and by MAAS, with
 //!   the power change each accepted; no header, no password.
+//! * `POST /_sim/bootaction_faults` with `{"node": "cmp01", "action": "promjoin", "fault":
+//!   "fail"}` (or `"silent"`, `null` to clear): what that boot action does at first boot.
+//! * `GET /_sim/bootaction_reports`: the boot action reports machines sent, and the answers.
 //! * `GET /_sim/counts`: how many requests MAAS (reads, writes) and the BMCs (by sender and
 //!   protocol) were sent since the start, past what the logs keep.
 
@@ -221,5 +224,49 @@ pub(super) async fn plant_bmc_fault(
     match super::plant_bmc_fault(&mut region, &planted.node, planted.fault) {
         Ok(()) => Reply::text(200, "OK".into()).into_response(),
         Err(e) => Reply::text(400, e).into_response(),
+    }
+}
+
+/// What `POST /_sim/bootaction_faults` takes.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlantedBootActionFault {
+    node: String,
+    action: String,
+    fault: Option<super::bootaction_reports::BootActionFault>,
+}
+
+/// `POST /_sim/bootaction_faults` with `{"node": "cmp01", "action": "promjoin", "fault": "fail"}`.
+pub(super) async fn plant_bootaction_fault(
+    Extract(shared): Extract<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let mut region = match as_admin(&shared, &headers) {
+        Ok(region) => region,
+        Err(refused) => return refused.into_response(),
+    };
+    let planted: PlantedBootActionFault = match serde_json::from_slice(&body) {
+        Ok(p) => p,
+        Err(e) => {
+            return Reply::text(
+                400,
+                format!(
+                    "{e}: give {{\"node\": NAME, \"action\": NAME, \"fault\": \"fail\" | \"silent\" | null}}"
+                ),
+            )
+            .into_response();
+        }
+    };
+    match super::plant_bootaction_fault(&mut region, &planted.node, &planted.action, planted.fault) {
+        Ok(()) => Reply::text(200, "OK".into()).into_response(),
+        Err(e) => Reply::text(400, e).into_response(),
+    }
+}
+
+pub(super) async fn bootaction_reports(Extract(shared): Extract<Shared>, headers: HeaderMap) -> Response {
+    match as_admin(&shared, &headers) {
+        Ok(region) => axum::Json(region.reports_sent.clone()).into_response(),
+        Err(refused) => refused.into_response(),
     }
 }

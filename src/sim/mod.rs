@@ -17,6 +17,7 @@
 //! assembling MAAS's routes from those rooms, and keeps the state file saved.
 
 pub mod bmc;
+pub mod bootaction_reports;
 mod cloud_init;
 mod control;
 mod maas;
@@ -207,6 +208,8 @@ impl Sim {
             .route("/_sim/bmcs", get(control::bmcs))
             .route("/_sim/bmc_faults", post(control::plant_bmc_fault))
             .route("/_sim/bmc_requests", get(control::bmc_requests))
+            .route("/_sim/bootaction_faults", post(control::plant_bootaction_fault))
+            .route("/_sim/bootaction_reports", get(control::bootaction_reports))
             .route("/_sim/counts", get(control::counts))
             .fallback(maas::http::serve_api)
             .layer(axum::middleware::from_fn_with_state(limit, serve::whole_body))
@@ -226,6 +229,10 @@ impl Sim {
             let mut stop = stop_rx;
             move || {
                 runtime.block_on(async move {
+                    let reporter = tokio::spawn(bootaction_reports::send_while_serving(
+                        state.clone(),
+                        stop.clone(),
+                    ));
                     let saver = options
                         .state_file
                         .clone()
@@ -237,6 +244,7 @@ impl Sim {
                     for task in bmc_tasks {
                         let _ = task.await;
                     }
+                    reporter.abort();
                     if let (Some(saver), Some(path)) = (saver, &options.state_file) {
                         saver.abort();
                         save(path, &state);
@@ -315,6 +323,22 @@ impl Sim {
         plant_bmc_fault(&mut region(&self.state), node, fault)
     }
 
+    /// Makes `node`'s boot action `action` fail or stay silent at its next first boot, or
+    /// succeed again (`None`), as `POST /_sim/bootaction_faults` does.
+    pub fn plant_bootaction_fault(
+        &self,
+        node: &str,
+        action: &str,
+        fault: Option<bootaction_reports::BootActionFault>,
+    ) -> Result<(), String> {
+        plant_bootaction_fault(&mut region(&self.state), node, action, fault)
+    }
+
+    /// The boot action reports machines sent, and what they were answered.
+    pub fn reports_sent(&self) -> Vec<bootaction_reports::Sent> {
+        region(&self.state).reports_sent.clone()
+    }
+
     /// `node`'s machine as it is now (its pending power change landed if due): whether it has
     /// power and its next-boot override. What a test reads back after driving its BMC.
     pub fn machine(&self, node: &str) -> Option<(bool, Option<crate::oob::NextBoot>)> {
@@ -379,6 +403,24 @@ fn plant_bmc_fault(region: &mut State, node: &str, fault: Option<BmcFault>) -> R
         )),
         None => Err(format!("no node {node:?} in the design")),
     }
+}
+
+fn plant_bootaction_fault(
+    region: &mut State,
+    node: &str,
+    action: &str,
+    fault: Option<bootaction_reports::BootActionFault>,
+) -> Result<(), String> {
+    let host = region
+        .hosts
+        .iter_mut()
+        .find(|h| h.name == node)
+        .ok_or_else(|| format!("no node {node:?} in the design"))?;
+    match fault {
+        Some(f) => host.bootaction_faults.insert(action.to_string(), f),
+        None => host.bootaction_faults.remove(action),
+    };
+    Ok(())
 }
 
 /// How often a changed region is written to its state file: at most this much is lost if

@@ -195,6 +195,9 @@ pub struct PhysicalMachine {
     /// The fault planted on its BMC; per run, like the region's planted faults.
     #[serde(skip)]
     pub fault: Option<BmcFault>,
+    /// What its boot actions do instead of succeeding, by action name; per run.
+    #[serde(skip)]
+    pub bootaction_faults: std::collections::BTreeMap<String, super::bootaction_reports::BootActionFault>,
 }
 
 impl PhysicalMachine {
@@ -278,6 +281,7 @@ impl PhysicalMachine {
                     physical: Physical::unknown(),
                     pending_power: None,
                     fault: None,
+                    bootaction_faults: Default::default(),
                 }
             })
             .collect()

@@ -70,6 +70,10 @@ local Design = {}
 --- filter selects it): their files and units rendered for the node (data pipelines, Jinja
 --- templates with `node.*` and `action.*`), units enabled, `pkg_list` packages installed.
 --- nil when they deliver nothing. Errors name the boot action and asset that failed.
+--- Each action's `action.action_id` and the node's `action.action_key` are derived from the
+--- MAAS key and the task (the same on every render within a task). With a `report_url`, the
+--- signaling actions are also listed, with the URL and key, in
+--- `/var/lib/drydock/bootactions.json` (mode 0600) on the node.
 ---@param node string the node's name
 ---@param opts? {design_ref?: string, report_url?: string} what templates see as `action.design_ref`, `action.report_url`
 ---@return drydock.UserData?
@@ -213,6 +217,11 @@ function Report:finish() end
 ---@class drydock.UserData
 ---@field text string the cloud-config, to read
 ---@field base64 string the same, base64-encoded: what MAAS's deploy takes as `user_data`
+---@field signaling drydock.SignalingAction[] the actions whose reports the deployment waits for
+
+---@class drydock.SignalingAction
+---@field name string the BootAction's name
+---@field action_id string where it reports: `<report_url><action_id>`
 
 ---@class drydock.SizeContext
 ---@field name? string for messages

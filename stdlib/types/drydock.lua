@@ -17,6 +17,7 @@ error("Cannot require a meta file")
 ---@field maas drydock.maaslib MAAS API 2.0 clients
 ---@field error drydock.errorlib errors as values: what a caught error was
 ---@field progress drydock.progresslib what the operator watching sees
+---@field bootactions drydock.bootactionslib where signaling boot actions report
 ---@field oob drydock.ooblib BMCs: power and next boot device, inventory
 drydock = {}
 

@@ -29,6 +29,15 @@ pub fn fresh_journal() -> PathBuf {
 }
 
 /// The drydock binary with no inherited site dir, and a journal of its own.
+/// Where a test's deployment takes boot action reports: a free loopback port.
+pub fn report_url() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port();
+    format!("http://127.0.0.1:{port}/api/v1.0/bootactions/")
+}
+
 pub fn drydock() -> Command {
     let mut cmd = Command::cargo_bin("drydock").expect("drydock binary is built");
     cmd.env_remove("DRYDOCK_SITE_DIR")

@@ -128,18 +128,36 @@ impl UserData for Design {
                 None | Some(Value::Nil) => UserDataArg::default(),
                 Some(v) => lua.from_value(v)?,
             };
-            let rendered = bootactions::render_all(site, node, &opts.design_ref, &opts.report_url)
-                .map_err(mlua::Error::runtime)?;
+            let reports = super::bootactions::reports_of(lua);
+            let key = reports.key(&node.name);
+            let delivery = bootactions::Delivery {
+                design_ref: &opts.design_ref,
+                report_url: &opts.report_url,
+                action_key: &key,
+                action_id: &|action| reports.action_id(&node.name, action),
+            };
+            let rendered = bootactions::render_all(site, node, &delivery).map_err(mlua::Error::runtime)?;
+            let reporting = cloud_init::Reporting {
+                report_url: &opts.report_url,
+                key: &key,
+            };
+            let reporting = (!opts.report_url.is_empty()).then_some(&reporting);
             // MAAS takes user data base64-encoded; people read the text.
-            match cloud_init::user_data(&rendered) {
-                None => Ok(Value::Nil),
-                Some(text) => {
-                    let t = lua.create_table()?;
-                    t.set("base64", base64::engine::general_purpose::STANDARD.encode(&text))?;
-                    t.set("text", text)?;
-                    Ok(Value::Table(t))
-                }
+            let Some(text) = cloud_init::user_data(&rendered, reporting) else {
+                return Ok(Value::Nil);
+            };
+            let t = lua.create_table()?;
+            t.set("base64", base64::engine::general_purpose::STANDARD.encode(&text))?;
+            t.set("text", text)?;
+            let signaling = lua.create_table()?;
+            for r in rendered.iter().filter(|r| r.signaling) {
+                let a = lua.create_table()?;
+                a.set("name", r.name.as_str())?;
+                a.set("action_id", r.action_id.as_str())?;
+                signaling.push(a)?;
             }
+            t.set("signaling", signaling)?;
+            Ok(Value::Table(t))
         });
         m.add_method("strategy", |lua, this, path: Option<String>| {
             let strategy = match &path {

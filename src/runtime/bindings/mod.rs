@@ -2,6 +2,7 @@
 //! them. Bindings only convert between Lua and Rust: the logic lives in the Rust core or
 //! in the scripts.
 
+pub mod bootactions;
 pub mod design;
 pub mod error;
 mod fs;
@@ -78,6 +79,7 @@ pub fn install(lua: &Lua) -> mlua::Result<()> {
     let loaded: Table = lua.globals().get::<Table>("package")?.get("loaded")?;
     for (name, module) in [
         ("design", design::module(lua)?),
+        ("bootactions", bootactions::module(lua)?),
         ("log", log::module(lua)?),
         ("task", task::module(lua)?),
         ("fs", fs::module(lua)?),

@@ -58,10 +58,23 @@ pub fn advance(state: &mut State, now_ms: u64) {
             let physical = state.physical_mut(i);
             physical.power(true, p.due_ms);
             physical.first_boot();
+            queue_reports(state, i);
         }
         if p.to == MachineStatus::Ready && state.machines[i].power_type != "manual" {
             state.physical_mut(i).power(false, p.due_ms);
         }
+    }
+}
+
+/// Machine `i`'s signaling boot actions, run at its first boot, queue their reports.
+fn queue_reports(state: &mut State, i: usize) {
+    let super::records::machines::Body::Host { host } = state.machines[i].body else {
+        return;
+    };
+    let h = &state.hosts[host];
+    if let Some(boot) = h.physical.first_boot.as_deref() {
+        let out = crate::sim::bootaction_reports::of_first_boot(&h.name, boot, &h.bootaction_faults);
+        state.outbox.extend(out);
     }
 }
 

@@ -68,6 +68,12 @@ pub struct State {
     /// shared with the BMC services.
     #[serde(skip)]
     pub bmc_requests: Arc<Mutex<BmcRequestLog>>,
+    /// Boot action reports machines queued at first boot, for the sender to post.
+    #[serde(skip)]
+    pub outbox: Vec<crate::sim::bootaction_reports::Outgoing>,
+    /// Boot action reports sent, and what drydock answered.
+    #[serde(skip)]
+    pub reports_sent: Vec<crate::sim::bootaction_reports::Sent>,
 }
 
 impl State {
@@ -104,6 +110,8 @@ impl State {
             requests: RequestLog::default(),
             planted: VecDeque::new(),
             bmc_requests: Arc::default(),
+            outbox: Vec::new(),
+            reports_sent: Vec::new(),
         };
         // A fresh region: fabric-0 holds the region controller's own NIC and its subnet.
         let fabric = s.add_fabric(None, String::new(), None);
