@@ -11,8 +11,8 @@
 --- Each phase works on the nodes the phase before succeeded on. MAAS is read first and only
 --- what differs is written, each change one journaled node step that checks MAAS before it
 --- acts, so a second run on a deployed site writes nothing and a resumed task picks up where
---- it stopped. A node already Deployed or Deploying is left as it is (destroy it first to
---- deploy it again). `drydock plan deploy_nodes` says, per node, what would change.
+--- it stopped. A node already Deployed is left as it is (destroy it first to deploy it
+--- again); one Deploying is waited for. `drydock plan deploy_nodes` says, per node, what would change.
 ---
 --- ctx.nodes                   the selected nodes
 --- ctx.options.concurrency     nodes worked on at once (default 64)
@@ -31,15 +31,15 @@ local node_platform = require("node_platform")
 local DEPLOY_TIMEOUT = 2700
 local RELEASE_TIMEOUT = 1800
 
-local DEPLOYED = { ["Deployed"] = true, ["Deploying"] = true }
-
 --- Runs `work(node, state)` on every node still going, at most `ctx.options.concurrency` at
---- once; a node whose work fails stops there, with the phase and the error kept.
+--- once; a node whose work fails stops there, with the phase and the error kept. A node
+--- found deploying goes straight to the deploy phase, which waits for it.
 local function each(ctx, phase, work)
   local going = {}
   for _, node in ipairs(ctx.nodes) do
     local st = ctx.state[node.name]
-    if not st.failed and not st.done then going[#going + 1] = node end
+    local skip = st.failed or st.done or (st.deploying and phase ~= "deploy")
+    if not skip then going[#going + 1] = node end
   end
   local outcomes = drydock.task.parallel(
     going,
@@ -100,6 +100,16 @@ local function report_outcome(node, reports)
   return reports
 end
 
+--- Whether one of the machine's recent events carries `comment` (MAAS logs a deploy's
+--- comment with the user's request): its deployment is the one this task started.
+local function deploying_for(ctx, hostname, comment)
+  local page = ctx.maas:events({ hostname = hostname, limit = 20 })
+  for _, e in ipairs(page.events) do
+    if e.description == comment then return true end
+  end
+  return false
+end
+
 local function wait_status(ctx, node, id, wanted, failed_prefix, timeout)
   return poll.wait({
     every = ctx.poll_interval,
@@ -152,8 +162,11 @@ return phases.action("deploy_nodes", {
         if not m then
           st.failed =
             { phase = "connect", message = ("Node %s not found in MaaS"):format(node.name) }
-        elseif DEPLOYED[m.status_name] then
-          st.done = ("Node %s already deployed or deploying, skipping."):format(node.name)
+        elseif m.status_name == "Deployed" then
+          st.done = ("Node %s already deployed, skipping."):format(node.name)
+        elseif m.status_name == "Deploying" then
+          -- Deployed by this task before it was stopped (or by someone else): wait for it.
+          st.deploying = true
         end
       end
     end,
@@ -260,7 +273,9 @@ return phases.action("deploy_nodes", {
             0
           )
         end
-        if ctx.options.plan then
+        if ctx.options.plan and st.deploying then
+          return
+        elseif ctx.options.plan then
           st.plan[#st.plan + 1] = ("deploy %s%s%s"):format(
             platform.image or "the default image",
             platform.kernel and (" with kernel " .. platform.kernel) or "",
@@ -281,21 +296,31 @@ return phases.action("deploy_nodes", {
           end
           if next(changed) then ctx.maas:set_workload_annotations(id, changed) end
         end)
-        drydock.task.node_step(node, "deploy", function()
-          local status = ctx.maas:machine(id).status_name
-          if DEPLOYED[status] then return end
+        -- The deploy carries the task in its comment, which MAAS logs: a step run again
+        -- after a crash can tell its own deployment from another's.
+        local comment = task and ("drydock task " .. task.id) or "drydock"
+        local sent = drydock.task.node_step(node, "deploy", function()
+          local m = ctx.maas:machine(id)
+          if m.status_name == "Deployed" then return { sent = false } end
+          if m.status_name == "Deploying" then
+            return { sent = deploying_for(ctx, m.hostname, comment) }
+          end
           ctx.maas:deploy(id, {
             distro_series = platform.image,
             hwe_kernel = platform.kernel,
             user_data = user_data and user_data.base64,
+            comment = comment,
           })
+          return { sent = true }
         end)
         if #signaling > 0 then drydock.bootactions.expect(node.name, signaling) end
         st.deployed = drydock.task.node_step(node, "deployed", function()
           local deployed = wait_status(ctx, node, id, "Deployed", "^Failed", DEPLOY_TIMEOUT)
           return { status = deployed.status_name, distro_series = deployed.distro_series }
         end)
-        if #signaling > 0 then
+        -- Reports come from the user data this task sent; a deployment it did not start
+        -- has no reports to give it.
+        if #signaling > 0 and sent and sent.sent then
           drydock.task.node_step(
             node,
             "boot actions reported",

@@ -615,3 +615,65 @@ fn a_boot_action_reporting_failure_or_nothing_fails_its_node_in_drydock_s_words(
         "cmp02: Boot action compute-tuning timed out."
     );
 }
+
+/// A node found Deploying (a resumed task's own deployment, or one started by hand) is waited
+/// for until Deployed, not reported deployed at once; one this task did not start has no boot
+/// action reports to wait for.
+#[test]
+fn a_node_found_deploying_is_waited_for_until_deployed() {
+    let sim = sim();
+    let cmp01 = Selection {
+        nodes: vec!["cmp01".into()],
+        ..Selection::default()
+    };
+    assert_eq!(
+        run(request(&sim, "prepare_site", Mode::Run, None)).result,
+        TaskResult::Success
+    );
+    let mut prepare = request(&sim, "prepare_nodes", Mode::Run, None);
+    prepare.selection = cmp01.clone();
+    assert_eq!(run(prepare).result, TaskResult::Success);
+    let id = statuses_by_id(&sim)["cmp01"].clone();
+    let rt = runtime();
+    rt.block_on(maas(&sim).deploy(&id, &[])).unwrap();
+    assert_eq!(statuses(&sim)["cmp01"], "Deploying");
+
+    let journal = fresh_journal();
+    let mut deploy = request(&sim, "deploy_nodes", Mode::Run, Some(journal.clone()));
+    deploy.selection = cmp01;
+    deploy.work = Work::Action {
+        name: "deploy_nodes".into(),
+        options: serde_json::json!({ "poll_interval": 0.1, "report_url": report_url() }),
+    };
+    let outcome = run(deploy);
+    assert_eq!(outcome.result, TaskResult::Success, "{:#}", outcome.value);
+    assert_eq!(statuses(&sim)["cmp01"], "Deployed");
+    let reader = drydock::journal::JournalReader::open(&journal).unwrap();
+    let task = &reader.tasks().unwrap()[0];
+    let names: Vec<String> = reader
+        .steps(&task.id)
+        .unwrap()
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert!(names.contains(&"deployed".to_string()), "{names:?}");
+    assert!(
+        !names.iter().any(|n| n.starts_with("boot action")),
+        "another's deployment has no reports for this task: {names:?}"
+    );
+    let deploys = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.op.as_deref() == Some("deploy"))
+        .count();
+    assert_eq!(deploys, 1, "deployed once, by hand");
+}
+
+fn statuses_by_id(sim: &Sim) -> std::collections::BTreeMap<String, String> {
+    runtime()
+        .block_on(maas(sim).machines(&[]))
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.hostname, m.system_id))
+        .collect()
+}

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod crash;
 pub mod ipmi_sim;
 pub mod redfish_double;
 pub mod sushy;
