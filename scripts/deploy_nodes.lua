@@ -16,11 +16,13 @@
 ---
 --- ctx.nodes                   the selected nodes
 --- ctx.options.concurrency     nodes worked on at once (default 64)
+--- ctx.options.per_rack        at most this many of one rack at once (default: no cap)
 --- ctx.options.poll_interval   seconds between MAAS status checks (default 10)
 --- ctx.options.report_url      where signaling boot actions report (drydock listens there
 ---                             while it deploys); needed when a node has one
 --- ctx.result                  { summary, lines, nodes = { [name] = {...} } } (plan: changes)
 local phases = require("phases")
+local nodes = require("nodes")
 local retry = require("retry")
 local poll = require("poll")
 local node_network = require("node_network")
@@ -31,8 +33,8 @@ local node_platform = require("node_platform")
 local DEPLOY_TIMEOUT = 2700
 local RELEASE_TIMEOUT = 1800
 
---- Runs `work(node, state)` on every node still going, at most `ctx.options.concurrency` at
---- once; a node whose work fails stops there, with the phase and the error kept. A node
+--- Runs `work(node, state)` on every node still going, under the caps of `nodes.caps`; a
+--- node whose work fails stops there, with the phase and the error kept. A node
 --- found deploying goes straight to the deploy phase, which waits for it.
 local function each(ctx, phase, work)
   local going = {}
@@ -44,7 +46,7 @@ local function each(ctx, phase, work)
   local outcomes = drydock.task.parallel(
     going,
     function(node) return work(node, ctx.state[node.name]) end,
-    { limit = ctx.options.concurrency or 64 }
+    nodes.caps(ctx)
   )
   for i, outcome in ipairs(outcomes) do
     if not outcome.ok then
@@ -128,7 +130,7 @@ local function wait_status(ctx, node, id, wanted, failed_prefix, timeout)
   })
 end
 
-return phases.action("deploy_nodes", {
+local action = phases.action("deploy_nodes", {
   {
     name = "connect",
     run = function(ctx)
@@ -393,5 +395,11 @@ return phases.action("deploy_nodes", {
   scope = "nodes",
   plan = true,
   changes = true,
-  options = { "concurrency", "poll_interval", "report_url" },
+  options = { "concurrency", "per_rack", "poll_interval", "report_url" },
 })
+
+-- For a site's own phase (drydock.stock("deploy_nodes")): `action.each(ctx, phase, work)`
+-- runs `work(node, state)` on the nodes still going and fails, in `phase`, each whose work
+-- raises; `state.plan` collects what a plan would do, `state.machine` is MAAS's machine.
+action.each = each
+return action

@@ -16,6 +16,7 @@
 --- ctx.nodes                   the selected nodes (groups only work on these)
 --- ctx.options.strategy        the strategy file (absolute path), or nil
 --- ctx.options.concurrency     nodes worked on at once, passed on (default 64)
+--- ctx.options.per_rack        at most this many of one rack at once, passed on
 --- ctx.options.poll_interval   seconds between MAAS status checks, passed on (default 10)
 --- ctx.options.report_url      where signaling boot actions report, passed on to deploy_nodes
 --- ctx.result                  { summary, lines, groups, parts }
@@ -26,6 +27,7 @@ local strategy = require("strategy")
 local function part(ctx, name, nodes)
   local options = {
     concurrency = ctx.options.concurrency,
+    per_rack = ctx.options.per_rack,
     poll_interval = ctx.options.poll_interval,
     report_url = ctx.options.report_url,
   }
@@ -165,5 +167,5 @@ return phases.action("deploy_site", {
 }, {
   scope = "nodes",
   changes = true,
-  options = { "concurrency", "poll_interval", "report_url", "strategy" },
+  options = { "concurrency", "per_rack", "poll_interval", "report_url", "strategy" },
 })

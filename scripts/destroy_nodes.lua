@@ -8,6 +8,7 @@
 ---
 --- ctx.nodes                   the selected nodes
 --- ctx.options.concurrency     nodes worked on at once (default 64)
+--- ctx.options.per_rack        at most this many of one rack at once (default: no cap)
 --- ctx.options.poll_interval   seconds between MAAS status checks (default 10)
 --- ctx.result                  { summary, lines, nodes = { [name] = {...} } } (plan: changes)
 local phases = require("phases")
@@ -120,7 +121,7 @@ return phases.action("destroy_nodes", {
         if not m then return ("Could not locate machine for node %s"):format(node.name) end
         if ctx.options.plan then return plan(node, m) end
         return destroy(ctx, node, m)
-      end, { limit = ctx.options.concurrency or 64 })
+      end, nodes.caps(ctx))
     end,
   },
   {
@@ -134,4 +135,9 @@ return phases.action("destroy_nodes", {
       })
     end,
   },
-}, { scope = "nodes", plan = true, changes = true, options = { "concurrency", "poll_interval" } })
+}, {
+  scope = "nodes",
+  plan = true,
+  changes = true,
+  options = { "concurrency", "per_rack", "poll_interval" },
+})

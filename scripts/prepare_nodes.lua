@@ -13,6 +13,7 @@
 ---
 --- ctx.nodes                  the selected nodes
 --- ctx.options.concurrency    nodes worked on at once (default 64)
+--- ctx.options.per_rack       at most this many of one rack at once (default: no cap)
 --- ctx.options.poll_interval  seconds between MAAS status checks (default 10)
 --- ctx.result                 { summary, lines, nodes = { [name] = {...} } } (plan: changes)
 local phases = require("phases")
@@ -194,7 +195,7 @@ return phases.action("prepare_nodes", {
       ctx.outcomes = drydock.task.parallel(
         ctx.nodes,
         function(node) return work(ctx, node) end,
-        { limit = ctx.options.concurrency or 64 }
+        nodes.caps(ctx)
       )
     end,
   },
@@ -212,4 +213,9 @@ return phases.action("prepare_nodes", {
       })
     end,
   },
-}, { scope = "nodes", plan = true, changes = true, options = { "concurrency", "poll_interval" } })
+}, {
+  scope = "nodes",
+  plan = true,
+  changes = true,
+  options = { "concurrency", "per_rack", "poll_interval" },
+})

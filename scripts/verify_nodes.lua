@@ -6,6 +6,7 @@
 ---
 --- ctx.nodes                 the selected nodes
 --- ctx.options.concurrency   nodes checked at once (default 64)
+--- ctx.options.per_rack      at most this many of one rack at once (default: no cap)
 --- ctx.result                { summary, lines, nodes = { [name] = { checks = {...} } } }
 local phases = require("phases")
 local retry = require("retry")
@@ -138,7 +139,7 @@ return phases.action("verify_nodes", {
       ctx.outcomes = drydock.task.parallel(
         ctx.nodes,
         function(node) return verify(ctx, node) end,
-        { limit = ctx.options.concurrency or 64 }
+        nodes.caps(ctx)
       )
     end,
   },
@@ -171,4 +172,4 @@ return phases.action("verify_nodes", {
       }
     end,
   },
-}, { scope = "nodes", plan = true, options = { "concurrency" } })
+}, { scope = "nodes", plan = true, options = { "concurrency", "per_rack" } })

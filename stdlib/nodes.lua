@@ -130,4 +130,22 @@ function M.report(ctx, outcomes, words)
   return { summary = summary, lines = lines, nodes = results, changes = changes }
 end
 
+--- The caps a node action's `drydock.task.parallel` runs under: `ctx.options.concurrency`
+--- nodes at once (default 64), and with `ctx.options.per_rack` at most that many of one rack
+--- (a node without a rack is capped only overall).
+---@param ctx table the action's ctx
+---@return table opts for `drydock.task.parallel`
+function M.caps(ctx)
+  local opts = { limit = ctx.options.concurrency or 64 }
+  if ctx.options.per_rack then
+    opts.groups = {
+      {
+        key = function(node) return node.metadata and node.metadata.rack end,
+        limit = ctx.options.per_rack,
+      },
+    }
+  end
+  return opts
+end
+
 return M

@@ -677,3 +677,157 @@ fn statuses_by_id(sim: &Sim) -> std::collections::BTreeMap<String, String> {
         .map(|m| (m.hostname, m.system_id))
         .collect()
 }
+
+/// The issue's caps check: deploy_site with at most 3 nodes at once, 2 per rack, 2 BMC
+/// exchanges at once and 1 per BMC. Replaying the simulator's logs (MAAS's status-change
+/// events in order; each BMC request's span on the BMCs' clock) shows no cap was ever
+/// exceeded, and that the overall and per-rack caps were reached (they bound the run).
+#[test]
+fn deploy_site_never_exceeds_its_caps_per_rack_overall_and_per_bmc() {
+    let site = drydock::design::load(&[example_site()]).unwrap();
+    let options = SimOptions {
+        speed: 200.0,
+        // A BMC's answers take time, so requests sent together are seen together.
+        bmc_latency: Duration::from_millis(20),
+        ..SimOptions::default()
+    };
+    let sim = Sim::start(options, Some(&site)).unwrap();
+    let mut req = request(&sim, "deploy_site", Mode::Run, Some(fresh_journal()));
+    req.work = Work::Action {
+        name: "deploy_site".into(),
+        options: serde_json::json!({
+            "poll_interval": 0.1,
+            "concurrency": 3,
+            "per_rack": 2,
+            "report_url": report_url(),
+        }),
+    };
+    req.oob.limits = drydock::oob::Limits::new(2, 1);
+    let outcome = run(req);
+    assert_eq!(outcome.result, TaskResult::Success, "{:#}", outcome.value);
+
+    // Machines deploying at once: from MAAS's status changes, in the order they happened.
+    let rack_of: std::collections::BTreeMap<String, String> = site
+        .nodes
+        .iter()
+        .map(|n| (n.name.clone(), n.config.rack.clone().unwrap()))
+        .collect();
+    let params = [
+        ("level".to_string(), "DEBUG".to_string()),
+        ("limit".into(), "1000".into()),
+    ];
+    let mut events = runtime().block_on(maas(&sim).events(&params)).unwrap().events;
+    events.sort_by_key(|e| e.id);
+    let (mut now, mut peak) = (
+        std::collections::BTreeMap::<&str, i64>::new(),
+        std::collections::BTreeMap::<&str, i64>::new(),
+    );
+    let (mut overall, mut overall_peak) = (0i64, 0i64);
+    for e in events.iter().filter(|e| e.kind == "Node changed status") {
+        let rack = rack_of[&e.hostname].as_str();
+        let change = if e.description.ends_with("to 'Deploying'") {
+            1
+        } else if e.description.starts_with("From 'Deploying'") {
+            -1
+        } else {
+            continue;
+        };
+        *now.entry(rack).or_default() += change;
+        overall += change;
+        let n = now[rack];
+        peak.entry(rack).and_modify(|p| *p = (*p).max(n)).or_insert(n);
+        overall_peak = overall_peak.max(overall);
+    }
+    assert!(peak.values().all(|p| *p <= 2), "deploying per rack: {peak:?}");
+    assert!(
+        peak.values().any(|p| *p == 2),
+        "the per-rack cap was reached: {peak:?}"
+    );
+    assert_eq!(overall_peak, 3, "deploying at once, at most and at last 3");
+
+    // BMC exchanges in flight at once: drydock's, from each request's span.
+    let mut marks: Vec<(u64, i64, String)> = Vec::new();
+    for r in sim
+        .bmc_requests()
+        .into_iter()
+        .filter(|r| r.from == Requester::Client)
+    {
+        marks.push((r.began, 1, r.node.clone()));
+        marks.push((r.ended, -1, r.node));
+    }
+    // At one tick an answer goes before a request: a span is [began, ended).
+    marks.sort_by_key(|(t, d, _)| (*t, *d));
+    let (mut flying, mut flying_peak) = (0i64, 0i64);
+    let mut per_bmc = std::collections::BTreeMap::<String, i64>::new();
+    for (_, d, node) in &marks {
+        flying += d;
+        flying_peak = flying_peak.max(flying);
+        let n = per_bmc.entry(node.clone()).or_default();
+        *n += d;
+        assert!(*n <= 1, "{node}'s BMC had two requests at once");
+    }
+    assert_eq!(
+        flying_peak, 2,
+        "BMC requests in flight at once, at most and at last 2"
+    );
+}
+
+/// The example variant (`examples/variant`): its firmware phase keeps a node whose BIOS is
+/// older than its hardware profile's from being deployed, naming both versions, and its own
+/// storage phase lays out every deployed node with the site's LVM layout instead of the
+/// design's partitions; the rest is the stock action.
+#[test]
+fn the_example_variant_checks_firmware_before_deploy_and_lays_out_its_own_storage() {
+    let sim = sim();
+    sim.plant_firmware("cmp02", "1.0.9").unwrap();
+    for action in ["prepare_site", "prepare_nodes"] {
+        assert_eq!(
+            run(request(&sim, action, Mode::Run, None)).result,
+            TaskResult::Success
+        );
+    }
+    let mut deploy = request(&sim, "deploy_nodes", Mode::Run, Some(fresh_journal()));
+    deploy.site_dir = Some(repo().join("examples/variant"));
+    let outcome = run(deploy);
+    assert_eq!(outcome.result, TaskResult::PartialSuccess, "{:#}", outcome.value);
+    let nodes = &outcome.value["nodes"];
+    assert_eq!(nodes["cmp02"]["phase"], "firmware", "{:#}", outcome.value);
+    assert_eq!(
+        nodes["cmp02"]["error"],
+        "cmp02: BIOS 1.0.9 is older than the site's minimum 1.10.2 (hardware profile dell-r650): \
+         update its firmware, then deploy it again"
+    );
+
+    let rt = runtime();
+    let client = maas(&sim);
+    for m in rt.block_on(client.machines(&[])).unwrap() {
+        if m.hostname == "cmp02" {
+            assert_eq!(m.status_name, "Ready");
+            continue;
+        }
+        assert_eq!(m.status_name, "Deployed", "{}", m.hostname);
+        let devices = rt.block_on(client.block_devices(&m.system_id, &[])).unwrap();
+        let mounted: Vec<(String, String)> = devices
+            .iter()
+            .flat_map(|d| {
+                let on_device = d
+                    .filesystem
+                    .iter()
+                    .map(move |f| (d.name.clone(), f.mount_point.clone()));
+                let on_parts = d
+                    .partitions
+                    .iter()
+                    .filter_map(|p| p.filesystem.as_ref())
+                    .map(move |f| (d.name.clone(), f.mount_point.clone()));
+                on_device.chain(on_parts).collect::<Vec<_>>()
+            })
+            .filter_map(|(dev, mount)| Some((dev, mount?)))
+            .collect();
+        assert_eq!(
+            mounted,
+            [("vg_os-root".to_string(), "/".to_string())],
+            "{}: the site's layout only",
+            m.hostname
+        );
+    }
+}

@@ -62,6 +62,10 @@ pub struct PaceArgs {
     /// Nodes worked on at once
     #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub concurrency: Option<u32>,
+    /// At most this many nodes of one rack worked on at once (a hard cap, as --concurrency
+    /// is overall; BMC exchanges have their own: --oob-per-bmc, --oob-concurrency)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub per_rack: Option<u32>,
     /// Seconds between checks of a node's MAAS status while waiting for it
     #[arg(long, value_name = "SECONDS")]
     pub poll_interval: Option<f64>,
@@ -121,6 +125,9 @@ pub fn options(rules: &[String], pace: &PaceArgs) -> anyhow::Result<serde_json::
     }
     if let Some(k) = pace.concurrency {
         options.insert("concurrency".into(), k.into());
+    }
+    if let Some(n) = pace.per_rack {
+        options.insert("per_rack".into(), n.into());
     }
     if let Some(s) = pace.poll_interval {
         anyhow::ensure!(

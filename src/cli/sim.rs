@@ -17,6 +17,9 @@ pub struct Args {
     /// Added latency per API request, in milliseconds
     #[arg(long, default_value_t = 0, value_name = "MS")]
     pub latency: u64,
+    /// Added latency per Redfish request to a BMC, in milliseconds
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub bmc_latency: u64,
     /// Probability (0..1) that a request meets a fault: 503 with Retry-After, 500, a dropped
     /// connection, or extra latency
     #[arg(long, default_value_t = 0.0, value_name = "P")]
@@ -59,6 +62,7 @@ pub fn run(args: &Args, _global: &Global) -> anyhow::Result<Outcome> {
     let options = SimOptions {
         listen: args.listen,
         latency: Duration::from_millis(args.latency),
+        bmc_latency: Duration::from_millis(args.bmc_latency),
         fault_rate: args.fault_rate,
         rack: !args.no_rack,
         speed: args.speed,

@@ -222,8 +222,10 @@ impl Oob {
         self.exchange(|| self.driver.inventory()).await
     }
 
-    /// Ends the driver's session, if it holds one.
+    /// Ends the driver's session, if it holds one: an exchange too (a Redfish logout, IPMI's
+    /// Close Session), so inside the limits.
     pub async fn close(&self) {
+        let _permits = self.settings.limits.acquire(self.bmc.host_key()).await;
         self.driver.close().await;
     }
 }

@@ -72,7 +72,8 @@ pub fn connect(bmc: Bmc, settings: std::sync::Arc<OobSettings>) -> Result<Oob, O
         }
         OobType::Ipmi => {
             let transport = ipmi::Ipmitool::new(&bmc, settings.request_timeout, settings.ipmi_idle)
-                .map_err(|e| OobError::new(e.kind, &bmc, e.message))?;
+                .map_err(|e| OobError::new(e.kind, &bmc, e.message))?
+                .within(settings.clone(), &bmc);
             let driver = ipmi::IpmiDriver::new(bmc.clone(), Box::new(transport));
             Ok(Oob::new(bmc, Box::new(driver), settings, true))
         }

@@ -55,6 +55,8 @@ pub struct SimOptions {
     pub listen: SocketAddr,
     /// Added to every API answer.
     pub latency: Duration,
+    /// Added to every Redfish answer: a real BMC takes a few hundred milliseconds.
+    pub bmc_latency: Duration,
     /// Probability that an API request meets a random fault (503 with Retry-After, 500,
     /// extra latency, a dropped connection).
     pub fault_rate: f64,
@@ -79,6 +81,7 @@ impl Default for SimOptions {
         SimOptions {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             latency: Duration::ZERO,
+            bmc_latency: Duration::ZERO,
             fault_rate: 0.0,
             rack: true,
             speed: 1.0,
@@ -221,7 +224,7 @@ impl Sim {
             .build()?;
         let (listener, bmc_tasks) = {
             let _guard = runtime.enter();
-            let tasks = bmc::serve(bound, &state, &changed, options.idle_timeout, &stop_rx)?;
+            let tasks = bmc::serve(bound, &state, &changed, &options, &stop_rx)?;
             (tokio::net::TcpListener::from_std(listener)?, tasks)
         };
         let thread = std::thread::Builder::new().name("maas-sim".into()).spawn({
@@ -373,6 +376,30 @@ impl Sim {
             .ok_or_else(|| format!("{node} has no hardware profile to differ from"))?;
         hardware.cpu_count = cpu_count;
         hardware.memory = memory_mib;
+        Ok(())
+    }
+
+    /// Makes `node`'s machine run another BIOS than its hardware profile's, as a server not
+    /// yet updated to the site's baseline: its BMC and commissioning report `bios_version`.
+    pub fn plant_firmware(&self, node: &str, bios_version: &str) -> Result<(), String> {
+        let mut region = region(&self.state);
+        let host = region
+            .hosts
+            .iter()
+            .position(|h| h.name == node)
+            .ok_or_else(|| format!("no simulated machine {node}"))?;
+        let hardware = region.hosts[host]
+            .hardware
+            .as_mut()
+            .ok_or_else(|| format!("{node} has no hardware profile to differ from"))?;
+        hardware.firmware_version = bios_version.to_string();
+        for m in &mut region.machines {
+            if matches!(m.body, maas::records::machines::Body::Host { host: h } if h == host)
+                && let Some(hw) = m.hardware.as_mut()
+            {
+                hw.firmware_version = bios_version.to_string();
+            }
+        }
         Ok(())
     }
 

@@ -29,10 +29,12 @@ function drydock.task.node_step(node, name, fn) end
 ---@field error? drydock.Error the error (when not ok)
 
 --- Runs `fn(item)` for every item concurrently on one thread, at most `opts.limit` (default
---- 64) at a time; one item's error does not stop the others. Results keep item order.
+--- 64) at a time, and for each of `opts.groups` at most its `limit` items with the same
+--- `key(item)` (nil: not in that group), e.g. nodes per rack; these are hard caps. Items
+--- start in order; one item's error does not stop the others. Results keep item order.
 ---@param items any[]
 ---@param fn fun(item: any): any
----@param opts? {limit?: integer}
+---@param opts? {limit?: integer, groups?: {key: fun(item: any): string?, limit: integer}[]}
 ---@return drydock.ParallelResult[]
 function drydock.task.parallel(items, fn, opts) end
 

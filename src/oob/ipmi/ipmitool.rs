@@ -48,6 +48,8 @@ pub struct Ipmitool {
     idle: Duration,
     /// The running shell, if any; a request waits here for the one before it.
     shell: Arc<Mutex<Option<Shell>>>,
+    /// The limits an idle shell's Close Session is sent within, and this BMC's key in them.
+    limits: Option<(Arc<crate::oob::OobSettings>, String)>,
 }
 
 impl std::fmt::Debug for Ipmitool {
@@ -106,7 +108,14 @@ impl Ipmitool {
             timeout: request_timeout,
             idle,
             shell: Arc::new(Mutex::new(None)),
+            limits: None,
         })
+    }
+
+    /// Ends idle shells within `settings`' limits for `bmc`, as every other exchange is.
+    pub fn within(mut self, settings: Arc<crate::oob::OobSettings>, bmc: &Bmc) -> Ipmitool {
+        self.limits = Some((settings, bmc.host_key().to_string()));
+        self
     }
 
     fn at(&self) -> String {
@@ -157,7 +166,12 @@ impl Ipmitool {
                 Fault::Ended(lines) => ended(&lines, self),
             }
         })?;
-        end_when_idle(Arc::downgrade(&self.shell), shell.token().to_string(), self.idle);
+        end_when_idle(
+            Arc::downgrade(&self.shell),
+            shell.token().to_string(),
+            self.idle,
+            self.limits.clone(),
+        );
         Ok(shell)
     }
 
@@ -189,7 +203,12 @@ impl Ipmitool {
 
 /// Ends the shell in `slot` once it has sat unused for `limit`, unless the handle is gone
 /// or another shell (`token`) has taken its place.
-fn end_when_idle(slot: Weak<Mutex<Option<Shell>>>, token: String, limit: Duration) {
+fn end_when_idle(
+    slot: Weak<Mutex<Option<Shell>>>,
+    token: String,
+    limit: Duration,
+    limits: Option<(Arc<crate::oob::OobSettings>, String)>,
+) {
     tokio::spawn(async move {
         let mut wait = limit;
         loop {
@@ -207,6 +226,10 @@ fn end_when_idle(slot: Weak<Mutex<Option<Shell>>>, token: String, limit: Duratio
             let shell = guard.take();
             drop(guard);
             if let Some(shell) = shell {
+                let _permits = match &limits {
+                    Some((settings, host)) => Some(settings.limits.acquire(host).await),
+                    None => None,
+                };
                 shell.exit(EXIT_WAIT).await;
             }
             return;

@@ -2,8 +2,11 @@
 //! `current`, `fail`. The state machine is `journal::step`; this file sequences it around
 //! the script's function.
 
-use futures_util::StreamExt;
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use mlua::{Function, Lua, LuaSerdeExt, Table, Value};
+use tokio::sync::Semaphore;
 
 use super::plain;
 use crate::journal::step::{StepPlan, plan};
@@ -73,6 +76,30 @@ async fn run_step(lua: &Lua, scope: String, name: String, f: Function) -> mlua::
     }
 }
 
+/// For each item, the semaphores of the groups `groups` (a list of `{key = fn(item) ->
+/// string|nil, limit = N}`) put it in: at most N items with the same key run at once; an
+/// item whose key is nil is not in that group.
+fn group_caps(items: &[Value], groups: Option<Table>) -> mlua::Result<Vec<Vec<Arc<Semaphore>>>> {
+    let mut out = vec![Vec::new(); items.len()];
+    let Some(groups) = groups else { return Ok(out) };
+    for group in groups.sequence_values::<Table>() {
+        let group = group?;
+        let key: Function = group.get("key")?;
+        let limit = group
+            .get::<Option<usize>>("limit")?
+            .ok_or_else(|| mlua::Error::runtime("parallel: each of opts.groups needs a limit"))?
+            .max(1);
+        let mut by_key: HashMap<String, Arc<Semaphore>> = HashMap::new();
+        for (i, item) in items.iter().enumerate() {
+            if let Some(k) = key.call::<Option<String>>(item.clone())? {
+                let sem = by_key.entry(k).or_insert_with(|| Arc::new(Semaphore::new(limit)));
+                out[i].push(sem.clone());
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// A node given as its table (`design:node(...)`) or its name.
 fn node_name(node: &Value) -> mlua::Result<String> {
     match node {
@@ -111,12 +138,26 @@ pub fn module(lua: &Lua) -> mlua::Result<Table> {
             }
             .max(1);
             let items: Vec<Value> = items.sequence_values().collect::<mlua::Result<_>>()?;
-            let runs = items.into_iter().map(|item| {
-                let thread = lua.create_thread(f.clone());
-                async move { thread?.into_async::<Value>(item)?.await }
+            let caps = match &opts {
+                Some(o) => group_caps(&items, o.get::<Option<Table>>("groups")?)?,
+                None => vec![Vec::new(); items.len()],
+            };
+            // Every cap is a semaphore taken before the item runs: a group's permit first,
+            // the overall one last, so an item waiting for its group holds no overall slot.
+            // Semaphores are fair, so items start in order.
+            let overall = Arc::new(Semaphore::new(limit));
+            let runs = items.into_iter().zip(caps).map(|(item, groups)| {
+                let (lua, f, overall) = (lua.clone(), f.clone(), overall.clone());
+                async move {
+                    let mut permits = Vec::with_capacity(groups.len() + 1);
+                    for g in groups {
+                        permits.push(g.acquire_owned().await.map_err(mlua::Error::external)?);
+                    }
+                    permits.push(overall.acquire_owned().await.map_err(mlua::Error::external)?);
+                    lua.create_thread(f)?.into_async::<Value>(item)?.await
+                }
             });
-            // `buffered` keeps item order; at most `limit` items are in flight.
-            let results: Vec<mlua::Result<Value>> = futures_util::stream::iter(runs).buffered(limit).collect().await;
+            let results: Vec<mlua::Result<Value>> = futures_util::future::join_all(runs).await;
             let out = lua.create_table_with_capacity(results.len(), 0)?;
             for r in results {
                 let entry = lua.create_table()?;

@@ -9,7 +9,6 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -157,9 +156,10 @@ pub fn serve(
     bound: Bound,
     region: &Arc<Mutex<State>>,
     changed: &Arc<AtomicBool>,
-    idle_timeout: Duration,
+    options: &crate::sim::SimOptions,
     stop: &watch::Receiver<bool>,
 ) -> std::io::Result<Vec<JoinHandle<()>>> {
+    let idle_timeout = options.idle_timeout;
     let log = crate::sim::region(region).bmc_requests.clone();
     let limit = crate::sim::serve::BodyLimit {
         timeout: idle_timeout,
@@ -169,7 +169,9 @@ pub fn serve(
     for (h, listener) in bound.redfish {
         let listener = tokio::net::TcpListener::from_std(listener)?;
         let chassis = Arc::new(machine::MachineChassis::new(region.clone(), h, changed.clone()));
-        let service = Arc::new(redfish::Service::new(chassis, log.clone(), stop.clone()));
+        let service = Arc::new(
+            redfish::Service::new(chassis, log.clone(), stop.clone()).with_latency(options.bmc_latency),
+        );
         let mut stop = stop.clone();
         tasks.push(tokio::spawn(crate::sim::serve::serve(
             listener,

@@ -72,6 +72,7 @@ pub struct Service {
     uefi: AtomicBool,
     log: Arc<Mutex<BmcRequestLog>>,
     stop: tokio::sync::watch::Receiver<bool>,
+    latency: Duration,
 }
 
 struct Session {
@@ -95,7 +96,14 @@ impl Service {
             uefi: AtomicBool::new(true),
             log,
             stop,
+            latency: Duration::ZERO,
         }
+    }
+
+    /// Answers `latency` after each request comes in.
+    pub fn with_latency(mut self, latency: Duration) -> Service {
+        self.latency = latency;
+        self
     }
 
     fn system_path(&self) -> String {
@@ -133,6 +141,10 @@ async fn serve(
         uri.path(),
     )
     .with_body(&body);
+    entry.began = lock(&service.log).begin();
+    if !service.latency.is_zero() {
+        tokio::time::sleep(service.latency).await;
+    }
     if service.chassis.fault() == Some(BmcFault::Timeout) {
         // Held until the client gives up, the fault is cleared, HOLD passes or the simulator
         // stops: a held request keeps one of the BMC's few connections.

@@ -53,6 +53,11 @@ pub struct BmcRequest {
     pub power: Option<PowerRequest>,
     /// The HTTP status answered (for IPMI, 200 for any answer); 0 when nothing was.
     pub status: u16,
+    /// When the request came in and when it was answered, on one clock that ticks at each:
+    /// requests whose spans `[began, ended)` overlap were in flight together. An IPMI datagram
+    /// or a MAAS power call is answered as it comes in (`ended` is the next tick).
+    pub began: u64,
+    pub ended: u64,
 }
 
 impl BmcRequest {
@@ -68,6 +73,8 @@ impl BmcRequest {
             body: None,
             power: None,
             status: 0,
+            began: 0,
+            ended: 0,
         }
     }
 
@@ -127,13 +134,24 @@ pub struct BmcRequestLog {
     entries: VecDeque<BmcRequest>,
     logged: u64,
     counts: BmcCounts,
+    clock: u64,
 }
 
 impl BmcRequestLog {
+    /// A request comes in: the time its entry's `began` is.
+    pub fn begin(&mut self) -> u64 {
+        self.clock += 1;
+        self.clock
+    }
+
     /// Logs a request, numbered, and counts it; the oldest entry goes when the log is full.
     pub fn push(&mut self, mut entry: BmcRequest) {
         self.logged += 1;
         entry.seq = self.logged;
+        if entry.began == 0 {
+            entry.began = self.begin();
+        }
+        entry.ended = self.begin();
         let by = match entry.from {
             Requester::Client => &mut self.counts.client,
             Requester::Maas => &mut self.counts.maas,

@@ -43,5 +43,26 @@ assert(
   results[3].error.kind == "script" and tostring(results[3].error):match("item three broke"),
   "as an error value"
 )
+-- Groups cap items with the same key (nil: no group) under the overall limit; waiting for a
+-- group holds no overall slot, so other groups go on.
+local racks = { "a", "a", "a", "b", "b", nil }
+local now, peak_of, overall, overall_peak = {}, {}, 0, 0
+local items = {}
+for i = 1, 6 do
+  items[i] = { id = i, rack = racks[i] }
+end
+task.parallel(items, function(item)
+  local rack = item.rack or "none"
+  now[rack] = (now[rack] or 0) + 1
+  peak_of[rack] = math.max(peak_of[rack] or 0, now[rack])
+  overall = overall + 1
+  overall_peak = math.max(overall_peak, overall)
+  drydock.sleep(0.02)
+  now[rack] = now[rack] - 1
+  overall = overall - 1
+end, { limit = 3, groups = { { key = function(item) return item.rack end, limit = 1 } } })
+assert(peak_of.a == 1 and peak_of.b == 1, "one per rack at once")
+assert(overall_peak == 3, "rack a, rack b and the rackless item together: " .. overall_peak)
+assert(not pcall(task.parallel, items, function() end, { groups = { { key = tostring } } }))
 assert(not pcall(drydock.sleep, -1))
 return { runs = runs }
