@@ -43,10 +43,12 @@ local function each(ctx, phase, work)
     local skip = st.failed or st.done or (st.deploying and phase ~= "deploy")
     if not skip then going[#going + 1] = node end
   end
-  local outcomes = drydock.task.parallel(
+  local outcomes = nodes.parallel(
+    ctx,
+    phase,
     going,
     function(node) return work(node, ctx.state[node.name]) end,
-    nodes.caps(ctx)
+    phase == "deploy" and "deployed" or nil
   )
   for i, outcome in ipairs(outcomes) do
     if not outcome.ok then
@@ -166,6 +168,7 @@ local action = phases.action("deploy_nodes", {
             { phase = "connect", message = ("Node %s not found in MaaS"):format(node.name) }
         elseif m.status_name == "Deployed" then
           st.done = ("Node %s already deployed, skipping."):format(node.name)
+          drydock.progress.node(node.name, "deployed")
         elseif m.status_name == "Deploying" then
           -- Deployed by this task before it was stopped (or by someone else): wait for it.
           st.deploying = true

@@ -116,12 +116,12 @@ return phases.action("destroy_nodes", {
   {
     name = "destroy",
     run = function(ctx)
-      ctx.outcomes = drydock.task.parallel(ctx.nodes, function(node)
+      ctx.outcomes = nodes.parallel(ctx, "destroy", ctx.nodes, function(node)
         local m = ctx.machines[node.name]
         if not m then return ("Could not locate machine for node %s"):format(node.name) end
         if ctx.options.plan then return plan(node, m) end
         return destroy(ctx, node, m)
-      end, nodes.caps(ctx))
+      end, "released")
     end,
   },
   {

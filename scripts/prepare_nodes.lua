@@ -192,10 +192,12 @@ return phases.action("prepare_nodes", {
     name = "prepare",
     run = function(ctx)
       local work = ctx.options.plan and plan or prepare
-      ctx.outcomes = drydock.task.parallel(
+      ctx.outcomes = nodes.parallel(
+        ctx,
+        "prepare",
         ctx.nodes,
         function(node) return work(ctx, node) end,
-        nodes.caps(ctx)
+        "ready"
       )
     end,
   },

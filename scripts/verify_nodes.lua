@@ -136,10 +136,12 @@ return phases.action("verify_nodes", {
   {
     name = "verify",
     run = function(ctx)
-      ctx.outcomes = drydock.task.parallel(
+      ctx.outcomes = nodes.parallel(
+        ctx,
+        "verify",
         ctx.nodes,
         function(node) return verify(ctx, node) end,
-        nodes.caps(ctx)
+        "verified"
       )
     end,
   },

@@ -148,4 +148,28 @@ function M.caps(ctx)
   return opts
 end
 
+--- Runs `work(node)` for each node of `list` under `M.caps(ctx)`, and on a terminal shows
+--- each node in `phase` while it runs (then in `finished`, if given) and the phase's bar; a
+--- node whose work raises is shown failed. Returns `drydock.task.parallel`'s outcomes.
+---@param ctx table the action's ctx
+---@param phase string
+---@param list drydock.Node[]
+---@param work fun(node: drydock.Node): any
+---@param finished? string the state a node whose work succeeded is in
+---@return drydock.ParallelResult[]
+function M.parallel(ctx, phase, list, work, finished)
+  drydock.progress.enter(phase, #list)
+  return drydock.task.parallel(list, function(node)
+    drydock.progress.node(node.name, phase)
+    local ok, result = pcall(work, node)
+    drydock.progress.through(phase)
+    if not ok then
+      drydock.progress.node(node.name, "failed")
+      drydock.task.fail(result)
+    end
+    if finished then drydock.progress.node(node.name, finished) end
+    return result
+  end, M.caps(ctx))
+end
+
 return M

@@ -605,4 +605,9 @@ fn an_invalid_design_is_refused_before_maas_is_touched() {
         .output()
         .unwrap();
     assert_eq!(stdout_json(&shown)["task"]["skip_validation"], true);
+    // `run --format json` ends with the finished task's tree, as `tasks show` gives it.
+    let tree = &stdout_json(&forced)["task"];
+    assert_eq!(tree["task"]["id"], id);
+    assert_eq!(tree["scopes"], stdout_json(&shown)["scopes"]);
+    assert!(!tree["scopes"][0]["steps"].as_array().unwrap().is_empty());
 }

@@ -50,3 +50,32 @@ fn progress_is_shown_and_ctrl_c_says_how_to_resume() {
         .success()
         .stdout(predicates::str::contains("slow_nodes: 3 node(s) done"));
 }
+
+/// The main job on a terminal: deploy_site shows how many nodes are in each state, live, and
+/// a bar per phase, and ends with its summary.
+#[test]
+fn deploy_site_shows_nodes_per_state_and_a_bar_per_phase() {
+    let journal = fresh_journal();
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("drydock"));
+    cmd.args(["run", "deploy_site", "--sim", "-d"])
+        .arg(example_site())
+        .env("DRYDOCK_JOURNAL", &journal)
+        .env("TERM", "xterm")
+        .env_remove("DRYDOCK_SITE_DIR")
+        .env_remove("DRYDOCK_LOG");
+    let options = Options::new()
+        .timeout_ms(Some(60_000))
+        .strip_ansi_escape_codes(true);
+    let mut s = spawn_with_options(cmd, options).unwrap_or_else(|e| {
+        panic!("cannot start drydock in a pseudo-terminal (is /dev/ptmx usable here?): {e}")
+    });
+    s.exp_regex(r"prepare +\[[=> ]+\] \d/9")
+        .expect("the prepare phase's bar");
+    s.exp_string("nodes: ").expect("the nodes per state");
+    s.exp_string("9 ready").expect("every node prepared, counted");
+    s.exp_regex(r"deploy +\[[=> ]+\] \d/9")
+        .expect("the deploy phase's bar");
+    s.exp_string("deploy_nodes: 9 of 9 node(s) deployed")
+        .expect("the summary");
+    s.exp_eof().expect("drydock exits");
+}

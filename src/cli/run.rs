@@ -249,6 +249,7 @@ pub fn finish(mut prepared: Prepared, format: Option<Format>) -> anyhow::Result<
         .task()
         .zip(prepared.journal_path())
         .map(|(t, j)| format!("drydock resume {} --journal {}", t.id, j.display()));
+    let journal = prepared.journal_path().map(std::path::Path::to_path_buf);
     let outcome = match prepared.run() {
         Err(e) if e.kind == ErrorKind::Cancelled => {
             match resume {
@@ -263,6 +264,13 @@ pub fn finish(mut prepared: Prepared, format: Option<Format>) -> anyhow::Result<
         (Some(a), Some(report)) if a.result == ResultKind::Validation => {
             output::print_report(&report, format)?;
         }
+        (Some(_), _) if format == Some(Format::Json) => {
+            output::emit_json(&with_task_tree(
+                outcome.value.clone(),
+                outcome.task.as_ref(),
+                journal.as_deref(),
+            ))?;
+        }
         (Some(_), _) => print_result(&outcome.value, format)?,
         (None, _) if outcome.value.is_null() => {}
         (None, _) => output::emit_json(&outcome.value)?,
@@ -272,6 +280,27 @@ pub fn finish(mut prepared: Prepared, format: Option<Format>) -> anyhow::Result<
     } else {
         Outcome::Findings
     })
+}
+
+/// The result with the finished task's tree (`task`: what `drydock tasks show --format json`
+/// gives) beside what the action returned, for tools; the result as it is when there is no
+/// journal or it cannot be read now.
+fn with_task_tree(
+    mut result: serde_json::Value,
+    task: Option<&crate::journal::TaskRecord>,
+    journal: Option<&std::path::Path>,
+) -> serde_json::Value {
+    let (Some(task), Some(journal), serde_json::Value::Object(map)) = (task, journal, &mut result) else {
+        return result;
+    };
+    let Ok(steps) = crate::journal::JournalReader::open(journal).and_then(|r| r.steps(&task.id)) else {
+        return result;
+    };
+    let view = super::tasks::TaskView::new(task.clone(), None, steps);
+    if let Ok(tree) = serde_json::to_value(view) {
+        map.insert("task".into(), tree);
+    }
+    result
 }
 
 /// An action's result: its `summary` and `lines` for people when it has them, else (and

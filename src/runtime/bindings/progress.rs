@@ -1,6 +1,7 @@
 //! `drydock.progress`: what a workflow tells the operator watching it — the phase it is in
-//! (`phases.lua` says so for every action) and how many steps are coming. Steps report
-//! themselves as they end. Nothing is shown unless drydock runs on a terminal.
+//! (`phases.lua` says so for every action), how many steps are coming, each node's state and
+//! the nodes through each phase. Steps report themselves as they end. Nothing is shown unless
+//! drydock runs on a terminal.
 
 use mlua::{Lua, Table};
 
@@ -19,6 +20,27 @@ pub fn module(lua: &Lua) -> mlua::Result<Table> {
         "expect",
         lua.create_function(|lua, count: u64| {
             Progress::of(lua).expect(count);
+            Ok(())
+        })?,
+    )?;
+    t.set(
+        "node",
+        lua.create_function(|lua, (node, state): (String, String)| {
+            Progress::of(lua).node(&node, &state);
+            Ok(())
+        })?,
+    )?;
+    t.set(
+        "enter",
+        lua.create_function(|lua, (phase, count): (String, u64)| {
+            Progress::of(lua).enter(&phase, count);
+            Ok(())
+        })?,
+    )?;
+    t.set(
+        "through",
+        lua.create_function(|lua, phase: String| {
+            Progress::of(lua).through(&phase);
             Ok(())
         })?,
     )?;
