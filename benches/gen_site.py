@@ -360,6 +360,11 @@ data:
     return "".join(out)
 
 
+# Whether the canary ring runs the HWE kernel; off for a region that synced only jammy's GA
+# kernel (the simulator's, like the captured region's).
+HWE_CANARY = True
+
+
 def node_document(i, rack, slot, role, ctl_index):
     name = "%s-%04d-%02d" % (ROLE_PREFIX[role], rack + 1, slot + 1)
     v = mix(i)
@@ -401,7 +406,8 @@ def node_document(i, rack, slot, role, ctl_index):
             owner["gpu"] = "nvidia-a2"
         elif v < 23:
             # canary ring for the HWE kernel
-            lines.append("  platform: {kernel: hwe-22.04}")
+            if HWE_CANARY:
+                lines.append("  platform: {kernel: hwe-22.04}")
             tags.append("canary")
 
     lines.append("  addressing:")
@@ -430,7 +436,11 @@ def main():
     ap.add_argument("--out", required=True, help="output directory (created if missing)")
     ap.add_argument("--nodes-per-rack", type=int, default=40, help="default 40, at most 48")
     ap.add_argument("--nodes-per-file", type=int, default=1000, help="default 1000")
+    ap.add_argument("--ga-kernel-only", action="store_true",
+                    help="the canary ring keeps the GA kernel (for a region with only jammy's GA kernel synced)")
     args = ap.parse_args()
+    global HWE_CANARY
+    HWE_CANARY = not args.ga_kernel_only
 
     n, per_rack, per_file = args.nodes, args.nodes_per_rack, args.nodes_per_file
     if n < 1:

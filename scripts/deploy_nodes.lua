@@ -118,9 +118,11 @@ local function wait_status(ctx, node, id, wanted, failed_prefix, timeout)
   return poll.wait({
     every = ctx.poll_interval,
     timeout = timeout,
+    paced = true,
     what = ("%s to be %s"):format(node.name, wanted),
     ["until"] = function()
-      local m = ctx.maas:machine(id)
+      local m = nodes.watched(ctx.watch, node, id)
+      if not m then return nil end
       if m.status_name == wanted then return m end
       if m.status_name:match(failed_prefix) then
         error(
@@ -139,6 +141,7 @@ local action = phases.action("deploy_nodes", {
       -- MAAS failing a call (a 5xx) changed nothing: it is sent again.
       ctx.maas = retry.client(drydock.maas.connect())
       ctx.poll_interval = ctx.options.poll_interval or 10
+      ctx.watch = ctx.maas:watch(ctx.poll_interval)
       -- Drydock's bootaction_final_status: 15 minutes, 90 polls at its default pace.
       ctx.report_timeout = 90 * ctx.poll_interval
       if ctx.options.report_url and not ctx.options.plan then
@@ -188,7 +191,8 @@ local action = phases.action("deploy_nodes", {
               ctx.maas:release(id, { comment = "drydock: released to retry deployment" })
             end
           end)
-          st.machine = wait_status(ctx, node, id, "Ready", "^Failed", RELEASE_TIMEOUT)
+          wait_status(ctx, node, id, "Ready", "^Failed", RELEASE_TIMEOUT)
+          st.machine = ctx.maas:machine(id)
         elseif status:match("^Failed dep") then
           st.plan[#st.plan + 1] = "release the failed deployment"
         elseif status ~= "Ready" and status ~= "Allocated" then
@@ -228,10 +232,9 @@ local action = phases.action("deploy_nodes", {
         local want = node_storage.want(node, st.names)
         problems(want.problems, node)
         if not want.root then return end
-        if node_storage.right(want, ctx.maas:block_devices(id), ctx.maas:volume_groups(id)) then
-          return
-        end
-        local live = {}
+        -- What MAAS has now, compared and then kept current by the changes.
+        local live = { devices = ctx.maas:block_devices(id), groups = ctx.maas:volume_groups(id) }
+        if node_storage.right(want, live.devices, live.groups) then return end
         make(
           ctx,
           node,

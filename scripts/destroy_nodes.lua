@@ -59,9 +59,11 @@ local function destroy(ctx, node, m)
       local ready = poll.wait({
         every = ctx.poll_interval,
         timeout = RELEASE_TIMEOUT,
+        paced = true,
         what = node.name .. " to be released",
         ["until"] = function()
-          local now = ctx.maas:machine(id)
+          local now = nodes.watched(ctx.watch, node, id)
+          if not now then return nil end
           if now.status_name == "Ready" then return now end
           if now.status_name:match("^Failed") or now.status_name == "Releasing failed" then
             error(("Node %s release failed: %s."):format(node.name, now.status_name), 0)
@@ -102,6 +104,7 @@ return phases.action("destroy_nodes", {
       -- MAAS failing a call (a 5xx) changed nothing: it is sent again.
       ctx.maas = retry.client(drydock.maas.connect())
       ctx.poll_interval = ctx.options.poll_interval or 10
+      ctx.watch = ctx.maas:watch(ctx.poll_interval)
       ctx.erase = erase_settings(ctx.maas)
       local names = {}
       for i, node in ipairs(ctx.nodes) do

@@ -36,13 +36,19 @@ local BEING_COMMISSIONED = { ["Commissioning"] = true, ["Testing"] = true }
 local COMMISSIONED =
   { ["Ready"] = true, ["Deploying"] = true, ["Allocated"] = true, ["Deployed"] = true }
 
---- The machine `node` is, waiting for it to enlist.
+--- The machine `node` is, waiting for it to enlist: by its PXE MAC, the nodes waiting
+--- sharing one read per poll (`ctx.watch`); by its BMC address otherwise.
 local function wait_enlisted(ctx, node)
+  local mac = nodes.boot_mac(node)
   return poll.wait({
     every = ctx.poll_interval,
     timeout = ENLIST_TIMEOUT,
+    paced = mac ~= nil,
     what = node.name .. " to enlist in MAAS (by its PXE MAC or BMC address)",
-    ["until"] = function() return nodes.find_machine(ctx.maas, node) end,
+    ["until"] = function()
+      if mac then return (ctx.watch:next({ mac_address = mac })) end
+      return nodes.find_machine(ctx.maas, node)
+    end,
   })
 end
 
@@ -66,9 +72,11 @@ local function wait_ready(ctx, node, system_id)
   return poll.wait({
     every = ctx.poll_interval,
     timeout = COMMISSION_TIMEOUT,
+    paced = true,
     what = node.name .. " to finish commissioning",
     ["until"] = function()
-      local m = ctx.maas:machine(system_id)
+      local m = nodes.watched(ctx.watch, node, system_id)
+      if not m then return nil end
       if m.status_name == "Ready" or COMMISSIONED[m.status_name] then return m end
       if m.status_name:match("^Failed") then
         error(("Node %s failed commissioning (%s)."):format(node.name, m.status_name), 0)
@@ -131,6 +139,7 @@ local function plan(ctx, node)
   local m = nodes.find_machine(ctx.maas, node, ctx.power)
   if not m then
     local bmc = drydock.oob.driver(node)
+    bmc:close()
     return ("%s: unknown to MAAS: would set %s BMC %s to boot from the network, power-cycle it, wait for it to enlist, set its identity and commission it"):format(
       node.name,
       bmc.protocol,
@@ -155,6 +164,7 @@ return phases.action("prepare_nodes", {
       -- MAAS failing a call (a 5xx) changed nothing: it is sent again.
       ctx.maas = retry.client(drydock.maas.connect())
       ctx.poll_interval = ctx.options.poll_interval or 10
+      ctx.watch = ctx.maas:watch(ctx.poll_interval)
       -- Read once for all nodes: matching by BMC address needs every machine's.
       ctx.power = ctx.maas:power_parameters_all()
     end,

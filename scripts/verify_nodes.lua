@@ -107,6 +107,8 @@ local function verify(ctx, node)
     for _, c in ipairs(compare(nodes.hardware_needs(ctx.design, node), bmc:inventory())) do
       checks[#checks + 1] = c
     end
+    -- Done with the BMC: its session and connection go now, not when the whole run ends.
+    bmc:close()
     local machine = nodes.find_machine(ctx.maas, node, ctx.power)
     checks[#checks + 1] = {
       check = "maas",

@@ -248,8 +248,10 @@ function M.changes(want)
   return out
 end
 
---- What MAAS has, read when first needed and again after each write: `live.devices`,
---- `live.groups`.
+--- What MAAS has, read when first needed: `live.devices`, `live.groups`. A write keeps it
+--- current from MAAS's answer (the partition, device or volume group it made or changed),
+--- and drops it when the answer does not say what changed (sizes after a new layout or
+--- partition).
 local function devices(maas, system_id, live)
   live.devices = live.devices or maas:block_devices(system_id)
   return live.devices
@@ -310,9 +312,19 @@ end
 ---@param live table
 function M.apply(maas, system_id, want, c, live)
   local bytes = drydock.design.bytes
+  -- A write whose answer does not tell what else changed: read again when next needed.
   local function write(fn, ...)
     live.devices, live.groups = nil, nil
     return fn(maas, system_id, ...)
+  end
+  -- A write answered with the partition (of device `d`) or device it changed.
+  local function changed(fn, d, ...)
+    local got = fn(maas, system_id, ...)
+    local list = d and d.partitions or live.devices
+    for i, old in ipairs(list or {}) do
+      if old.id == got.id then list[i] = got end
+    end
+    return got
   end
   if c.op == "layout" then
     local root = device_named(maas, system_id, live, want.root.device)
@@ -337,16 +349,18 @@ function M.apply(maas, system_id, want, c, live)
     local fs = c.part.fs
     if c.op == "format_partition" then
       if p.filesystem and p.filesystem.fstype == fs.fstype then return end
-      write(
+      changed(
         maas.format_partition,
+        d,
         d.id,
         p.id,
         { fstype = fs.fstype, uuid = fs.fs_uuid, label = fs.fs_label }
       )
     else
       if p.filesystem and p.filesystem.mount_point == fs.mountpoint then return end
-      write(
+      changed(
         maas.mount_partition,
+        d,
         d.id,
         p.id,
         { mount_point = fs.mountpoint, mount_options = fs.mount_options }
@@ -368,12 +382,15 @@ function M.apply(maas, system_id, want, c, live)
         block_devices[#block_devices + 1] = device_named(maas, system_id, live, m.device).id
       end
     end
-    write(maas.create_volume_group, {
+    local made = maas:create_volume_group(system_id, {
       name = c.vg.name,
       uuid = c.vg.uuid,
       block_devices = block_devices,
       partitions = partitions,
     })
+    -- Its members now hold LVM: their filesystems changed.
+    live.devices = nil
+    if live.groups then live.groups[#live.groups + 1] = made end
   elseif c.op == "lv" then
     if lv_device(maas, system_id, live, c.vg, c.lv) then return end
     local g = assert(
@@ -381,18 +398,26 @@ function M.apply(maas, system_id, want, c, live)
       "volume group " .. c.vg.name .. " missing"
     )
     local size = bytes(c.lv.size, { name = g.name, size = g.size, available = g.available_size })
-    write(maas.create_logical_volume, g.id, { name = c.lv.name, size = size, uuid = c.lv.lv_uuid })
+    local lv = maas:create_logical_volume(
+      system_id,
+      g.id,
+      { name = c.lv.name, size = size, uuid = c.lv.lv_uuid }
+    )
+    -- MAAS's free space in a group is its size less its logical volumes'.
+    g.available_size = g.available_size - lv.size
+    if live.devices then live.devices[#live.devices + 1] = lv end
   elseif c.op == "format_lv" or c.op == "mount_lv" then
     local d = lv_device(maas, system_id, live, c.vg, c.lv)
     if not d then error(("logical volume %s-%s not found"):format(c.vg.name, c.lv.name), 0) end
     local fs = c.lv.filesystem
     if c.op == "format_lv" then
       if d.filesystem and d.filesystem.fstype == fs.fstype then return end
-      write(maas.format_block_device, d.id, { fstype = fs.fstype, uuid = fs.fs_uuid })
+      changed(maas.format_block_device, nil, d.id, { fstype = fs.fstype, uuid = fs.fs_uuid })
     else
       if d.filesystem and d.filesystem.mount_point == fs.mountpoint then return end
-      write(
+      changed(
         maas.mount_block_device,
+        nil,
         d.id,
         { mount_point = fs.mountpoint, mount_options = fs.mount_options }
       )

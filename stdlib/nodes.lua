@@ -130,6 +130,19 @@ function M.report(ctx, outcomes, words)
   return { summary = summary, lines = lines, nodes = results, changes = changes }
 end
 
+--- `node`'s machine at `watch`'s next reading (`maas:watch(every)`: the nodes waiting share
+--- one read per poll); nil when that reading failed (MAAS busy: wait on). Raises when MAAS
+--- no longer has the machine.
+---@param watch drydock.MaasWatch
+---@param node drydock.Node
+---@param system_id string
+---@return drydock.maas.Glimpse?
+function M.watched(watch, node, system_id)
+  local m, trouble = watch:next({ system_id = system_id })
+  if m or trouble then return m end
+  error(("Node %s: machine %s is gone from MAAS."):format(node.name, system_id), 0)
+end
+
 --- The caps a node action's `drydock.task.parallel` runs under: `ctx.options.concurrency`
 --- nodes at once (default 64), and with `ctx.options.per_rack` at most that many of one rack
 --- (a node without a rack is capped only overall).

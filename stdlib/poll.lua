@@ -9,13 +9,16 @@
 ---     end }
 ---
 --- `until` returns a value (not nil or false) when the wait is over; that value is returned.
---- Its errors are raised at once: a failure is not something to wait out.
+--- Its errors are raised at once: a failure is not something to wait out. With `paced`,
+--- `until` waits by itself (it takes a watch's next reading, `maas:watch(every)`): nothing
+--- is slept between calls, and each counts as `every` seconds towards the timeout.
 local M = {}
 
 ---@class drydock.PollOptions
 ---@field every? number seconds between asks (default 5)
 ---@field timeout number seconds after which the wait fails
 ---@field what? string what is awaited, for the error ("cmp01 to be Ready")
+---@field paced? boolean `until` waits `every` by itself
 ---@field ["until"] fun(): any
 
 ---@param opts drydock.PollOptions
@@ -34,7 +37,7 @@ function M.wait(opts)
       error(("gave up waiting for %s after %g s"):format(opts.what or "the condition", waited), 2)
     end
     local pause = math.min(every, opts.timeout - waited)
-    drydock.sleep(pause)
+    if not opts.paced then drydock.sleep(pause) end
     waited = waited + pause
   end
 end

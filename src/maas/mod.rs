@@ -11,6 +11,7 @@ pub mod resources;
 pub mod retry;
 pub mod status;
 mod text_enum;
+pub mod watch;
 
 pub use client::{Client, ClientOptions};
 pub use error::{ErrorKind, MaasError};

@@ -42,7 +42,7 @@ pub use maas::faults::Fault;
 // How long the simulated site's phases take at `--speed 1` (benches model clients with them).
 pub use maas::request_log::{LoggedRequest, MaasCounts, REQUEST_LOG_LIMIT};
 pub use maas::state::MAX_PLANTED_FAULTS;
-pub use maas::{COMMISSIONING_S, ENLISTING_S};
+pub use maas::{COMMISSIONING_S, DEPLOYING_S, ENLISTING_S};
 pub use physical::BmcProtocol;
 pub use physical::POWER_LANDS_S;
 pub use serve::MAX_CONNECTIONS;

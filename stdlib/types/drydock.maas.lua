@@ -47,6 +47,35 @@ function MaasClient:put(path, params) end
 ---@return any
 function MaasClient:delete(path) end
 
+--- Machines waited on together: every `next` of the nodes waiting is served by one
+--- `GET machines/` per `every` seconds (100 machines a request), not one each.
+---@param every number seconds between readings
+---@return drydock.MaasWatch
+function MaasClient:watch(every) end
+
+---@class drydock.MaasWatch
+local MaasWatch = {}
+
+--- The machine at the next reading (one made after this call, at most `every` after the
+--- last): by its system id, or the machine a MAC turns up on. nil when MAAS has none (or the
+--- reading failed: the second value says why).
+---@param key {system_id?: string, mac_address?: string}
+---@return drydock.maas.Glimpse?
+---@return string? error why the reading failed
+function MaasWatch:next(key) end
+
+--- What a watch tells of a machine: who it is and where its lifecycle is.
+---@class drydock.maas.Glimpse
+---@field system_id string
+---@field hostname string
+---@field fqdn string
+---@field status_name string
+---@field status_message? string
+---@field power_state string
+---@field osystem string
+---@field distro_series string
+---@field hwe_kernel? string
+
 ------------------------------------------------------------------------------------------
 -- Typed calls. Each checks its parameter names against what MAAS takes for it before
 -- sending, and checks the answer against the object model below; answers come back as MAAS

@@ -6,6 +6,7 @@ use mlua::{Lua, LuaSerdeExt, Table, UserData, UserDataMethods, Value, Variadic};
 
 use super::plain;
 use crate::maas::calls::{self, Call};
+use crate::maas::watch::{Key, Watch};
 use crate::maas::{ApiKey, Client, ClientOptions, MaasError};
 use crate::runtime::ErrorInfo;
 use crate::runtime::errors::ErrorKind;
@@ -151,8 +152,50 @@ impl UserData for MaasClient {
                 typed(&lua, &this.0, call, args).await
             });
         }
+        m.add_method("watch", |_, this, every: f64| {
+            if !(every.is_finite() && every >= 0.0) {
+                return Err(mlua::Error::runtime(format!(
+                    "client:watch: {every} is not a number of seconds >= 0"
+                )));
+            }
+            Ok(MaasWatch(std::sync::Arc::new(Watch::new(
+                this.0.clone(),
+                std::time::Duration::from_secs_f64(every),
+            ))))
+        });
         m.add_meta_method("__tostring", |_, this, ()| {
             Ok(format!("maas client {}", this.0.base()))
+        });
+    }
+}
+
+/// `client:watch(every)`: machines waited on together, read at most once every `every`
+/// seconds (`maas::watch`).
+pub struct MaasWatch(std::sync::Arc<Watch>);
+
+impl UserData for MaasWatch {
+    fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
+        // `watch:next{system_id = ...}` or `watch:next{mac_address = ...}`: the machine at the
+        // next reading (nil when MAAS has none), and why that reading failed, if it did.
+        m.add_async_method("next", |lua, this, key: Table| async move {
+            let key = match (
+                key.get::<Option<String>>("system_id")?,
+                key.get::<Option<String>>("mac_address")?,
+            ) {
+                (Some(id), None) => Key::Id(id),
+                (None, Some(mac)) => Key::Mac(mac.to_ascii_lowercase()),
+                _ => {
+                    return Err(mlua::Error::runtime(
+                        "watch:next takes {system_id = ...} or {mac_address = ...}",
+                    ));
+                }
+            };
+            let reading = this.0.next(key).await;
+            let machine = match reading.machine {
+                Some(m) => lua.to_value_with(&m, plain())?,
+                None => Value::Nil,
+            };
+            Ok((machine, reading.error))
         });
     }
 }

@@ -22,7 +22,7 @@ use crate::maas::resources::machines::PowerState;
 
 /// Seconds each phase takes at `--speed 1`, close to a small real site.
 pub const COMMISSIONING_S: f64 = 180.0;
-const DEPLOYING_S: f64 = 600.0;
+pub const DEPLOYING_S: f64 = 600.0;
 const RELEASING_S: f64 = 20.0;
 
 /// Lets the region's clock run to `now_ms`: power changes BMCs accepted land, machines

@@ -69,4 +69,4 @@ mod vlans;
 mod volume_groups;
 
 pub use enlistment::ENLISTING_S;
-pub use lifecycle::COMMISSIONING_S;
+pub use lifecycle::{COMMISSIONING_S, DEPLOYING_S};
