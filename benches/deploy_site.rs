@@ -117,10 +117,7 @@ fn deploy(bin: &Path, site: &Path, scratch: &Path, nodes: usize, poll: &str) -> 
     let key_file = scratch.join("maas.key");
     std::fs::write(&key_file, key.expose()).expect("the key file");
     let journal = scratch.join(format!("journal-{}.redb", sim.child.id()));
-    let report_port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
+    let report_url = drydock::runtime::bootaction_reports::free_loopback_url().expect("a free port");
     let started = Instant::now();
     let mut run = Proc::spawn(
         Command::new(bin)
@@ -133,8 +130,7 @@ fn deploy(bin: &Path, site: &Path, scratch: &Path, nodes: usize, poll: &str) -> 
             .args(["--oob-poll-interval", poll, "run", "deploy_site", "-d"])
             .arg(site)
             .args(["--poll-interval", poll, "--concurrency", &CONCURRENCY.to_string()])
-            .arg("--report-url")
-            .arg(format!("http://127.0.0.1:{report_port}/api/v1.0/bootactions/"))
+            .args(["--report-url", &report_url])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped()),
     );

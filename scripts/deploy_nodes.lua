@@ -152,15 +152,21 @@ local action = phases.action("deploy_nodes", {
       for _, t in ipairs(ctx.maas:tags()) do
         ctx.tags[t.name] = t
       end
-      -- One read for every selected node.
-      local names = {}
-      for i, node in ipairs(ctx.nodes) do
-        names[i] = node.name
-      end
-      local by_name = {}
-      for _, m in ipairs(#names > 0 and ctx.maas:machines({ hostname = names }) or {}) do
-        by_name[m.hostname] = m
-      end
+      -- What the phases need of each machine, kept for the whole run (a machine's whole
+      -- record is tens of kilobytes: at a thousand nodes, worth not keeping).
+      local by_name = nodes.machines_named(
+        ctx.maas,
+        ctx.nodes,
+        function(m)
+          return {
+            system_id = m.system_id,
+            hostname = m.hostname,
+            status_name = m.status_name,
+            default_gateways = m.default_gateways,
+            hardware_info = m.hardware_info,
+          }
+        end
+      )
       ctx.state = {}
       for _, node in ipairs(ctx.nodes) do
         local m = by_name[node.name]

@@ -106,14 +106,7 @@ return phases.action("destroy_nodes", {
       ctx.poll_interval = ctx.options.poll_interval or 10
       ctx.watch = ctx.maas:watch(ctx.poll_interval)
       ctx.erase = erase_settings(ctx.maas)
-      local names = {}
-      for i, node in ipairs(ctx.nodes) do
-        names[i] = node.name
-      end
-      ctx.machines = {}
-      for _, m in ipairs(#names > 0 and ctx.maas:machines({ hostname = names }) or {}) do
-        ctx.machines[m.hostname] = m
-      end
+      ctx.machines = nodes.machines_named(ctx.maas, ctx.nodes)
     end,
   },
   {

@@ -130,6 +130,29 @@ function M.report(ctx, outcomes, words)
   return { summary = summary, lines = lines, nodes = results, changes = changes }
 end
 
+--- The machines of `list`'s nodes, by node name, read 100 names a request (a site's whole
+--- machine list at once is tens of megabytes), each kept as `keep(machine)` (default: whole).
+---@param maas drydock.maas.Client
+---@param list drydock.Node[]
+---@param keep? fun(m: drydock.maas.Machine): table
+---@return table<string, table>
+function M.machines_named(maas, list, keep)
+  local by_name, names = {}, {}
+  local function read()
+    if #names == 0 then return end
+    for _, m in ipairs(maas:machines({ hostname = names })) do
+      by_name[m.hostname] = keep and keep(m) or m
+    end
+    names = {}
+  end
+  for _, node in ipairs(list) do
+    names[#names + 1] = node.name
+    if #names == 100 then read() end
+  end
+  read()
+  return by_name
+end
+
 --- `node`'s machine at `watch`'s next reading (`maas:watch(every)`: the nodes waiting share
 --- one read per poll); nil when that reading failed (MAAS busy: wait on). Raises when MAAS
 --- no longer has the machine.

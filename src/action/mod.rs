@@ -437,11 +437,8 @@ fn about_of(env: &Environment, name: &str, table: &Table) -> Result<About, Error
 /// A report URL on a free loopback port. It is kept with the task's options, so a resumed
 /// task listens where the machines were told to report.
 fn loopback_report_url() -> Result<String, ErrorInfo> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map_err(|e| ErrorInfo::new(format!("cannot find a free port for boot action reports: {e}")))?
-        .port();
-    Ok(format!("http://127.0.0.1:{port}/api/v1.0/bootactions/"))
+    crate::runtime::bootaction_reports::free_loopback_url()
+        .map_err(|e| ErrorInfo::new(format!("cannot find a port for boot action reports: {e}")))
 }
 
 /// Seconds between an action's MAAS status checks at a real site's pace (Drydock's

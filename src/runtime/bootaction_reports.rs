@@ -374,6 +374,29 @@ fn bind_address(url: &str) -> Result<(SocketAddr, String), String> {
     Ok((SocketAddr::from((ip, port)), prefix))
 }
 
+/// A report URL on a loopback port free now and outside the range the system takes ports
+/// for outgoing connections from: a port picked by binding port 0 would be in that range, and
+/// one of the thousands of connections a run opens could take it before drydock listens.
+pub fn free_loopback_url() -> Result<String, String> {
+    let (low, high) = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|r| {
+            let mut n = r.split_whitespace().map(|p| p.parse::<u16>().ok());
+            Some((n.next()??, n.next()??))
+        })
+        .unwrap_or((32768, 60999));
+    for _ in 0..200 {
+        let port = rand::Rng::gen_range(&mut rand::thread_rng(), 1024..=u16::MAX);
+        if (low..=high).contains(&port) {
+            continue;
+        }
+        if std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok() {
+            return Ok(format!("http://127.0.0.1:{port}/api/v1.0/bootactions/"));
+        }
+    }
+    Err("no free loopback port outside the system's ephemeral range".into())
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
@@ -391,11 +414,7 @@ mod tests {
     use super::*;
 
     fn free_url() -> String {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .unwrap_or(0);
-        format!("http://127.0.0.1:{port}/api/v1.0/bootactions/")
+        free_loopback_url().unwrap()
     }
 
     async fn post(url: &str, key: Option<&str>, body: &str) -> u16 {

@@ -32,11 +32,7 @@ pub fn fresh_journal() -> PathBuf {
 /// The drydock binary with no inherited site dir, and a journal of its own.
 /// Where a test's deployment takes boot action reports: a free loopback port.
 pub fn report_url() -> String {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free loopback port")
-        .port();
-    format!("http://127.0.0.1:{port}/api/v1.0/bootactions/")
+    drydock::runtime::bootaction_reports::free_loopback_url().expect("a free loopback port")
 }
 
 pub fn drydock() -> Command {
