@@ -113,21 +113,13 @@ struct Run {
 /// `drydock sim` on `site`, then `drydock run deploy_site` against it; every node must end
 /// deployed.
 fn deploy(bin: &Path, site: &Path, scratch: &Path, nodes: usize, poll: &str) -> Run {
-    let (sim, url, key, map) = start_sim(bin, site, scratch, SPEED);
-    let key_file = scratch.join("maas.key");
-    std::fs::write(&key_file, key.expose()).expect("the key file");
-    let journal = scratch.join(format!("journal-{}.redb", sim.child.id()));
+    let simulated = start_sim(bin, site, scratch, SPEED);
     let report_url = drydock::runtime::bootaction_reports::free_loopback_url().expect("a free port");
     let started = Instant::now();
     let mut run = Proc::spawn(
-        Command::new(bin)
-            .arg("--journal")
-            .arg(&journal)
-            .args(["--maas-url", &url, "--maas-api-key-file"])
-            .arg(&key_file)
-            .arg("--bmc-map")
-            .arg(&map)
-            .args(["--oob-poll-interval", poll, "run", "deploy_site", "-d"])
+        simulated
+            .drydock(bin, poll)
+            .args(["run", "deploy_site", "-d"])
             .arg(site)
             .args(["--poll-interval", poll, "--concurrency", &CONCURRENCY.to_string()])
             .args(["--report-url", &report_url])
@@ -146,9 +138,9 @@ fn deploy(bin: &Path, site: &Path, scratch: &Path, nodes: usize, poll: &str) -> 
         out.lines().any(|l| l == deployed),
         "expected {deployed:?}:\n{out}"
     );
-    let counts = counts(&url, &key);
-    let sim = stop_sim(sim);
-    let reader = JournalReader::open(&journal).expect("the journal");
+    let counts = counts(&simulated.url, &simulated.key);
+    let sim = stop_sim(simulated.sim);
+    let reader = JournalReader::open(&simulated.journal).expect("the journal");
     let task = reader.tasks().expect("its tasks").remove(0);
     let node_steps = reader
         .steps(&task.id)
@@ -163,6 +155,6 @@ fn deploy(bin: &Path, site: &Path, scratch: &Path, nodes: usize, poll: &str) -> 
         own_cpu,
         sim,
         node_steps,
-        journal_bytes: std::fs::metadata(&journal).map_or(0, |m| m.len()),
+        journal_bytes: std::fs::metadata(&simulated.journal).map_or(0, |m| m.len()),
     }
 }

@@ -117,20 +117,12 @@ struct Run {
 /// `drydock sim` on `site`, then `drydock run prepare_nodes` against it; every node must
 /// end Ready.
 fn prepare(bin: &Path, site: &Path, scratch: &Path, nodes: usize, concurrency: u32, poll: &str) -> Run {
-    let (sim, url, key, map) = start_sim(bin, site, scratch, SPEED);
-    let key_file = scratch.join("maas.key");
-    std::fs::write(&key_file, key.expose()).expect("the key file");
-    let journal = scratch.join(format!("journal-{}.redb", sim.child.id()));
+    let simulated = start_sim(bin, site, scratch, SPEED);
     let started = Instant::now();
     let mut run = Proc::spawn(
-        Command::new(bin)
-            .arg("--journal")
-            .arg(&journal)
-            .args(["--maas-url", &url, "--maas-api-key-file"])
-            .arg(&key_file)
-            .arg("--bmc-map")
-            .arg(&map)
-            .args(["--oob-poll-interval", poll, "run", "prepare_nodes", "-d"])
+        simulated
+            .drydock(bin, poll)
+            .args(["run", "prepare_nodes", "-d"])
             .arg(site)
             .args(["--poll-interval", poll, "--concurrency", &concurrency.to_string()])
             .stdout(Stdio::piped())
@@ -145,8 +137,8 @@ fn prepare(bin: &Path, site: &Path, scratch: &Path, nodes: usize, concurrency: u
     assert!(status == 0, "prepare_nodes exited {status}:\n{out}\n{err}");
     let ready = format!("{nodes} of {nodes} node(s) Ready");
     assert!(out.lines().any(|l| l == ready), "expected {ready:?}:\n{out}");
-    let counts = counts(&url, &key);
-    let sim_usage = stop_sim(sim);
+    let counts = counts(&simulated.url, &simulated.key);
+    let sim_usage = stop_sim(simulated.sim);
     Run {
         wall,
         counts,

@@ -44,7 +44,6 @@ fn deploy_site_killed_ten_times_deploys_each_node_once_and_repeats_no_destructiv
     let sim = &site.sim;
     let seed = clock_seed();
     eprintln!("seed {seed}");
-    let mut rng = Lcg(seed);
     let design = example_site();
     let design = design.to_str().unwrap();
     let report_url = report_url();
@@ -67,54 +66,21 @@ fn deploy_site_killed_ten_times_deploys_each_node_once_and_repeats_no_destructiv
         Some(id) => site.drydock(name, &["resume", id, "--oob-poll-interval", POLL]),
     };
 
-    let window = KILL_WINDOW.as_millis() as u64;
-    let moments: Vec<Duration> = (0..KILLS)
-        .map(|k| Duration::from_millis((k * window + rng.next(window)) / KILLS))
-        .collect();
-    let first_start = Instant::now();
-    let mut kills: Vec<AtKill> = Vec::new();
-    let mut task: Option<String> = None;
-    for (k, moment) in moments.iter().enumerate() {
-        let name = format!("run-{k}");
-        let mut child = start(task.as_deref(), &name);
-        while first_start.elapsed() < *moment {
-            if let Some(status) = child.0.try_wait().unwrap() {
-                panic!(
-                    "drydock ended ({status}) before kill {} at {moment:?}, with work left (seed {seed}):\n{}",
-                    k + 1,
-                    site.said(&name)
-                );
-            }
-            std::thread::sleep(Duration::from_millis(2));
-        }
-        child.0.kill().unwrap();
-        child.0.wait().unwrap();
-        task = task.or_else(|| site.task());
+    let (task, kills) = kill_at_random_moments(&site, seed, KILLS, KILL_WINDOW, start, |task, _| {
         let mut succeeded = BTreeSet::new();
-        for (scope, steps) in task.as_deref().map(|t| site.steps(t)).unwrap_or_default() {
+        for (scope, steps) in task.map(|t| site.steps(t)).unwrap_or_default() {
             for s in steps.iter().filter(|s| s["status"] == "Succeeded") {
                 succeeded.insert(format!("{scope}/{}", s["name"].as_str().unwrap()));
             }
         }
-        kills.push(AtKill {
+        AtKill {
             maas_seq: newest_seq(&sim.control("requests")),
             bmc_seq: newest_seq(&sim.control("bmc_requests")),
             succeeded,
-        });
-    }
+        }
+    });
 
-    let task = task.unwrap_or_else(|| panic!("no task in the journal after {KILLS} kills (seed {seed})"));
-    let mut last = start(Some(&task), "final");
-    let status = finish(&mut last, &format!("the final resume (seed {seed})"));
-    let output = site.said("final");
-    assert!(
-        status.success(),
-        "final resume: {status} (seed {seed}):\n{output}"
-    );
-    assert!(
-        output.contains("deploy_nodes: 9 of 9 node(s) deployed"),
-        "final resume (seed {seed}):\n{output}"
-    );
+    let (task, _) = resume_to_the_end(&site, task, seed, start, "deploy_nodes: 9 of 9 node(s) deployed");
     let show = site.tasks(&["show", &task]);
     assert_eq!(show["task"]["result"], "Success", "seed {seed}");
     let steps = site.steps(&task);

@@ -43,7 +43,6 @@ fn prepare_nodes_killed_ten_times_cycles_and_commissions_each_node_once() {
     let seed = clock_seed();
     // Shown with any failure, a helper's too.
     eprintln!("seed {seed}");
-    let mut rng = Lcg(seed);
     let site_dir = example_site();
     let site_dir = site_dir.to_str().unwrap();
     // A fresh run until the journal holds the task, a resume of it after.
@@ -65,33 +64,10 @@ fn prepare_nodes_killed_ten_times_cycles_and_commissions_each_node_once() {
     };
 
     // One kill in each tenth of the window: random moments, spread over the whole run.
-    let window = KILL_WINDOW.as_millis() as u64;
-    let moments: Vec<Duration> = (0..KILLS)
-        .map(|k| Duration::from_millis((k * window + rng.next(window)) / KILLS))
-        .collect();
-    let first_start = Instant::now();
-    let mut kills: Vec<AtKill> = Vec::new();
-    let mut task: Option<String> = None;
-    for (k, moment) in moments.iter().enumerate() {
-        let name = format!("run-{k}");
-        let mut child = start(task.as_deref(), &name);
-        while first_start.elapsed() < *moment {
-            if let Some(status) = child.0.try_wait().unwrap() {
-                panic!(
-                    "drydock ended ({status}) before kill {} at {moment:?}, with work left (seed {seed}):\n{}",
-                    k + 1,
-                    site.said(&name)
-                );
-            }
-            std::thread::sleep(Duration::from_millis(2));
-        }
-        child.0.kill().unwrap();
-        child.0.wait().unwrap();
-        let after = first_start.elapsed();
-        task = task.or_else(|| site.task());
+    let (task, kills) = kill_at_random_moments(&site, seed, KILLS, KILL_WINDOW, start, |task, after| {
         let bmc_seq = newest_seq(&sim.control("bmc_requests"));
         let (mut powered_on, mut running) = (BTreeSet::new(), Vec::new());
-        for (scope, steps) in task.as_deref().map(|t| site.steps(t)).unwrap_or_default() {
+        for (scope, steps) in task.map(|t| site.steps(t)).unwrap_or_default() {
             for s in &steps {
                 if s["status"] == "Running" {
                     running.push(format!("{scope}/{}", s["name"].as_str().unwrap()));
@@ -101,27 +77,16 @@ fn prepare_nodes_killed_ten_times_cycles_and_commissions_each_node_once() {
                 powered_on.insert(scope);
             }
         }
-        kills.push(AtKill {
+        AtKill {
             after,
             bmc_seq,
             powered_on,
             running,
-        });
-    }
+        }
+    });
 
     // The last resume runs to the end.
-    let task = task.unwrap_or_else(|| panic!("no task in the journal after {KILLS} kills (seed {seed})"));
-    let mut last = start(Some(&task), "final");
-    let status = finish(&mut last, &format!("the final resume (seed {seed})"));
-    let output = site.said("final");
-    assert!(
-        status.success(),
-        "final resume: {status} (seed {seed}):\n{output}"
-    );
-    assert!(
-        output.contains("9 of 9 node(s) Ready"),
-        "final resume (seed {seed}):\n{output}"
-    );
+    let (task, _) = resume_to_the_end(&site, task, seed, start, "9 of 9 node(s) Ready");
     let show = site.tasks(&["show", &task]);
     assert_eq!(show["task"]["status"], "Complete", "seed {seed}");
     assert_eq!(show["task"]["result"], "Success", "seed {seed}");

@@ -31,9 +31,35 @@ pub fn generate(root: &Path, out: &Path, nodes: usize, extra: &[&str]) {
     assert!(status.success(), "benches/gen_site.py --nodes {nodes} failed");
 }
 
-/// `drydock sim --speed SPEED` on `site`, its BMC map written under `scratch`: the process,
-/// its MAAS URL and admin key, the map.
-pub fn start_sim(bin: &Path, site: &Path, scratch: &Path, speed: f64) -> (Proc, String, ApiKey, PathBuf) {
+/// A simulator in a process of its own, and what a drydock run against it needs.
+pub struct Simulated {
+    pub sim: Proc,
+    pub url: String,
+    pub key: ApiKey,
+    map: PathBuf,
+    key_file: PathBuf,
+    pub journal: PathBuf,
+}
+
+impl Simulated {
+    /// `drydock` pointed at the simulator (its MAAS, key and BMC map) with a journal of its
+    /// own and BMC polls every `poll` seconds; the caller adds the subcommand.
+    pub fn drydock(&self, bin: &Path, poll: &str) -> Command {
+        let mut command = Command::new(bin);
+        command
+            .arg("--journal")
+            .arg(&self.journal)
+            .args(["--maas-url", &self.url, "--maas-api-key-file"])
+            .arg(&self.key_file)
+            .arg("--bmc-map")
+            .arg(&self.map)
+            .args(["--oob-poll-interval", poll]);
+        command
+    }
+}
+
+/// `drydock sim --speed SPEED` on `site`, its BMC map and key file written under `scratch`.
+pub fn start_sim(bin: &Path, site: &Path, scratch: &Path, speed: f64) -> Simulated {
     let map = scratch.join("bmc-map.json");
     let mut sim = Proc::spawn(
         Command::new(bin)
@@ -52,7 +78,17 @@ pub fn start_sim(bin: &Path, site: &Path, scratch: &Path, speed: f64) -> (Proc, 
             .stderr(Stdio::null()),
     );
     let (url, key) = banner(&mut sim.child);
-    (sim, url, key, map)
+    let key_file = scratch.join("maas.key");
+    std::fs::write(&key_file, key.expose()).expect("the key file");
+    let journal = scratch.join(format!("journal-{}.redb", sim.child.id()));
+    Simulated {
+        sim,
+        url,
+        key,
+        map,
+        key_file,
+        journal,
+    }
 }
 
 /// Stops the simulator as Ctrl-C does; what it used.

@@ -199,32 +199,42 @@ struct PlantedBmcFault {
     fault: Option<BmcFault>,
 }
 
+/// A planting request: an admin's, its JSON body a `T` (else a 400 saying `usage`), applied
+/// to the region by `plant`.
+fn planting<T: serde::de::DeserializeOwned>(
+    shared: &Shared,
+    headers: &HeaderMap,
+    body: &[u8],
+    usage: &str,
+    plant: impl FnOnce(&mut State, T) -> Result<(), String>,
+) -> Response {
+    let mut region = match as_admin(shared, headers) {
+        Ok(region) => region,
+        Err(refused) => return refused.into_response(),
+    };
+    let planted: T = match serde_json::from_slice(body) {
+        Ok(p) => p,
+        Err(e) => return Reply::text(400, format!("{e}: give {usage}")).into_response(),
+    };
+    match plant(&mut region, planted) {
+        Ok(()) => Reply::text(200, "OK".into()).into_response(),
+        Err(e) => Reply::text(400, e).into_response(),
+    }
+}
+
 /// `POST /_sim/bmc_faults` with `{"node": "cmp01", "fault": "refuse_login"}`.
 pub(super) async fn plant_bmc_fault(
     Extract(shared): Extract<Shared>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let mut region = match as_admin(&shared, &headers) {
-        Ok(region) => region,
-        Err(refused) => return refused.into_response(),
-    };
-    let planted: PlantedBmcFault = match serde_json::from_slice(&body) {
-        Ok(p) => p,
-        Err(e) => {
-            return Reply::text(
-                400,
-                format!(
-                    "{e}: give {{\"node\": NAME, \"fault\": \"refuse_login\" | \"timeout\" | \"stuck_power\" | null}}"
-                ),
-            )
-            .into_response();
-        }
-    };
-    match super::plant_bmc_fault(&mut region, &planted.node, planted.fault) {
-        Ok(()) => Reply::text(200, "OK".into()).into_response(),
-        Err(e) => Reply::text(400, e).into_response(),
-    }
+    planting(
+        &shared,
+        &headers,
+        &body,
+        r#"{"node": NAME, "fault": "refuse_login" | "timeout" | "stuck_power" | null}"#,
+        |region, p: PlantedBmcFault| super::plant_bmc_fault(region, &p.node, p.fault),
+    )
 }
 
 /// What `POST /_sim/bootaction_faults` takes.
@@ -242,26 +252,15 @@ pub(super) async fn plant_bootaction_fault(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let mut region = match as_admin(&shared, &headers) {
-        Ok(region) => region,
-        Err(refused) => return refused.into_response(),
-    };
-    let planted: PlantedBootActionFault = match serde_json::from_slice(&body) {
-        Ok(p) => p,
-        Err(e) => {
-            return Reply::text(
-                400,
-                format!(
-                    "{e}: give {{\"node\": NAME, \"action\": NAME, \"fault\": \"fail\" | \"silent\" | null}}"
-                ),
-            )
-            .into_response();
-        }
-    };
-    match super::plant_bootaction_fault(&mut region, &planted.node, &planted.action, planted.fault) {
-        Ok(()) => Reply::text(200, "OK".into()).into_response(),
-        Err(e) => Reply::text(400, e).into_response(),
-    }
+    planting(
+        &shared,
+        &headers,
+        &body,
+        r#"{"node": NAME, "action": NAME, "fault": "fail" | "silent" | null}"#,
+        |region, p: PlantedBootActionFault| {
+            super::plant_bootaction_fault(region, &p.node, &p.action, p.fault)
+        },
+    )
 }
 
 pub(super) async fn bootaction_reports(Extract(shared): Extract<Shared>, headers: HeaderMap) -> Response {

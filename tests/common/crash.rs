@@ -281,3 +281,68 @@ pub fn newest_seq(log: &Value) -> u64 {
         .last()
         .map_or(0, |e| e["seq"].as_u64().unwrap())
 }
+
+/// Starts drydock (`start(None, name)` a fresh run; `start(Some(task), name)` its resume) and
+/// SIGKILLs it at `kills` random moments spread over `window` from the first start (one in
+/// each `window / kills`), starting it again after each. `at_kill(task, since_first_start)`
+/// records what the journal and the simulator say while no drydock runs. A drydock that
+/// ends by itself before its kill fails the test: the window must end before the work can.
+/// The task (`None` if none was written) and what each kill recorded.
+pub fn kill_at_random_moments<T>(
+    site: &Site,
+    seed: u64,
+    kills: u64,
+    window: Duration,
+    start: impl Fn(Option<&str>, &str) -> Killed,
+    mut at_kill: impl FnMut(Option<&str>, Duration) -> T,
+) -> (Option<String>, Vec<T>) {
+    let mut rng = super::Lcg(seed);
+    let window = window.as_millis() as u64;
+    let moments: Vec<Duration> = (0..kills)
+        .map(|k| Duration::from_millis((k * window + rng.next(window)) / kills))
+        .collect();
+    let first_start = Instant::now();
+    let mut recorded = Vec::new();
+    let mut task: Option<String> = None;
+    for (k, moment) in moments.iter().enumerate() {
+        let name = format!("run-{k}");
+        let mut child = start(task.as_deref(), &name);
+        while first_start.elapsed() < *moment {
+            if let Some(status) = child.0.try_wait().unwrap() {
+                panic!(
+                    "drydock ended ({status}) before kill {} at {moment:?}, with work left (seed {seed}):\n{}",
+                    k + 1,
+                    site.said(&name)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        child.0.kill().unwrap();
+        child.0.wait().unwrap();
+        let after = first_start.elapsed();
+        task = task.or_else(|| site.task());
+        recorded.push(at_kill(task.as_deref(), after));
+    }
+    (task, recorded)
+}
+
+/// The last resume of `task`, run to its end: it must succeed and print `expect`. The task
+/// id and what it printed.
+pub fn resume_to_the_end(
+    site: &Site,
+    task: Option<String>,
+    seed: u64,
+    start: impl Fn(Option<&str>, &str) -> Killed,
+    expect: &str,
+) -> (String, String) {
+    let task = task.unwrap_or_else(|| panic!("no task in the journal after the kills (seed {seed})"));
+    let mut last = start(Some(&task), "final");
+    let status = finish(&mut last, &format!("the final resume (seed {seed})"));
+    let output = site.said("final");
+    assert!(
+        status.success(),
+        "final resume: {status} (seed {seed}):\n{output}"
+    );
+    assert!(output.contains(expect), "final resume (seed {seed}):\n{output}");
+    (task, output)
+}
