@@ -5,9 +5,11 @@
 #   benches/validate.sh 1000 100000
 #
 # For every N: generate a site with benches/gen_site.py into a temporary directory
-# (removed on exit), check that it validates clean, then time
+# (removed on exit), in two layouts: "split" (1,000 nodes a file, as gen_site.py writes
+# it) and "one" file (the whole site as one multi-document stream, as Deckhand renders a
+# site). Check that each validates clean, then time
 #   drydock validate -d DIR --format json > /dev/null
-# several times. Reports wall time (mean, min) and peak RSS per N, and how the
+# several times. Reports wall time (mean, min) and peak RSS per N and layout, and how the
 # time grows relative to the first N (linear growth = the ratio of node counts).
 #
 # Environment:
@@ -110,14 +112,33 @@ measure_rss() {
     return 0
 }
 
-declare -a r_nodes r_files r_mib r_mean r_min r_rss
+declare -a r_nodes r_layout r_files r_mib r_mean r_min r_rss
 
 tool=$( (( have_hyperfine )) && echo hyperfine || echo "GNU time" )
 echo "drydock validate benchmark: ${sizes[*]} nodes, $runs runs each (+$warmup warm-up), timed with $tool" >&2
 
+# The whole site in directory $1 as one stream, in $2/site.yaml.
+one_file() {
+    python3 - "$1" "$2" <<'EOF'
+import os, sys
+src, dst = sys.argv[1], sys.argv[2]
+os.makedirs(dst, exist_ok=True)
+with open(os.path.join(dst, "site.yaml"), "w") as out:
+    for name in sorted(os.listdir(src)):
+        if not name.endswith(".yaml"):
+            continue
+        text = open(os.path.join(src, name)).read()
+        if not text.startswith("---"):
+            out.write("---\n")
+        out.write(text if text.endswith("\n") else text + "\n")
+EOF
+}
+
 for n in "${sizes[@]}"; do
-    dir=$tmp/site-$n
-    python3 "$root/benches/gen_site.py" --nodes "$n" --out "$dir" >&2
+  python3 "$root/benches/gen_site.py" --nodes "$n" --out "$tmp/site-$n" >&2
+  one_file "$tmp/site-$n" "$tmp/one-$n"
+  for layout in split one; do
+    if [[ $layout == split ]]; then dir=$tmp/site-$n; else dir=$tmp/one-$n; fi
 
     # The site must validate clean, or the numbers mean nothing.
     rc=0
@@ -139,8 +160,8 @@ for n in "${sizes[@]}"; do
     if (( have_hyperfine )); then
         cmd=$(printf '%q validate -d %q --format json' "$bin" "$dir")
         hyperfine --style none --runs "$runs" --warmup "$warmup" \
-            --export-json "$tmp/hyperfine-$n.json" "$cmd" >/dev/null
-        read -r mean min < <(python3 - "$tmp/hyperfine-$n.json" <<'EOF'
+            --export-json "$tmp/hyperfine-$n-$layout.json" "$cmd" >/dev/null
+        read -r mean min < <(python3 - "$tmp/hyperfine-$n-$layout.json" <<'EOF'
 import json, sys
 r = json.load(open(sys.argv[1]))["results"][0]
 print("%.6f %.6f" % (r["mean"], r["min"]))
@@ -148,36 +169,39 @@ EOF
 )
     else
         for ((i = 0; i < warmup; i++)); do timed_run "$dir"; done
-        : > "$tmp/samples-$n"
+        : > "$tmp/samples-$n-$layout"
         for ((i = 0; i < runs; i++)); do
             timed_run "$dir"
-            echo "$T_WALL" >> "$tmp/samples-$n"
+            echo "$T_WALL" >> "$tmp/samples-$n-$layout"
         done
-        read -r mean min < <(awk '{ s += $1; if (NR == 1 || $1 < lo) lo = $1 } END { printf "%.6f %.6f\n", s / NR, lo }' "$tmp/samples-$n")
+        read -r mean min < <(awk '{ s += $1; if (NR == 1 || $1 < lo) lo = $1 } END { printf "%.6f %.6f\n", s / NR, lo }' "$tmp/samples-$n-$layout")
     fi
     measure_rss "$dir"
     rss=$RSS
 
-    r_nodes+=("$n"); r_files+=("$files"); r_mib+=("$mib")
+    r_nodes+=("$n"); r_layout+=("$layout"); r_files+=("$files"); r_mib+=("$mib")
     r_mean+=("$mean"); r_min+=("$min"); r_rss+=("$rss")
-    printf '  %d nodes: mean %.3f s, min %.3f s, peak RSS %s\n' "$n" "$mean" "$min" \
+    printf '  %d nodes, %s: mean %.3f s, min %.3f s, peak RSS %s\n' "$n" "$layout" "$mean" "$min" \
         "$( [[ $rss == - ]] && echo n/a || awk -v k="$rss" 'BEGIN { printf "%.1f MiB", k / 1024 }')" >&2
-    rm -rf "$dir"
+  done
+  rm -rf "$tmp/site-$n" "$tmp/one-$n"
 done
 
 echo
 echo "drydock validate -d DIR --format json  ($runs runs, $tool)"
-printf '%10s %6s %8s %10s %10s %14s\n' nodes files "size MiB" "mean s" "min s" "peak RSS MiB"
+printf '%10s %6s %6s %8s %10s %10s %14s\n' nodes layout files "size MiB" "mean s" "min s" "peak RSS MiB"
 for i in "${!r_nodes[@]}"; do
     rss=${r_rss[$i]}
     [[ $rss == - ]] && rss_mib=n/a || rss_mib=$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')
-    printf '%10d %6d %8s %10.3f %10.3f %14s\n' "${r_nodes[$i]}" "${r_files[$i]}" "${r_mib[$i]}" \
-        "${r_mean[$i]}" "${r_min[$i]}" "$rss_mib"
+    printf '%10d %6s %6d %8s %10.3f %10.3f %14s\n' "${r_nodes[$i]}" "${r_layout[$i]}" "${r_files[$i]}" \
+        "${r_mib[$i]}" "${r_mean[$i]}" "${r_min[$i]}" "$rss_mib"
 done
-# Growth relative to the first size: linear scaling means time ratio ~ node ratio.
-for ((i = 1; i < ${#r_nodes[@]}; i++)); do
-    awk -v n0="${r_nodes[0]}" -v n1="${r_nodes[$i]}" -v t0="${r_mean[0]}" -v t1="${r_mean[$i]}" 'BEGIN {
-        if (t0 > 0) printf "time(%d)/time(%d) = %.2f  (nodes x%.1f: linear growth means a ratio close to %.1f)\n", n1, n0, t1 / t0, n1 / n0, n1 / n0
+# Growth relative to the first size, layout by layout (results alternate split, one):
+# linear scaling means time ratio ~ node ratio.
+for ((i = 2; i < ${#r_nodes[@]}; i++)); do
+    j=$(( i % 2 ))
+    awk -v layout="${r_layout[$i]}" -v n0="${r_nodes[$j]}" -v n1="${r_nodes[$i]}" -v t0="${r_mean[$j]}" -v t1="${r_mean[$i]}" 'BEGIN {
+        if (t0 > 0) printf "%s: time(%d)/time(%d) = %.2f  (nodes x%.1f: linear growth means a ratio close to %.1f)\n", layout, n1, n0, t1 / t0, n1 / n0, n1 / n0
         else printf "time(%d)/time(%d) = n/a (time too small to measure)\n", n1, n0
     }'
 done
