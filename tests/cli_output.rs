@@ -283,3 +283,21 @@ fn debug_detail_is_drydocks_own() {
         .collect();
     assert!(foreign.is_empty(), "other crates' debug lines: {foreign:?}");
 }
+
+/// `design show --format json` for a program is compact (one line) and is the effective
+/// design whole, written a document at a time.
+#[test]
+fn design_show_json_is_compact_for_a_program_and_the_whole_design() {
+    let out = drydock()
+        .args(["design", "show", "--format", "json", "-d"])
+        .arg(example_site())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().count(), 1, "compact: one line");
+    let shown: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let site = drydock::design::load(&[example_site()]).unwrap();
+    assert_eq!(shown, site.to_json(None));
+    assert_eq!(shown["baremetal_nodes"].as_array().unwrap().len(), 9);
+}

@@ -79,6 +79,24 @@ pub fn emit(text: &str) -> anyhow::Result<()> {
     }
 }
 
+/// `value` as JSON on stdout as it is serialized (buffered, never whole), indented when
+/// `pretty`, with a final newline. A reader that stops early is not an error.
+pub fn emit_json_streamed(value: &impl serde::Serialize, pretty: bool) -> anyhow::Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = if pretty {
+        serde_json::to_writer_pretty(&mut out, value)
+    } else {
+        serde_json::to_writer(&mut out, value)
+    }
+    .map_err(std::io::Error::from)
+    .and_then(|()| out.write_all(b"\n"))
+    .and_then(|()| out.flush());
+    match written {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
 /// [`emit`] for a JSON document, pretty-printed, with a final newline.
 pub fn emit_json(value: &serde_json::Value) -> anyhow::Result<()> {
     emit(&format!("{}\n", serde_json::to_string_pretty(value)?))

@@ -3,7 +3,6 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
-use indexmap::IndexMap;
 use serde_json::Value as J;
 
 use super::model::{
@@ -194,47 +193,79 @@ impl Site {
 
     /// The effective design in the shape `drydock design show` prints.
     pub fn to_json(&self, only_node: Option<&str>) -> J {
-        let mut out = IndexMap::new();
-        out.insert(
+        serde_json::to_value(self.shown(only_node)).unwrap_or(J::Null)
+    }
+
+    /// The effective design as `drydock design show` prints it, serialized a document at a
+    /// time: written out (`serde_json::to_writer`), it is never whole in memory.
+    pub fn shown<'a>(&'a self, only_node: Option<&'a str>) -> Shown<'a> {
+        Shown {
+            site: self,
+            only_node,
+        }
+    }
+}
+
+/// See [`Site::shown`].
+pub struct Shown<'a> {
+    site: &'a Site,
+    only_node: Option<&'a str>,
+}
+
+/// A list whose items are made as they are written.
+struct Lazy<I>(std::cell::RefCell<Option<I>>);
+
+impl<I: Iterator<Item = J>> serde::Serialize for Lazy<I> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(None)?;
+        if let Some(items) = self.0.borrow_mut().take() {
+            for item in items {
+                seq.serialize_element(&item)?;
+            }
+        }
+        seq.end()
+    }
+}
+
+fn lazy<I: Iterator<Item = J>>(items: I) -> Lazy<I> {
+    Lazy(std::cell::RefCell::new(Some(items)))
+}
+
+impl serde::Serialize for Shown<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let site = self.site;
+        let mut map = s.serialize_map(Some(8))?;
+        map.serialize_entry(
             "region",
-            self.region.as_ref().map(Region::to_json).unwrap_or(J::Null),
-        );
-        out.insert("racks", J::Array(self.racks.iter().map(Rack::to_json).collect()));
-        out.insert(
+            &site.region.as_ref().map(Region::to_json).unwrap_or(J::Null),
+        )?;
+        map.serialize_entry("racks", &lazy(site.racks.iter().map(Rack::to_json)))?;
+        map.serialize_entry(
             "network_links",
-            J::Array(self.network_links.iter().map(NetworkLink::to_json).collect()),
-        );
-        out.insert(
-            "networks",
-            J::Array(self.networks.iter().map(Network::to_json).collect()),
-        );
-        out.insert(
+            &lazy(site.network_links.iter().map(NetworkLink::to_json)),
+        )?;
+        map.serialize_entry("networks", &lazy(site.networks.iter().map(Network::to_json)))?;
+        map.serialize_entry(
             "hardware_profiles",
-            J::Array(
-                self.hardware_profiles
-                    .iter()
-                    .map(HardwareProfile::to_json)
-                    .collect(),
-            ),
-        );
-        out.insert(
+            &lazy(site.hardware_profiles.iter().map(HardwareProfile::to_json)),
+        )?;
+        map.serialize_entry(
             "host_profiles",
-            J::Array(self.host_profiles.iter().map(HostProfile::to_json).collect()),
-        );
-        out.insert(
+            &lazy(site.host_profiles.iter().map(HostProfile::to_json)),
+        )?;
+        let only = self.only_node;
+        map.serialize_entry(
             "baremetal_nodes",
-            J::Array(
-                self.nodes
+            &lazy(
+                site.nodes
                     .iter()
-                    .filter(|n| only_node.is_none_or(|o| o == n.name))
-                    .map(Node::to_json)
-                    .collect(),
+                    .filter(move |n| only.is_none_or(|o| o == n.name))
+                    .map(Node::to_json),
             ),
-        );
-        out.insert(
-            "bootactions",
-            J::Array(self.bootactions.iter().map(Entity::json).collect()),
-        );
-        serde_json::to_value(out).unwrap_or(J::Null)
+        )?;
+        map.serialize_entry("bootactions", &lazy(site.bootactions.iter().map(Entity::json)))?;
+        map.end()
     }
 }
