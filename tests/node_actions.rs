@@ -12,6 +12,7 @@ use std::time::Duration;
 use common::*;
 use drydock::action::{self, Connection, Mode, Outcome, Request, Resume, Resumed};
 use drydock::journal::{Selection, TaskResult, Work};
+use drydock::maas::resources::interfaces::InterfaceType;
 use drydock::maas::{Client, ClientOptions};
 use drydock::oob::{OobSettings, PowerRequest, PowerWait};
 use drydock::runtime::bindings::MaasDefaults;
@@ -253,21 +254,17 @@ fn maas_writes(sim: &Sim) -> Vec<String> {
 }
 
 #[test]
-fn deploy_nodes_deploys_every_prepared_node_as_the_design_says_a_second_run_writes_nothing_and_destroy_nodes_takes_them_back()
+fn deploy_site_deploys_every_node_as_the_design_says_a_second_deploy_nodes_writes_nothing_and_destroy_nodes_takes_them_back()
  {
     let sim = sim();
     let site = drydock::design::load(&[example_site()]).unwrap();
-    for action in ["prepare_site", "prepare_nodes"] {
-        let outcome = run(request(&sim, action, Mode::Run, None));
-        assert_eq!(
-            outcome.result,
-            TaskResult::Success,
-            "{action}: {:#}",
-            outcome.value
-        );
-    }
     let journal = fresh_journal();
-    let outcome = run(request(&sim, "deploy_nodes", Mode::Run, Some(journal.clone())));
+    let mut req = request(&sim, "deploy_site", Mode::Run, Some(journal.clone()));
+    req.work = Work::Action {
+        name: "deploy_site".into(),
+        options: serde_json::json!({ "poll_interval": 0.1, "report_url": report_url() }),
+    };
+    let outcome = run(req);
     assert_eq!(outcome.result, TaskResult::Success, "{:#}", outcome.value);
 
     // Read back through the API, not drydock's memory.
@@ -314,9 +311,63 @@ fn deploy_nodes_deploys_every_prepared_node_as_the_design_says_a_second_run_writ
             node.name,
             bond.links
         );
+        // Every network the node's interfaces carry: its static address linked on that
+        // network's subnet, a tagged network's on a VLAN interface with the network's tag.
+        let carried: Vec<&String> = node.config.interfaces.iter().flat_map(|i| &i.networks).collect();
+        for a in node.addressing.iter().filter(|a| carried.contains(&&a.network)) {
+            let Some(address) = a.address.as_deref().filter(|a| *a != "dhcp") else {
+                continue;
+            };
+            let (iface, link) = interfaces
+                .iter()
+                .flat_map(|i| i.links.iter().map(move |l| (i, l)))
+                .find(|(_, l)| l.ip_address.as_deref() == Some(address))
+                .unwrap_or_else(|| panic!("{}: no link with {address} ({})", node.name, a.network));
+            let subnet = link.subnet.as_ref().unwrap();
+            assert_eq!(subnet.name, a.network, "{}: {address}", node.name);
+            // A trunk's default network rides its base interface; the others, VLAN ones.
+            let native = node.config.interfaces.iter().any(|i| {
+                i.networks.contains(&a.network)
+                    && i.device_link
+                        .as_deref()
+                        .and_then(|l| site.network_link(l))
+                        .is_some_and(|l| l.native_network.as_deref() == Some(a.network.as_str()))
+            });
+            if let Some(tag) = site.network(&a.network).and_then(|n| n.vlan) {
+                assert_eq!(
+                    iface.vlan.as_ref().map(|v| v.vid),
+                    Some(tag),
+                    "{}: {}",
+                    node.name,
+                    a.network
+                );
+                assert_eq!(
+                    iface.kind == InterfaceType::Vlan,
+                    !native,
+                    "{}: {} on {}",
+                    node.name,
+                    a.network,
+                    iface.name
+                );
+            }
+        }
+        // Its volume groups, and their logical volumes as block devices.
+        let groups = rt.block_on(client.volume_groups(id, &[])).unwrap();
+        let devices = rt.block_on(client.block_devices(id, &[])).unwrap();
+        for vg in node.config.volume_groups.iter() {
+            assert!(
+                groups.iter().any(|g| g.name == vg.name),
+                "{}: vg {}",
+                node.name,
+                vg.name
+            );
+            for lv in vg.logical_volumes.iter().filter_map(|lv| lv.name.as_ref()) {
+                let name = format!("{}-{lv}", vg.name);
+                assert!(devices.iter().any(|d| d.name == name), "{}: lv {name}", node.name);
+            }
+        }
         let gateway = &json["default_gateways"]["ipv4"];
         assert_eq!(gateway["gateway_ip"], "10.40.10.1", "{}", node.name);
-        let devices = rt.block_on(client.block_devices(id, &[])).unwrap();
         let mut mounts: Vec<String> = devices
             .iter()
             .flat_map(|d| {
