@@ -15,7 +15,7 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use drydock::journal::{JournalReader, SITE};
@@ -44,11 +44,7 @@ fn main() {
                 .expect("DRYDOCK_BENCH_NODES: node counts, e.g. 1000,10000")
         })
         .collect();
-    let ipmitool = Command::new("ipmitool").arg("-V").output();
-    assert!(
-        ipmitool.is_ok_and(|o| o.status.success()),
-        "ipmitool drives the sites' IPMI BMCs: apt-get install ipmitool"
-    );
+    require_ipmitool();
     println!(
         "DeploySite against `drydock sim --speed {SPEED}` (its own process), drydock polling every {poll} s \
          (Drydock's {DRYDOCK_POLL_S} s, scaled), --concurrency {CONCURRENCY}"

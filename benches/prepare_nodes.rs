@@ -13,7 +13,7 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use drydock::sim::Counts;
@@ -33,11 +33,7 @@ fn main() {
     let bin = Path::new(env!("CARGO_BIN_EXE_drydock"));
     let scratch = tempfile::tempdir().expect("a temporary directory");
     let poll = format!("{}", DRYDOCK_POLL_S / SPEED);
-    let ipmitool = Command::new("ipmitool").arg("-V").output();
-    assert!(
-        ipmitool.is_ok_and(|o| o.status.success()),
-        "ipmitool drives the sites' IPMI BMCs: apt-get install ipmitool"
-    );
+    require_ipmitool();
     println!(
         "PrepareNodes against `drydock sim --speed {SPEED}` (its own process), drydock polling every {poll} s \
          (Drydock's {DRYDOCK_POLL_S} s, scaled); K: --concurrency"

@@ -23,7 +23,6 @@
 --- ctx.result                  { summary, lines, nodes = { [name] = {...} } } (plan: changes)
 local phases = require("phases")
 local nodes = require("nodes")
-local retry = require("retry")
 local poll = require("poll")
 local node_network = require("node_network")
 local node_storage = require("node_storage")
@@ -138,10 +137,7 @@ local action = phases.action("deploy_nodes", {
   {
     name = "connect",
     run = function(ctx)
-      -- MAAS failing a call (a 5xx) changed nothing: it is sent again.
-      ctx.maas = retry.client(drydock.maas.connect())
-      ctx.poll_interval = ctx.options.poll_interval or 10
-      ctx.watch = ctx.maas:watch(ctx.poll_interval)
+      nodes.connect(ctx)
       -- Drydock's bootaction_final_status: 15 minutes, 90 polls at its default pace.
       ctx.report_timeout = 90 * ctx.poll_interval
       if ctx.options.report_url and not ctx.options.plan then

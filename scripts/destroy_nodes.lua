@@ -12,7 +12,6 @@
 --- ctx.options.poll_interval   seconds between MAAS status checks (default 10)
 --- ctx.result                  { summary, lines, nodes = { [name] = {...} } } (plan: changes)
 local phases = require("phases")
-local retry = require("retry")
 local nodes = require("nodes")
 local poll = require("poll")
 
@@ -101,10 +100,7 @@ return phases.action("destroy_nodes", {
   {
     name = "connect",
     run = function(ctx)
-      -- MAAS failing a call (a 5xx) changed nothing: it is sent again.
-      ctx.maas = retry.client(drydock.maas.connect())
-      ctx.poll_interval = ctx.options.poll_interval or 10
-      ctx.watch = ctx.maas:watch(ctx.poll_interval)
+      nodes.connect(ctx)
       ctx.erase = erase_settings(ctx.maas)
       ctx.machines = nodes.machines_named(ctx.maas, ctx.nodes)
     end,

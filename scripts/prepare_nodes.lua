@@ -17,7 +17,6 @@
 --- ctx.options.poll_interval  seconds between MAAS status checks (default 10)
 --- ctx.result                 { summary, lines, nodes = { [name] = {...} } } (plan: changes)
 local phases = require("phases")
-local retry = require("retry")
 local poll = require("poll")
 local nodes = require("nodes")
 
@@ -161,10 +160,7 @@ return phases.action("prepare_nodes", {
   {
     name = "connect",
     run = function(ctx)
-      -- MAAS failing a call (a 5xx) changed nothing: it is sent again.
-      ctx.maas = retry.client(drydock.maas.connect())
-      ctx.poll_interval = ctx.options.poll_interval or 10
-      ctx.watch = ctx.maas:watch(ctx.poll_interval)
+      nodes.connect(ctx)
       -- Read once for all nodes: matching by BMC address needs every machine's.
       ctx.power = ctx.maas:power_parameters_all()
     end,

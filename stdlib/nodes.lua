@@ -166,6 +166,17 @@ function M.watched(watch, node, system_id)
   error(("Node %s: machine %s is gone from MAAS."):format(node.name, system_id), 0)
 end
 
+--- What a node action that waits on MAAS starts with: `ctx.maas`, a client whose calls MAAS
+--- failed (a 5xx, which changed nothing) are sent again; `ctx.poll_interval`
+--- (`ctx.options.poll_interval`, default Drydock's 10 s); `ctx.watch`, the machines waited on
+--- read together once per interval.
+---@param ctx table the action's ctx
+function M.connect(ctx)
+  ctx.maas = require("retry").client(drydock.maas.connect())
+  ctx.poll_interval = ctx.options.poll_interval or 10
+  ctx.watch = ctx.maas:watch(ctx.poll_interval)
+end
+
 --- The caps a node action's `drydock.task.parallel` runs under: `ctx.options.concurrency`
 --- nodes at once (default 64), and with `ctx.options.per_rack` at most that many of one rack
 --- (a node without a rack is capped only overall).

@@ -17,6 +17,16 @@ pub fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }
 
+/// Fails the bench, saying how to install it, unless ipmitool (which drives the generated
+/// sites' IPMI BMCs) runs.
+pub fn require_ipmitool() {
+    let ipmitool = Command::new("ipmitool").arg("-V").output();
+    assert!(
+        ipmitool.is_ok_and(|o| o.status.success()),
+        "ipmitool drives the sites' IPMI BMCs: apt-get install ipmitool"
+    );
+}
+
 /// Writes a generated site of `nodes` nodes to `out` (`benches/gen_site.py`, with `extra`
 /// arguments).
 pub fn generate(root: &Path, out: &Path, nodes: usize, extra: &[&str]) {
