@@ -150,13 +150,68 @@ pub fn read_design(paths: &[PathBuf]) -> Result<Vec<(String, String)>, LoadError
     parallel_map(&files, |f| read_file(f)).into_iter().collect()
 }
 
-/// Ingests design texts (as [`read_design`] returns them), in parallel, keeping their order.
+/// Ingests design texts (as [`read_design`] returns them) on every core, keeping their
+/// order: each file is cut into pieces of whole documents, and the pieces of all files are
+/// ingested in parallel (Deckhand renders a whole site as one stream).
 pub fn ingest_texts(files: &[(String, String)]) -> Result<Ingested, LoadError> {
+    let total: usize = files.iter().map(|(_, text)| text.len()).sum();
+    ingest_in_pieces(files, piece_bytes(total))
+}
+
+/// Bytes of YAML per piece: a few pieces per core to even out the work, none so small that
+/// starting it costs more than it saves.
+fn piece_bytes(total: usize) -> usize {
+    const SMALLEST: usize = 128 << 10;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores == 1 {
+        return usize::MAX;
+    }
+    (total / (cores * 4)).max(SMALLEST)
+}
+
+/// [`ingest_texts`] with pieces of about `piece_bytes` each. A file any of whose pieces
+/// fails (bad YAML, a limit, an unknown kind) is ingested again whole, so the error is
+/// exactly the one a reading of the whole file gives: a cut may have split the very thing
+/// in error, and only the whole file says which error comes first.
+pub fn ingest_in_pieces(files: &[(String, String)], piece_bytes: usize) -> Result<Ingested, LoadError> {
+    struct Work<'a> {
+        file: usize,
+        name: Arc<str>,
+        piece: yaml::Piece<'a>,
+        budget: yaml::AliasBudget,
+    }
+    let mut work = Vec::new();
+    for (file, (name, text)) in files.iter().enumerate() {
+        let name: Arc<str> = Arc::from(name.as_str());
+        let pieces = yaml::pieces(text, piece_bytes);
+        let budget = yaml::AliasBudget::share(pieces.len());
+        work.extend(pieces.into_iter().map(|piece| Work {
+            file,
+            name: name.clone(),
+            piece,
+            budget,
+        }));
+    }
+    let mut results = parallel_map(&work, |w| ingest_piece(&w.name, w.piece, w.budget)).into_iter();
     let mut out = Ingested::default();
-    for r in parallel_map(files, |(name, text)| ingest_text(name, text)) {
-        let r = r?;
-        out.documents.extend(r.documents);
-        out.issues.extend(r.issues);
+    let mut pieces = work.iter().map(|w| w.file).peekable();
+    for (file, (name, text)) in files.iter().enumerate() {
+        let mut whole = Ingested::default();
+        let mut failed = false;
+        while pieces.next_if_eq(&file).is_some() {
+            match results.next() {
+                Some(Ok(r)) => {
+                    whole.documents.extend(r.documents);
+                    whole.issues.extend(r.issues);
+                }
+                _ => failed = true,
+            }
+        }
+        if failed {
+            whole = ingest_text(name, text)?;
+        }
+        out.documents.extend(whole.documents);
+        out.issues.extend(whole.issues);
     }
     Ok(out)
 }
@@ -211,11 +266,22 @@ fn read_file(path: &Path) -> Result<(String, String), LoadError> {
     Ok((shown, text))
 }
 
-/// Ingests one YAML stream; `file` names it in messages.
+/// Ingests one YAML stream, whole; `file` names it in messages.
 pub fn ingest_text(file: &str, text: &str) -> Result<Ingested, LoadError> {
-    let name: Arc<str> = Arc::from(file);
+    ingest_piece(
+        &Arc::from(file),
+        yaml::Piece::whole(text),
+        yaml::AliasBudget::FILE,
+    )
+}
+
+fn ingest_piece(
+    file: &Arc<str>,
+    piece: yaml::Piece<'_>,
+    budget: yaml::AliasBudget,
+) -> Result<Ingested, LoadError> {
     let mut out = Ingested::default();
-    for doc in yaml::documents(text) {
+    for doc in yaml::documents(piece, budget) {
         let doc = doc.map_err(|e| match e.kind {
             yaml::ErrorKind::Syntax => LoadError::Syntax {
                 file: file.to_string(),
@@ -230,7 +296,7 @@ pub fn ingest_text(file: &str, text: &str) -> Result<Ingested, LoadError> {
                 message: e.message,
             },
         })?;
-        ingest_document(&name, doc, &mut out)?;
+        ingest_document(file, doc, &mut out)?;
     }
     Ok(out)
 }

@@ -240,17 +240,99 @@ fn python_float(f: f64) -> String {
 /// Parses every document of a YAML stream. The first syntax error aborts the whole stream,
 /// as it did in Drydock: a half-read file is never taken for a whole one.
 pub fn parse_stream(text: &str) -> Result<Vec<YamlDocument<'_>>, SyntaxError> {
-    documents(text).collect()
+    documents(Piece::whole(text), AliasBudget::FILE).collect()
 }
 
-/// The documents of a YAML stream one at a time, so each can be processed and dropped
-/// before the next is built.
-pub fn documents(text: &str) -> impl Iterator<Item = Result<YamlDocument<'_>, SyntaxError>> {
+/// A run of whole documents from a stream, and the line of the stream it starts on.
+#[derive(Debug, Clone, Copy)]
+pub struct Piece<'a> {
+    pub text: &'a str,
+    pub first_line: u32,
+}
+
+impl<'a> Piece<'a> {
+    pub fn whole(text: &'a str) -> Self {
+        Piece { text, first_line: 1 }
+    }
+}
+
+/// Cuts a stream into pieces of whole documents, each at least `target` bytes (but the
+/// last), at lines that start a document: `---` at column 0, then a blank or the end.
+///
+/// Such a line starts a new document whatever came before it: a scalar ends there, and an
+/// open quote or flow collection is a syntax error. A document starts afresh (anchors and
+/// tag handles do not cross documents), so a piece read by a fresh parser gives the
+/// documents a reading of the whole stream gives. Where a cut splits something that is in
+/// error, the pieces are in error too, and the caller reads the stream whole to report it.
+///
+/// A stream with a lone CR (a line break to YAML) is not cut: the line numbers here count
+/// LFs.
+pub fn pieces(text: &str, target: usize) -> Vec<Piece<'_>> {
+    let bytes = text.as_bytes();
+    let lone_cr = memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n'));
+    if lone_cr || text.len() < target.saturating_mul(2) {
+        return vec![Piece::whole(text)];
+    }
+    let mut out = Vec::new();
+    let (mut start, mut start_line) = (0, 1);
+    let mut line = 1;
+    for nl in memchr::memchr_iter(b'\n', bytes) {
+        line += 1;
+        let at = nl + 1;
+        if at - start < target || !starts_document(&bytes[at..]) || bytes.len() - at < target {
+            continue;
+        }
+        out.push(Piece {
+            text: &text[start..at],
+            first_line: start_line,
+        });
+        (start, start_line) = (at, line);
+    }
+    out.push(Piece {
+        text: &text[start..],
+        first_line: start_line,
+    });
+    out
+}
+
+fn starts_document(line: &[u8]) -> bool {
+    line.starts_with(b"---") && matches!(line.get(3), None | Some(b' ' | b'\t' | b'\r' | b'\n' | 0))
+}
+
+/// What aliases may add to what is read: the whole of drydock's limits for a file, or the
+/// share of one piece of it.
+#[derive(Debug, Clone, Copy)]
+pub struct AliasBudget(Size);
+
+impl AliasBudget {
+    pub const FILE: AliasBudget = AliasBudget(Size {
+        nodes: MAX_ALIAS_NODES,
+        bytes: MAX_ALIAS_BYTES,
+    });
+
+    /// One of `n` pieces' share, so that pieces each within theirs are within the file's.
+    pub fn share(n: usize) -> AliasBudget {
+        let n = n.max(1) as u64;
+        AliasBudget(Size {
+            nodes: MAX_ALIAS_NODES / n,
+            bytes: MAX_ALIAS_BYTES / n,
+        })
+    }
+}
+
+/// The documents of a piece of a YAML stream one at a time, so each can be processed and
+/// dropped before the next is built; aliases may add at most `budget`.
+pub fn documents(
+    piece: Piece<'_>,
+    budget: AliasBudget,
+) -> impl Iterator<Item = Result<YamlDocument<'_>, SyntaxError>> {
     let mut builder = Builder {
-        parser: Parser::new_from_str(text),
+        parser: Parser::new_from_str(piece.text),
+        line_offset: piece.first_line - 1,
         anchors: HashMap::default(),
         materialised: Size::default(),
         expanded: Size::default(),
+        budget: budget.0,
     };
     let mut failed = false;
     std::iter::from_fn(move || {
@@ -286,6 +368,8 @@ impl Size {
 
 struct Builder<'a> {
     parser: Parser<'a, granit_parser::StrInput<'a>>,
+    /// Lines of the stream before the piece being read.
+    line_offset: u32,
     /// Anchored nodes and how much each stands for (aliases copy them).
     anchors: HashMap<usize, (Node<'a>, Size)>,
     /// What the current document holds so far, aliases counted in full (sizes anchors).
@@ -293,6 +377,7 @@ struct Builder<'a> {
     /// What aliases added to the whole stream, held to the limits: per file, so that many
     /// documents each under a limit cannot add up to a bomb.
     expanded: Size,
+    budget: Size,
 }
 
 fn limit(line: u32, col: u32, what: String) -> SyntaxError {
@@ -315,8 +400,16 @@ impl<'a> Builder<'a> {
     fn next(&mut self) -> Result<Option<(Event<'a>, u32, u32)>, SyntaxError> {
         match self.parser.next_event() {
             None => Ok(None),
-            Some(Err(e)) => Err(e.into()),
-            Some(Ok((ev, span))) => Ok(Some((ev, span.start.line() as u32, span.start.col() as u32 + 1))),
+            Some(Err(e)) => {
+                let mut e = SyntaxError::from(e);
+                e.line += self.line_offset;
+                Err(e)
+            }
+            Some(Ok((ev, span))) => Ok(Some((
+                ev,
+                span.start.line() as u32 + self.line_offset,
+                span.start.col() as u32 + 1,
+            ))),
         }
     }
 
@@ -373,10 +466,10 @@ impl<'a> Builder<'a> {
                 Event::Alias(id) => match self.anchors.get(&id) {
                     Some((n, size)) => {
                         // Checked before the copy is made: the copy is what costs memory.
-                        if self.expanded.nodes + size.nodes > MAX_ALIAS_NODES {
+                        if self.expanded.nodes + size.nodes > self.budget.nodes {
                             return Err(limit(line, col, format!("{MAX_ALIAS_NODES} nodes")));
                         }
-                        if self.expanded.bytes + size.bytes > MAX_ALIAS_BYTES {
+                        if self.expanded.bytes + size.bytes > self.budget.bytes {
                             return Err(limit(line, col, format!("{} MiB of text", MAX_ALIAS_BYTES >> 20)));
                         }
                         self.expanded.add(*size);
