@@ -192,7 +192,10 @@ pub fn ingest_in_pieces(files: &[(String, String)], piece_bytes: usize) -> Resul
             budget,
         }));
     }
-    let mut results = parallel_map(&work, |w| ingest_piece(&w.name, w.piece, w.budget)).into_iter();
+    let mut results = parallel_map(&work, |w| {
+        ingest_documents(&w.name, yaml::subset::documents(w.piece, w.budget))
+    })
+    .into_iter();
     let mut out = Ingested::default();
     let mut pieces = work.iter().map(|w| w.file).peekable();
     for (file, (name, text)) in files.iter().enumerate() {
@@ -266,22 +269,21 @@ fn read_file(path: &Path) -> Result<(String, String), LoadError> {
     Ok((shown, text))
 }
 
-/// Ingests one YAML stream, whole; `file` names it in messages.
+/// Ingests one YAML stream, whole, read by the event parser alone: the reference reading;
+/// `file` names it in messages.
 pub fn ingest_text(file: &str, text: &str) -> Result<Ingested, LoadError> {
-    ingest_piece(
+    ingest_documents(
         &Arc::from(file),
-        yaml::Piece::whole(text),
-        yaml::AliasBudget::FILE,
+        yaml::documents(yaml::Piece::whole(text), yaml::AliasBudget::FILE),
     )
 }
 
-fn ingest_piece(
+fn ingest_documents<'a>(
     file: &Arc<str>,
-    piece: yaml::Piece<'_>,
-    budget: yaml::AliasBudget,
+    documents: impl Iterator<Item = Result<yaml::YamlDocument<'a>, yaml::SyntaxError>>,
 ) -> Result<Ingested, LoadError> {
     let mut out = Ingested::default();
-    for doc in yaml::documents(piece, budget) {
+    for doc in documents {
         let doc = doc.map_err(|e| match e.kind {
             yaml::ErrorKind::Syntax => LoadError::Syntax {
                 file: file.to_string(),

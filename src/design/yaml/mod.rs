@@ -9,6 +9,8 @@ use std::borrow::Cow;
 
 use granit_parser::{Event, Parser, ScalarStyle, ScanError};
 
+pub mod subset;
+
 /// One YAML value and the 1-based line/column where it starts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node<'a> {
@@ -244,15 +246,49 @@ pub fn parse_stream(text: &str) -> Result<Vec<YamlDocument<'_>>, SyntaxError> {
 }
 
 /// A run of whole documents from a stream, and the line of the stream it starts on.
+///
+/// Where another document follows, `text` ends with that document's `---` (on
+/// `marker_line`), which is not read: where a document's last node sits can depend on the
+/// marker after it (an empty block scalar ends at the marker), so the parser must see it.
 #[derive(Debug, Clone, Copy)]
 pub struct Piece<'a> {
     pub text: &'a str,
     pub first_line: u32,
+    pub marker_line: Option<u32>,
 }
 
 impl<'a> Piece<'a> {
     pub fn whole(text: &'a str) -> Self {
-        Piece { text, first_line: 1 }
+        Piece {
+            text,
+            first_line: 1,
+            marker_line: None,
+        }
+    }
+
+    /// The piece's own text, without the next document's marker.
+    pub fn own_text(&self) -> &'a str {
+        match self.marker_line {
+            Some(_) => &self.text[..self.text.len() - 3],
+            None => self.text,
+        }
+    }
+
+    /// The part of `text` from `start` to `end` (a line start, on `end_line`): with the
+    /// marker after it when one starts there.
+    fn part(text: &'a str, start: usize, first_line: u32, end: usize, end_line: u32) -> Self {
+        match text.get(end..end + 3) {
+            Some("---") => Piece {
+                text: &text[start..end + 3],
+                first_line,
+                marker_line: Some(end_line),
+            },
+            _ => Piece {
+                text: &text[start..end],
+                first_line,
+                marker_line: None,
+            },
+        }
     }
 }
 
@@ -269,8 +305,7 @@ impl<'a> Piece<'a> {
 /// LFs.
 pub fn pieces(text: &str, target: usize) -> Vec<Piece<'_>> {
     let bytes = text.as_bytes();
-    let lone_cr = memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n'));
-    if lone_cr || text.len() < target.saturating_mul(2) {
+    if has_lone_cr(text) || text.len() < target.saturating_mul(2) {
         return vec![Piece::whole(text)];
     }
     let mut out = Vec::new();
@@ -282,17 +317,17 @@ pub fn pieces(text: &str, target: usize) -> Vec<Piece<'_>> {
         if at - start < target || !starts_document(&bytes[at..]) || bytes.len() - at < target {
             continue;
         }
-        out.push(Piece {
-            text: &text[start..at],
-            first_line: start_line,
-        });
+        out.push(Piece::part(text, start, start_line, at, line));
         (start, start_line) = (at, line);
     }
-    out.push(Piece {
-        text: &text[start..],
-        first_line: start_line,
-    });
+    out.push(Piece::part(text, start, start_line, text.len(), line));
     out
+}
+
+/// Whether `text` has a CR not followed by LF: a line break to YAML, not to `lines()`.
+fn has_lone_cr(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n'))
 }
 
 fn starts_document(line: &[u8]) -> bool {
@@ -320,29 +355,48 @@ impl AliasBudget {
     }
 }
 
-/// The documents of a piece of a YAML stream one at a time, so each can be processed and
-/// dropped before the next is built; aliases may add at most `budget`.
-pub fn documents(
-    piece: Piece<'_>,
-    budget: AliasBudget,
-) -> impl Iterator<Item = Result<YamlDocument<'_>, SyntaxError>> {
-    let mut builder = Builder {
-        parser: Parser::new_from_str(piece.text),
-        line_offset: piece.first_line - 1,
-        anchors: HashMap::default(),
-        materialised: Size::default(),
-        expanded: Size::default(),
-        budget: budget.0,
-    };
-    let mut failed = false;
-    std::iter::from_fn(move || {
-        if failed {
+/// The documents of a piece of a YAML stream one at a time, read by the event parser, so
+/// each can be processed and dropped before the next is built; aliases may add at most
+/// `budget`. This is the reference reading: [`subset::documents`] reads the same faster.
+pub fn documents(piece: Piece<'_>, budget: AliasBudget) -> Events<'_> {
+    Events {
+        builder: Builder {
+            parser: Parser::new_from_str(piece.text),
+            line_offset: piece.first_line - 1,
+            marker_line: piece.marker_line,
+            anchors: HashMap::default(),
+            materialised: Size::default(),
+            expanded: Size::default(),
+            budget: budget.0,
+        },
+        failed: false,
+    }
+}
+
+/// The documents the event parser reads from a piece, in order; the first error ends them.
+pub struct Events<'a> {
+    builder: Builder<'a>,
+    failed: bool,
+}
+
+impl Events<'_> {
+    /// What aliases have added so far.
+    fn expanded(&self) -> Size {
+        self.builder.expanded
+    }
+}
+
+impl<'a> Iterator for Events<'a> {
+    type Item = Result<YamlDocument<'a>, SyntaxError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
             return None;
         }
-        let next = builder.next_document().transpose();
-        failed = matches!(next, Some(Err(_)));
+        let next = self.builder.next_document().transpose();
+        self.failed = matches!(next, Some(Err(_)));
         next
-    })
+    }
 }
 
 /// How much a node stands for: nodes, and bytes of scalar text.
@@ -370,6 +424,8 @@ struct Builder<'a> {
     parser: Parser<'a, granit_parser::StrInput<'a>>,
     /// Lines of the stream before the piece being read.
     line_offset: u32,
+    /// The line of the next piece's marker, where reading stops.
+    marker_line: Option<u32>,
     /// Anchored nodes and how much each stands for (aliases copy them).
     anchors: HashMap<usize, (Node<'a>, Size)>,
     /// What the current document holds so far, aliases counted in full (sizes anchors).
@@ -416,6 +472,7 @@ impl<'a> Builder<'a> {
     fn next_document(&mut self) -> Result<Option<YamlDocument<'a>>, SyntaxError> {
         while let Some((ev, line, col)) = self.next()? {
             match ev {
+                Event::DocumentStart(..) if Some(line) == self.marker_line => break,
                 Event::DocumentStart(..) => {
                     self.anchors.clear();
                     self.materialised = Size::default();
