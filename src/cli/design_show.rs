@@ -16,6 +16,12 @@ pub struct Args {
 }
 
 pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
+    // Counted by running validation as `drydock validate` does: the ingest and reference
+    // problems alone are fewer than what it reports. Counted first, so that its copy of the
+    // design is gone before this one is loaded: a large site is not held twice.
+    let problems = super::validate::error_count(&args.design.paths, global)?;
+    // SAFETY: takes no pointers; asks the allocator to return what is free to the system.
+    unsafe { libmimalloc_sys::mi_collect(true) };
     let site = crate::design::load(&args.design.paths)?;
     if let Some(name) = &args.node
         && site.node(name).is_none()
@@ -27,9 +33,6 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
             if site.nodes.len() > 10 { ", ..." } else { "" }
         );
     }
-    // Counted by running validation as `drydock validate` does: the ingest and reference
-    // problems alone are fewer than what it reports.
-    let problems = super::validate::error_count(&args.design.paths, global)?;
     if problems > 0 {
         eprintln!(
             "drydock: warning: the design has {problems} errors; documents that failed are not shown (run drydock validate)"
