@@ -12,8 +12,14 @@
 # several times. Reports wall time (mean, min) and peak RSS per N and layout, and how the
 # time grows relative to the first N (linear growth = the ratio of node counts).
 #
+# For the one-file layout it also times `drydock design show --format json` (written to
+# /dev/null) and, when upstream Airship Drydock is set up (benches/UPSTREAM.md), upstream's
+# validation of the same file, reporting how many times faster drydock is.
+#
 # Environment:
 #   RUNS=5          timed runs per N
+#   UPSTREAM_RUNS=1 timed runs of upstream Drydock per N (it takes tens of seconds)
+#   DRYDOCK_UPSTREAM_PYTHON=...  the Python of a venv with upstream Drydock installed
 #   WARMUP=1        untimed runs per N before timing
 #   DRYDOCK_BIN=... use this binary instead of building target/release/drydock
 #
@@ -36,6 +42,8 @@ for n in "${sizes[@]}"; do
 done
 [[ $runs =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer"
 [[ $warmup =~ ^[0-9]+$ ]] || die "WARMUP must be a non-negative integer"
+upstream_runs=${UPSTREAM_RUNS:-1}
+[[ $upstream_runs =~ ^[1-9][0-9]*$ ]] || die "UPSTREAM_RUNS must be a positive integer"
 
 # --- tools -------------------------------------------------------------------
 command -v python3 >/dev/null || die "python3 is needed to generate the sites"
@@ -49,6 +57,14 @@ if (( !have_hyperfine && !have_gnu_time )); then
     die "neither hyperfine nor GNU time (/usr/bin/time) found; install them with: apt-get install hyperfine time"
 fi
 (( have_gnu_time )) || echo "note: GNU time not found, peak RSS not measured (apt-get install time)" >&2
+
+upstream_py=${DRYDOCK_UPSTREAM_PYTHON:-}
+if [[ -n $upstream_py ]]; then
+    "$upstream_py" "$root/benches/upstream_validate.py" --check \
+        || die "DRYDOCK_UPSTREAM_PYTHON=$upstream_py cannot import upstream Drydock: see benches/UPSTREAM.md"
+else
+    echo "note: DRYDOCK_UPSTREAM_PYTHON is not set, so upstream Drydock is not timed (benches/UPSTREAM.md says how to set it up)" >&2
+fi
 
 # --- binary ------------------------------------------------------------------
 if [[ -n ${DRYDOCK_BIN:-} ]]; then
@@ -99,6 +115,24 @@ timed_run() {
     fi
 }
 
+# Runs "$@" once, output discarded; sets T_WALL (seconds) and T_RSS (KiB, or - without
+# GNU time).
+time_command() {
+    local out=$tmp/time.cmd t0 t1 rc=0
+    t0=$(now_us)
+    if (( have_gnu_time )); then
+        /usr/bin/time -f '%M' -o "$out" "$@" >/dev/null || rc=$?
+    else
+        "$@" >/dev/null || rc=$?
+    fi
+    t1=$(now_us)
+    (( rc == 0 )) || { echo "validate.sh: '$*' exited $rc" >&2; exit 1; }
+    T_WALL=$(awk -v us=$((t1 - t0)) 'BEGIN { printf "%.6f", us / 1e6 }')
+    T_RSS=-
+    (( have_gnu_time )) && T_RSS=$(tail -n 1 "$out")
+    return 0
+}
+
 # Sets RSS to the max RSS (KiB) over 3 runs, or "-" without GNU time.
 measure_rss() {
     local dir=$1 i
@@ -113,6 +147,7 @@ measure_rss() {
 }
 
 declare -a r_nodes r_layout r_files r_mib r_mean r_min r_rss
+declare -a x_lines  # design show and upstream, a line each
 
 tool=$( (( have_hyperfine )) && echo hyperfine || echo "GNU time" )
 echo "drydock validate benchmark: ${sizes[*]} nodes, $runs runs each (+$warmup warm-up), timed with $tool" >&2
@@ -181,6 +216,30 @@ EOF
 
     r_nodes+=("$n"); r_layout+=("$layout"); r_files+=("$files"); r_mib+=("$mib")
     r_mean+=("$mean"); r_min+=("$min"); r_rss+=("$rss")
+
+    if [[ $layout == one ]]; then
+        show_wall=0 show_rss=0
+        for ((i = 0; i < 3; i++)); do
+            time_command "$bin" design show -d "$dir" --format json
+            show_wall=$(awk -v a="$show_wall" -v b="$T_WALL" 'BEGIN { printf "%.6f", a + b / 3 }')
+            if [[ $T_RSS != - ]] && (( T_RSS > show_rss )); then show_rss=$T_RSS; fi
+        done
+        x_lines+=("$(printf '%d nodes, one file: design show --format json: mean %.3f s, peak RSS %s MiB' "$n" "$show_wall" \
+            "$(awk -v k="$show_rss" 'BEGIN { printf "%.1f", k / 1024 }')")")
+        if [[ -n $upstream_py ]]; then
+            up_wall=0 up_rss=0
+            for ((i = 0; i < upstream_runs; i++)); do
+                time_command "$upstream_py" "$root/benches/upstream_validate.py" "$dir"
+                up_wall=$(awk -v a="$up_wall" -v b="$T_WALL" -v r="$upstream_runs" 'BEGIN { printf "%.6f", a + b / r }')
+                if [[ $T_RSS != - ]] && (( T_RSS > up_rss )); then up_rss=$T_RSS; fi
+            done
+            "$upstream_py" "$root/benches/upstream_validate.py" "$dir" > "$tmp/upstream.json"
+            x_lines+=("$(printf '%d nodes, one file: upstream Drydock: mean %.3f s, peak RSS %s MiB (%s); drydock is %.0fx faster (mean against mean)' \
+                "$n" "$up_wall" "$(awk -v k="$up_rss" 'BEGIN { printf "%.1f", k / 1024 }')" "$(cat "$tmp/upstream.json")" \
+                "$(awk -v u="$up_wall" -v d="$mean" 'BEGIN { print (d > 0 ? u / d : 0) }')")")
+        fi
+        echo "  ${x_lines[-1]}" >&2
+    fi
     printf '  %d nodes, %s: mean %.3f s, min %.3f s, peak RSS %s\n' "$n" "$layout" "$mean" "$min" \
         "$( [[ $rss == - ]] && echo n/a || awk -v k="$rss" 'BEGIN { printf "%.1f MiB", k / 1024 }')" >&2
   done
@@ -205,3 +264,5 @@ for ((i = 2; i < ${#r_nodes[@]}; i++)); do
         else printf "time(%d)/time(%d) = n/a (time too small to measure)\n", n1, n0
     }'
 done
+echo
+for line in "${x_lines[@]}"; do echo "$line"; done
