@@ -89,6 +89,36 @@ fn a_generated_site_is_read_without_the_parser() {
     }
 }
 
+#[test]
+fn what_a_review_found_reads_the_same() {
+    let long = "k".repeat(1025);
+    let cases = [
+        // Control characters, which the parser refuses anywhere, comments included.
+        "a: x\u{1}y\n".to_string(),
+        "a\u{7f}: 1\n".into(),
+        "- x\u{1b}\n".into(),
+        "a: '\u{c}'\n".into(),
+        "a: [x\u{8}]\n".into(),
+        "a: 1 #\u{0}\n".into(),
+        "#\u{b}\na: 1\n".into(),
+        "# only\u{7}\n".into(),
+        // Flow keys longer than YAML allows before their `:`.
+        format!("a: {{{long}: v}}\n"),
+        format!("a: [{{{long}: v}}]\n"),
+        format!("a: {{'{}': v}}\n", &long[2..]),
+        format!("a: {{a{}: b}}\n", " ".repeat(1024)),
+        // A document that is only an empty block scalar ends on the next one's marker.
+        "|\n---\n".into(),
+        ">\n---\na: 1\n".into(),
+        "# c\n|\n---\na: 1\n".into(),
+        "a: 1\n...\n|\n---\nb: 2\n".into(),
+        "|\n---\n|\n---\n".into(),
+    ];
+    for text in &cases {
+        assert_agree(text);
+    }
+}
+
 /// A small deterministic generator (xorshift), so a failing case prints as a seed.
 struct Gen {
     state: u64,
@@ -182,6 +212,9 @@ const SCALARS: &[&str] = &[
     "a{b}",
 ];
 const EDGE_SCALARS: &[&str] = &[
+    "a\u{1}b",
+    "'\u{7f}'",
+    "#\u{0}",
     "\"a\\nb\"",
     "\"a\\\"b\"",
     "'a",
@@ -225,6 +258,10 @@ impl Gen {
 }
 
 fn scalar(g: &mut Gen) -> String {
+    if g.chance(g.edge) && g.chance(5) {
+        // A flow key longer than YAML allows.
+        return format!("{{{}: v}}", "k".repeat(1025));
+    }
     if g.chance(g.edge) {
         g.pick(EDGE_SCALARS)
     } else {

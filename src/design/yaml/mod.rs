@@ -472,7 +472,9 @@ impl<'a> Builder<'a> {
     fn next_document(&mut self) -> Result<Option<YamlDocument<'a>>, SyntaxError> {
         while let Some((ev, line, col)) = self.next()? {
             match ev {
-                Event::DocumentStart(..) if Some(line) == self.marker_line => break,
+                // The marker's explicit start; an implicit one may sit on its line too (a
+                // document that is only an empty block scalar ends there).
+                Event::DocumentStart(true, ..) if Some(line) == self.marker_line => break,
                 Event::DocumentStart(..) => {
                     self.anchors.clear();
                     self.materialised = Size::default();
