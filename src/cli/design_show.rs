@@ -20,8 +20,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
     // problems alone are fewer than what it reports. Counted first, so that its copy of the
     // design is gone before this one is loaded: a large site is not held twice.
     let problems = super::validate::error_count(&args.design.paths, global)?;
-    // SAFETY: takes no pointers; asks the allocator to return what is free to the system.
-    unsafe { libmimalloc_sys::mi_collect(true) };
+    crate::design::release_free_memory();
     let site = crate::design::load(&args.design.paths)?;
     if let Some(name) = &args.node
         && site.node(name).is_none()
