@@ -169,10 +169,11 @@ fn piece_bytes(total: usize) -> usize {
     (total / (cores * 4)).max(SMALLEST)
 }
 
-/// [`ingest_texts`] with pieces of about `piece_bytes` each. A file any of whose pieces
-/// fails (bad YAML, a limit, an unknown kind) is ingested again whole, so the error is
-/// exactly the one a reading of the whole file gives: a cut may have split the very thing
-/// in error, and only the whole file says which error comes first.
+/// [`ingest_texts`] with pieces of about `piece_bytes` each, read by [`yaml::subset`]. A
+/// file any of whose pieces fails (bad YAML, a limit, an unknown kind) is ingested again
+/// whole by the event parser alone ([`ingest_text`]), so the error is exactly the one the
+/// reference reading gives: a cut may have split the very thing in error, and only the
+/// whole file says which error comes first.
 pub fn ingest_in_pieces(files: &[(String, String)], piece_bytes: usize) -> Result<Ingested, LoadError> {
     struct Work<'a> {
         file: usize,
