@@ -3,35 +3,16 @@
 //! Checked on every design fixture, the examples, generated sites as one stream, and
 //! mutated streams built to put syntax errors, quotes and block scalars across the cuts.
 
-use std::path::{Path, PathBuf};
+mod common;
 
+use std::path::PathBuf;
+
+use common::{generated_site, repo, yaml_files};
 use drydock::design::{ingest, resolve, rules};
 use proptest::prelude::*;
 
 /// Piece sizes to compare with the whole: 1 cuts at every document marker.
 const PIECE_SIZES: [usize; 4] = [1, 64, 4096, 1 << 16];
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Every YAML file under `dir`, recursively, sorted.
-fn yaml_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut dirs = vec![dir.to_path_buf()];
-    while let Some(d) = dirs.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let p = entry.unwrap().path();
-            if p.is_dir() {
-                dirs.push(p);
-            } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
-}
 
 /// What a reading gives, in full: the documents and issues (with their sources), or the
 /// error; and when it loaded, every rule's messages on the resolved design.
@@ -99,8 +80,8 @@ fn one_stream(files: &[PathBuf]) -> String {
 
 #[test]
 fn every_fixture_and_example_reads_the_same_in_pieces_as_whole() {
-    let mut files = yaml_files(&root().join("tests/fixtures"));
-    files.extend(yaml_files(&root().join("examples")));
+    let mut files = yaml_files(&repo().join("tests/fixtures"));
+    files.extend(yaml_files(&repo().join("examples")));
     assert!(files.len() >= 10, "found the fixtures: {files:?}");
     for f in &files {
         let text = std::fs::read_to_string(f).unwrap();
@@ -108,7 +89,7 @@ fn every_fixture_and_example_reads_the_same_in_pieces_as_whole() {
     }
     // And each example site as the one stream Deckhand would hand over.
     for site in ["examples/site", "examples/variant"] {
-        let files = yaml_files(&root().join(site));
+        let files = yaml_files(&repo().join(site));
         if files.is_empty() {
             continue;
         }
@@ -116,32 +97,16 @@ fn every_fixture_and_example_reads_the_same_in_pieces_as_whole() {
     }
 }
 
-fn python() -> String {
-    std::env::var("DRYDOCK_TEST_PYTHON").unwrap_or_else(|_| "python3".into())
-}
-
 /// A generated site of `nodes` nodes as one stream.
-fn generated_site(nodes: usize) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let status = std::process::Command::new(python())
-        .arg(root().join("benches/gen_site.py"))
-        .args(["--nodes", &nodes.to_string(), "--nodes-per-file", "100", "--out"])
-        .arg(dir.path())
-        .stdout(std::process::Stdio::null())
-        .status()
-        .unwrap_or_else(|e| {
-            panic!(
-                "cannot run python3 for benches/gen_site.py ({e}): install python3 (apt-get install python3)"
-            )
-        });
-    assert!(status.success(), "gen_site.py --nodes {nodes} failed");
+fn generated_stream(nodes: usize) -> String {
+    let dir = generated_site(&["--nodes", &nodes.to_string(), "--nodes-per-file", "100"]);
     one_stream(&yaml_files(dir.path()))
 }
 
 #[test]
 fn generated_sites_read_the_same_in_pieces_as_whole() {
     for nodes in [40, 1000] {
-        let text = generated_site(nodes);
+        let text = generated_stream(nodes);
         let name = format!("generated {nodes}-node site");
         assert_same(&name, &text);
         // Not vacuous: the pieces were many, and a late document kept its line.

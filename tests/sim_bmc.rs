@@ -706,18 +706,7 @@ fn drydock_sim_prints_where_each_bmc_is_and_writes_the_map() {
 /// one answers as the first does.
 #[test]
 fn every_bmc_of_a_large_site_answers() {
-    let dir = tempfile::tempdir().unwrap();
-    let generated = Command::new(std::env::var("DRYDOCK_TEST_PYTHON").unwrap_or_else(|_| "python3".into()))
-        .arg(repo().join("benches/gen_site.py"))
-        .args(["--nodes", "700", "--out"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        generated.status.success(),
-        "{}",
-        String::from_utf8_lossy(&generated.stderr)
-    );
+    let dir = generated_site(&["--nodes", "700"]);
     let site = drydock::design::load(&[dir.path().to_path_buf()]).unwrap();
     let sim = Sim::start(SimOptions::default(), Some(&site)).unwrap();
     let redfish_bmcs: Vec<_> = sim

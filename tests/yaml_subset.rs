@@ -4,8 +4,9 @@
 //! subset reader. Inputs: every fixture, generated sites, documents generated from a grammar
 //! of what designs contain and the edges around it, and fixtures mutated at random.
 
-use std::path::PathBuf;
+mod common;
 
+use common::{Lcg, generated_site, repo, yaml_files};
 use drydock::design::yaml::{self, AliasBudget, Piece};
 use proptest::prelude::*;
 
@@ -41,26 +42,14 @@ fn assert_agree(text: &str) -> usize {
     handed_over
 }
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 #[test]
 fn fixtures_and_examples_read_the_same() {
     let mut read_here = 0;
     for dir in ["tests/fixtures", "examples/site", "examples/variant"] {
-        let mut dirs = vec![root().join(dir)];
-        while let Some(d) = dirs.pop() {
-            for entry in std::fs::read_dir(&d).unwrap() {
-                let p = entry.unwrap().path();
-                if p.is_dir() {
-                    dirs.push(p);
-                } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
-                    let text = std::fs::read_to_string(&p).unwrap();
-                    let docs = text.matches("\n---").count() + 1;
-                    read_here += docs.saturating_sub(assert_agree(&text));
-                }
-            }
+        for file in yaml_files(&repo().join(dir)) {
+            let text = std::fs::read_to_string(&file).unwrap();
+            let docs = text.matches("\n---").count() + 1;
+            read_here += docs.saturating_sub(assert_agree(&text));
         }
     }
     // Not vacuous: most documents were read by the subset reader, not handed over.
@@ -72,18 +61,9 @@ fn fixtures_and_examples_read_the_same() {
 
 #[test]
 fn a_generated_site_is_read_without_the_parser() {
-    let dir = tempfile::tempdir().unwrap();
-    let python = std::env::var("DRYDOCK_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
-    let status = std::process::Command::new(python)
-        .arg(root().join("benches/gen_site.py"))
-        .args(["--nodes", "200", "--out"])
-        .arg(dir.path())
-        .stdout(std::process::Stdio::null())
-        .status()
-        .expect("python3 runs benches/gen_site.py (apt-get install python3)");
-    assert!(status.success());
-    for entry in std::fs::read_dir(dir.path()).unwrap() {
-        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+    let dir = generated_site(&["--nodes", "200"]);
+    for file in yaml_files(dir.path()) {
+        let text = std::fs::read_to_string(file).unwrap();
         // The one document handed over per file is its leading comment, an empty document.
         assert!(assert_agree(&text) <= 1);
     }
@@ -119,27 +99,24 @@ fn what_a_review_found_reads_the_same() {
     }
 }
 
-/// A small deterministic generator (xorshift), so a failing case prints as a seed.
+/// Documents from a grammar, drawn with [`Lcg`] so a failing case prints as a seed.
 struct Gen {
-    state: u64,
+    rng: Lcg,
     /// How often (in percent) a key or scalar comes from the edges.
     edge: usize,
 }
 
 impl Gen {
     fn new(seed: u64) -> Gen {
-        let mut g = Gen { state: seed, edge: 0 };
+        let mut g = Gen {
+            rng: Lcg(seed),
+            edge: 0,
+        };
         g.edge = [0, 1, 3, 10, 30][g.below(5)];
         g
     }
-    fn next(&mut self) -> u64 {
-        self.state ^= self.state << 13;
-        self.state ^= self.state >> 7;
-        self.state ^= self.state << 17;
-        self.state
-    }
     fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        self.rng.next(n as u64) as usize
     }
     fn chance(&mut self, percent: usize) -> bool {
         self.below(100) < percent

@@ -37,24 +37,23 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
             "drydock: warning: the design has {problems} errors; documents that failed are not shown (run drydock validate)"
         );
     }
-    match global.format.unwrap_or(Format::Yaml) {
+    let format = global.format.unwrap_or(Format::Yaml);
+    if format == Format::Text {
+        bail!("design show prints yaml or json, not text");
+    }
+    if format == Format::Json && args.node.is_none() {
         // Written a document at a time, never whole: a 10,000-node design is hundreds of
         // megabytes of JSON. Indented for a person at a terminal, compact for a program.
-        Format::Json if args.node.is_none() => {
-            output::emit_json_streamed(&site.shown(None), std::io::stdout().is_terminal())?;
-        }
-        Format::Json => {
-            let node = site.to_json(args.node.as_deref());
-            output::emit_json(&serde_json::json!({ "baremetal_nodes": node["baremetal_nodes"] }))?;
-        }
-        Format::Yaml => {
-            let mut json = site.to_json(args.node.as_deref());
-            if args.node.is_some() {
-                json = serde_json::json!({ "baremetal_nodes": json["baremetal_nodes"].clone() });
-            }
-            output::emit(&serde_saphyr::to_string(&json)?)?;
-        }
-        Format::Text => bail!("design show prints yaml or json, not text"),
+        output::emit_json_streamed(&site.shown(None), std::io::stdout().is_terminal())?;
+        return Ok(Outcome::Clean);
+    }
+    let mut json = site.to_json(args.node.as_deref());
+    if args.node.is_some() {
+        json = serde_json::json!({ "baremetal_nodes": json["baremetal_nodes"].take() });
+    }
+    match format {
+        Format::Json => output::emit_json(&json)?,
+        _ => output::emit(&serde_saphyr::to_string(&json)?)?,
     }
     Ok(Outcome::Clean)
 }

@@ -66,6 +66,13 @@ pub struct Ingested {
     pub issues: Vec<Message>,
 }
 
+impl Ingested {
+    fn append(&mut self, more: Ingested) {
+        self.documents.extend(more.documents);
+        self.issues.extend(more.issues);
+    }
+}
+
 /// Expands `-d` arguments: a file as is, a directory as its `*.yaml`/`*.yml` files, sorted.
 /// Anything else given, or named like a design file in a directory (a dangling symlink, a
 /// FIFO, a socket, a device), is an error naming it: skipping it would validate part of a
@@ -193,29 +200,25 @@ pub fn ingest_in_pieces(files: &[(String, String)], piece_bytes: usize) -> Resul
             budget,
         }));
     }
-    let mut results = parallel_map(&work, |w| {
+    let results = parallel_map(&work, |w| {
         ingest_documents(&w.name, yaml::subset::documents(w.piece, w.budget))
-    })
-    .into_iter();
+    });
+    let mut results = work.iter().map(|w| w.file).zip(results).peekable();
     let mut out = Ingested::default();
-    let mut pieces = work.iter().map(|w| w.file).peekable();
     for (file, (name, text)) in files.iter().enumerate() {
-        let mut whole = Ingested::default();
+        let kept = (out.documents.len(), out.issues.len());
         let mut failed = false;
-        while pieces.next_if_eq(&file).is_some() {
-            match results.next() {
-                Some(Ok(r)) => {
-                    whole.documents.extend(r.documents);
-                    whole.issues.extend(r.issues);
-                }
-                _ => failed = true,
+        while let Some((_, result)) = results.next_if(|(f, _)| *f == file) {
+            match result {
+                Ok(r) => out.append(r),
+                Err(_) => failed = true,
             }
         }
         if failed {
-            whole = ingest_text(name, text)?;
+            out.documents.truncate(kept.0);
+            out.issues.truncate(kept.1);
+            out.append(ingest_text(name, text)?);
         }
-        out.documents.extend(whole.documents);
-        out.issues.extend(whole.issues);
     }
     Ok(out)
 }

@@ -22,6 +22,46 @@ pub fn fixture(name: &str) -> PathBuf {
     repo().join("tests/fixtures").join(name)
 }
 
+/// Every `*.yaml`/`*.yml` file under `dir`, subdirectories included, sorted.
+pub fn yaml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        for entry in std::fs::read_dir(&d).expect("a readable directory") {
+            let p = entry.expect("a directory entry").path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A site written by `benches/gen_site.py` with `args` (`--nodes N`, ...) into a temporary
+/// directory.
+pub fn generated_site(args: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let python = std::env::var("DRYDOCK_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let generated = std::process::Command::new(python)
+        .arg(repo().join("benches/gen_site.py"))
+        .args(args)
+        .arg("--out")
+        .arg(dir.path())
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot run benches/gen_site.py ({e}): install python3 (apt-get install python3)")
+        });
+    assert!(
+        generated.status.success(),
+        "gen_site.py {args:?}: {}",
+        String::from_utf8_lossy(&generated.stderr)
+    );
+    dir
+}
+
 /// A journal file of its own for one command, under cargo's scratch directory for tests.
 pub fn fresh_journal() -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("journals");

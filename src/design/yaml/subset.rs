@@ -35,7 +35,6 @@ pub fn documents(piece: Piece<'_>, budget: AliasBudget) -> Documents<'_> {
         budget: budget.0,
         events: None,
         handed_over: 0,
-        failed: false,
     };
     // Lines here are counted by LF; the parser takes a piece with lone CRs whole.
     if has_lone_cr(piece.own_text()) {
@@ -59,7 +58,6 @@ pub struct Documents<'a> {
     /// The event parser, reading the documents this reader gave up on.
     events: Option<Events<'a>>,
     handed_over: usize,
-    failed: bool,
 }
 
 impl Documents<'_> {
@@ -75,20 +73,16 @@ impl<'a> Iterator for Documents<'a> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            if self.failed {
-                return None;
-            }
             if let Some(events) = &mut self.events {
                 match events.next() {
                     Some(Ok(doc)) => return Some(Ok(doc)),
                     Some(Err(e)) => {
-                        self.failed = true;
+                        // The first error ends the stream: nothing after it is read.
+                        self.at = self.stop;
                         return Some(Err(e));
                     }
                     None => {
-                        let used = events.expanded();
-                        self.budget.nodes -= used.nodes.min(self.budget.nodes);
-                        self.budget.bytes -= used.bytes.min(self.budget.bytes);
+                        self.budget = self.budget.since(events.expanded());
                         self.events = None;
                     }
                 }
@@ -217,16 +211,23 @@ impl<'a> Reader<'a> {
 
     /// The block node whose first line is the current one, at `indent`.
     fn block_node(&mut self, indent: usize) -> Read<Node<'a>> {
+        self.deeper(|r| {
+            let at = r.start + indent;
+            if r.is_entry(at) {
+                r.block_sequence(indent, false)
+            } else {
+                r.block_mapping(indent, at)
+            }
+        })
+    }
+
+    /// `read` one level down, or bail past [`MAX_DEPTH`].
+    fn deeper<T>(&mut self, read: impl FnOnce(&mut Self) -> Read<T>) -> Read<T> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err(Bail);
         }
-        let at = self.start + indent;
-        let node = if self.is_entry(at) {
-            self.block_sequence(indent, false)
-        } else {
-            self.block_mapping(indent, at)
-        };
+        let node = read(self);
         self.depth -= 1;
         node
     }
@@ -321,10 +322,7 @@ impl<'a> Reader<'a> {
         match self.content_indent()? {
             Some(i) if i > indent => self.block_node(i),
             Some(i) if i == indent && self.is_entry(self.start + i) => {
-                self.depth += 1;
-                let node = self.block_sequence(indent, true);
-                self.depth -= 1;
-                node
+                self.deeper(|r| r.block_sequence(indent, true))
             }
             _ => Ok(null),
         }
@@ -345,13 +343,7 @@ impl<'a> Reader<'a> {
             }
             start.get_or_insert((self.line, self.col(if indentless { at } else { dash })));
             let item = if self.starts_compact_mapping(at) {
-                self.depth += 1;
-                if self.depth > MAX_DEPTH {
-                    return Err(Bail);
-                }
-                let node = self.block_mapping(at - self.start, at);
-                self.depth -= 1;
-                node?
+                self.deeper(|r| r.block_mapping(at - r.start, at))?
             } else {
                 let node = self.inline_value(at)?;
                 match self.content_indent()? {
@@ -390,7 +382,7 @@ impl<'a> Reader<'a> {
     /// A value that starts at `at` and ends on this line; moves to the next line.
     fn inline_value(&mut self, at: usize) -> Read<Node<'a>> {
         let (node, after) = match self.byte(at) {
-            Some(b'[' | b'{') => self.flow(at)?,
+            Some(b'[' | b'{') => self.deeper(|r| r.flow(at))?,
             Some(q @ (b'\'' | b'"')) => self.quoted(at, q)?,
             Some(b) if starts_plain(b) || (b == b'-' && self.byte(at + 1).is_some_and(starts_plain)) => {
                 let end = self.plain_end(at);
@@ -467,10 +459,6 @@ impl<'a> Reader<'a> {
 
     /// A flow collection at `at` closed on its line, and the position after it.
     fn flow(&mut self, at: usize) -> Read<(Node<'a>, usize)> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err(Bail);
-        }
         let mapping = self.bytes[at] == b'{';
         let close = if mapping { b'}' } else { b']' };
         let mut seq = Vec::new();
@@ -511,7 +499,6 @@ impl<'a> Reader<'a> {
                 }
             }
         }
-        self.depth -= 1;
         let value = if mapping {
             Value::Map(dedupe_keys(apply_merge_keys(map), &mut self.duplicates))
         } else {
@@ -528,7 +515,7 @@ impl<'a> Reader<'a> {
     /// A scalar or collection inside a flow collection, and the position after it.
     fn flow_item(&mut self, at: usize) -> Read<(Node<'a>, usize)> {
         match self.byte(at) {
-            Some(b'[' | b'{') => self.flow(at),
+            Some(b'[' | b'{') => self.deeper(|r| r.flow(at)),
             Some(q @ (b'\'' | b'"')) => self.quoted(at, q),
             Some(b) if starts_plain(b) || (b == b'-' && self.byte(at + 1).is_some_and(starts_plain)) => {
                 let mut end = at;
