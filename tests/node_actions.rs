@@ -506,10 +506,21 @@ fn deploy_site(sim: &Sim, strategy: &std::path::Path) -> Outcome {
     run(req)
 }
 
+/// Every machine's status. A simulator started with a fault rate fails the test's own reads
+/// too, so a failed read is made again (20 tries at 1 in 10 cannot all fail by chance).
 fn statuses(sim: &Sim) -> std::collections::BTreeMap<String, String> {
-    runtime()
-        .block_on(maas(sim).machines(&[]))
-        .unwrap()
+    let client = maas(sim);
+    let machines = runtime().block_on(async {
+        let mut last = None;
+        for _ in 0..20 {
+            match client.machines(&[]).await {
+                Ok(machines) => return machines,
+                Err(e) => last = Some(e),
+            }
+        }
+        panic!("20 reads of machines/ failed, the last with: {last:?}")
+    });
+    machines
         .into_iter()
         .map(|m| (m.hostname, m.status_name))
         .collect()
